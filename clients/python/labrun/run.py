@@ -1,0 +1,664 @@
+"""``Run``: one tracked run, its lifecycle (RUNNING → COMPLETED / FAILED / CANCELLED), and reading runs.
+
+Three ways to drive it, as in ML-Dash::
+
+    with Run(prefix="alice/vision/resnet").run as run:      # context manager
+        run.params.set(lr=1e-3)
+
+    @tracked(prefix="alice/vision/resnet")                    # decorator; gets the run as `run=`
+    def train(run): ...
+
+    run = Run(prefix="alice/vision/resnet"); run.start()      # direct
+    try: ...; run.complete()
+    except Exception as e: run.fail(e); raise
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import threading
+import time
+import traceback
+from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
+
+from . import _jsonio as jio
+from . import _process as proc
+from ._paths import ENV_RUN_DIR, ENV_RUN_PREFIX, parse_prefix, runs_root
+from ._store import RunStore, iter_run_dirs
+from ._writer import BackgroundWriter
+from .system import SystemMetrics, interval_of
+from .errors import (
+    InvalidArgumentError,
+    InvalidPrefixError,
+    NoCurrentRunError,
+    RunBusyError,
+    RunNotFoundError,
+    RunStateError,
+)
+from .files import Files
+from .logs import Logs
+from .metrics import Metrics
+from .params import Params
+from .run_info import RUN
+from .tracks import Tracks
+
+LABRUN_FORMAT = 1
+STATUSES = ("RUNNING", "COMPLETED", "FAILED", "CANCELLED")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Timestamps(threading.local):
+    last: Optional[float] = None
+
+
+class _RunBase:
+    """What a writable ``Run`` and a read-only ``RunView`` share: the folder and the readers."""
+
+    prefix: str
+    dir: str
+
+    def __init__(self, prefix: str, run_dir: str) -> None:
+        self.prefix = prefix
+        self.dir = run_dir
+        self._store = RunStore(run_dir)
+        self._timestamps = _Timestamps()
+        self._ts_lock = threading.Lock()
+        self._last_auto_ts = 0.0
+        self._params: Optional[Params] = None
+        self._logs: Optional[Logs] = None
+        self._metrics: Optional[Metrics] = None
+        self._tracks: Optional[Tracks] = None
+        self._files: Optional[Files] = None
+        self._writer: Optional[BackgroundWriter] = None
+
+    # ------------------------------------------------------------------------------ accessors
+
+    @property
+    def params(self) -> Params:
+        if self._params is None:
+            self._params = Params(self)
+        return self._params
+
+    @property
+    def logs(self) -> Logs:
+        if self._logs is None:
+            self._logs = Logs(self)
+        return self._logs
+
+    @property
+    def metrics(self) -> Metrics:
+        if self._metrics is None:
+            self._metrics = Metrics(self)
+        return self._metrics
+
+    @property
+    def tracks(self) -> Tracks:
+        if self._tracks is None:
+            self._tracks = Tracks(self)
+        return self._tracks
+
+    @property
+    def files(self) -> Files:
+        if self._files is None:
+            self._files = Files(self)
+        return self._files
+
+    # ------------------------------------------------------------------------------ metadata
+
+    @property
+    def owner(self) -> str:
+        return self.prefix.split("/")[0]
+
+    @property
+    def project(self) -> str:
+        return self.prefix.split("/")[1]
+
+    @property
+    def name(self) -> str:
+        return self.prefix.split("/")[-1]
+
+    def info(self) -> Dict[str, Any]:
+        """``experiment.json`` as stored ({} when there is none yet)."""
+        return self._store.read_experiment() or {}
+
+    @property
+    def status(self) -> str:
+        """The status a reader reports: the recorded one, except that a RUNNING run whose process is gone
+        (pid not running on this host, or no heartbeat from another host) is FAILED; UNKNOWN if none."""
+        return proc.derive_status(self.info())[0]
+
+    @property
+    def recorded_status(self) -> str:
+        status = self.info().get("status")
+        return status if isinstance(status, str) and status else "UNKNOWN"
+
+    @property
+    def died(self) -> bool:
+        return proc.derive_status(self.info())[1]
+
+    @property
+    def status_reason(self) -> Optional[str]:
+        return proc.derive_status(self.info())[2]
+
+    @property
+    def error(self) -> Optional[Dict[str, Any]]:
+        error = self.info().get("error")
+        return error if isinstance(error, dict) else None
+
+    @property
+    def description(self) -> Optional[str]:
+        return self.info().get("description")
+
+    @property
+    def tags(self) -> List[str]:
+        return list(self.info().get("tags") or [])
+
+    # ------------------------------------------------------------------------------ internals
+
+    def _writable(self) -> BackgroundWriter:
+        raise RunStateError(
+            f"Run '{self.prefix}' is open for reading only. Open it with Run(prefix=...).start() to write.",
+            {"prefix": self.prefix},
+        )
+
+    def _flush_if_writing(self) -> None:
+        return None
+
+    def flush(self) -> bool:
+        return True
+
+    def _unique_now(self) -> float:
+        with self._ts_lock:
+            ts = time.time()
+            if ts <= self._last_auto_ts:
+                ts = self._last_auto_ts + 1e-6
+            self._last_auto_ts = ts
+            return ts
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.prefix!r}, dir={self.dir!r})"
+
+
+class RunView(_RunBase):
+    """A run opened for reading (``Run.open``): status, params, metrics, logs, tracks, files."""
+
+    def log(self, *args: Any, **kwargs: Any) -> None:
+        self._writable()
+
+
+class RunLifecycle:
+    """``run.run``: ML-Dash's lifecycle handle: ``start/complete/fail/cancel``, a context manager, and a
+    decorator (``@run.run`` calls the function with the run)."""
+
+    def __init__(self, run: "Run") -> None:
+        self._run = run
+
+    def start(self) -> "Run":
+        return self._run.start()
+
+    def complete(self) -> None:
+        self._run.complete()
+
+    def fail(self, error: Union[BaseException, str, None] = None) -> None:
+        self._run.fail(error)
+
+    def cancel(self, reason: Optional[str] = None) -> None:
+        self._run.cancel(reason)
+
+    def __enter__(self) -> "Run":
+        return self._run.start()
+
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> bool:
+        return self._run.__exit__(exc_type, exc, tb)
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self as run:
+                return fn(run, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def _error_record(error: Union[BaseException, str, None]) -> Optional[Dict[str, Any]]:
+    if error is None:
+        return None
+    if isinstance(error, BaseException):
+        code = getattr(error, "code", None)
+        stack = "".join(traceback.format_exception(type(error), error, error.__traceback__)) if error.__traceback__ else None
+        return {
+            "name": type(error).__name__,
+            "message": str(error),
+            "code": code if isinstance(code, str) else None,
+            "stack": stack,
+        }
+    return {"name": "Error", "message": str(error), "code": None, "stack": None}
+
+
+class Run(_RunBase):
+    """A run to write: parameters, metrics, logs, tracks and files, under ``<root>/<prefix>``.
+
+    Nothing is written until ``start()`` (or entering ``with run.run`` / ``with run``). Opening an
+    existing prefix resumes it (data is appended). A run RUNNING in another live process raises
+    ``RunBusyError`` unless ``attach=True``: an attached writer adds data and never changes the status.
+
+    Options: ``description`` (ML-Dash's ``readme``), ``tags``, ``bindrs``, ``metadata``; ``root`` (default
+    ``$LABRUN_RUNS``, ``$LABRUN_HOME/runs``, ``~/.labrun/runs``) or ``dir`` (the run folder itself);
+    ``flush_interval`` seconds (default 1, or ``$LABRUN_FLUSH_INTERVAL``), ``flush_size`` records;
+    ``heartbeat_interval`` seconds (default 15); ``handle_signals``: on SIGTERM, close the run CANCELLED;
+    ``system_metrics``: while open, sample CPU, memory, disk, network and GPUs into the ``system`` stream
+    every 10 s (``True``) or every that many seconds (a number); off by default.
+    """
+
+    _current: Optional["Run"] = None
+    _current_lock = threading.Lock()
+
+    def __init__(
+        self,
+        prefix: Optional[str] = None,
+        *,
+        description: Optional[str] = None,
+        readme: Optional[str] = None,
+        tags: Optional[List[str]] = None,
+        bindrs: Optional[List[str]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        root: Optional[str] = None,
+        dir: Optional[str] = None,
+        attach: bool = False,
+        flush_interval: Optional[float] = None,
+        flush_size: int = 10_000,
+        heartbeat_interval: float = 15.0,
+        handle_signals: bool = True,
+        system_metrics: Union[bool, float, None] = False,
+    ) -> None:
+        env_prefix = os.environ.get(ENV_RUN_PREFIX)
+        env_dir = os.environ.get(ENV_RUN_DIR)
+        if prefix is None:
+            if not env_prefix:
+                raise InvalidPrefixError(
+                    prefix, "no prefix given and $LABRUN_RUN_PREFIX is not set (pass prefix='owner/project/name')"
+                )
+            prefix = env_prefix
+        parse_prefix(prefix)
+        if dir is not None:
+            run_dir = os.path.abspath(os.fspath(dir))
+        elif env_dir and prefix == env_prefix and root is None:
+            run_dir = os.path.abspath(env_dir)
+        else:
+            run_dir = os.path.join(runs_root(root), *prefix.split("/"))
+        super().__init__(prefix, run_dir)
+        self._description = description if description is not None else readme
+        self._tags = list(tags) if tags is not None else None
+        self._bindrs = list(bindrs) if bindrs is not None else None
+        self._metadata = jio.json_value(metadata, "metadata") if metadata is not None else None
+        self.attached = bool(attach)
+        self._flush_interval = flush_interval if flush_interval is not None else _env_float("LABRUN_FLUSH_INTERVAL", 1.0)
+        self._flush_size = flush_size
+        self._heartbeat_interval = float(heartbeat_interval)
+        if self._heartbeat_interval <= 0:
+            raise InvalidArgumentError("heartbeat_interval must be positive.", {"heartbeat_interval": heartbeat_interval})
+        self._handle_signals = handle_signals
+        try:
+            self._system_interval = interval_of(system_metrics)
+        except ValueError:
+            raise InvalidArgumentError(
+                "system_metrics must be True, False or a positive number of seconds.",
+                {"system_metrics": repr(system_metrics)},
+            ) from None
+        self._system: Optional[SystemMetrics] = None
+        self._writer: Optional[BackgroundWriter] = None
+        self._state_lock = threading.RLock()
+        self._final_status: Optional[str] = None
+
+    # ------------------------------------------------------------------------------ constructors
+
+    @classmethod
+    def current(cls, attach: Optional[bool] = None, **options: Any) -> "Run":
+        """The run of the job this process was launched as (``$LABRUN_RUN_DIR``, ``$LABRUN_RUN_PREFIX``; without
+        the prefix, the one recorded in the folder, else ``<user>/jobs/run``), started; the same object on
+        every call. Raises ``NoCurrentRunError`` when ``$LABRUN_RUN_DIR`` is not set.
+
+        ``attach=None`` (default) opens it as owner, or attaches when another live process (the launcher)
+        owns it; ``True``/``False`` force one mode."""
+        with cls._current_lock:
+            if cls._current is not None and cls._current.is_open:
+                return cls._current
+            run_dir = os.environ.get(ENV_RUN_DIR)
+            if not run_dir:
+                raise NoCurrentRunError(ENV_RUN_DIR)
+            prefix = os.environ.get(ENV_RUN_PREFIX)
+            if not prefix:
+                stored = jio.read_json(os.path.join(run_dir, "experiment.json"), {})
+                prefix = stored.get("prefix") if isinstance(stored, dict) else None
+                if not isinstance(prefix, str) or not prefix:
+                    prefix = f"{RUN.user}/jobs/run"
+            run = cls(prefix, dir=run_dir, attach=bool(attach), **options)
+            try:
+                run.start()
+            except RunBusyError:
+                if attach is not None:
+                    raise
+                run = cls(prefix, dir=run_dir, attach=True, **options)
+                run.start()
+            cls._current = run
+            return run
+
+    @staticmethod
+    def open(prefix: Optional[str] = None, *, root: Optional[str] = None, dir: Optional[str] = None) -> RunView:
+        """A run to read. ``prefix`` under ``root`` (default root as for writing), or the folder ``dir``."""
+        if dir is not None:
+            run_dir = os.path.abspath(os.fspath(dir))
+            if prefix is None:
+                stored = jio.read_json(os.path.join(run_dir, "experiment.json"), {})
+                prefix = stored.get("prefix") if isinstance(stored, dict) else None
+                if not isinstance(prefix, str):
+                    raise RunNotFoundError(str(prefix), run_dir)
+            parse_prefix(prefix)
+        else:
+            if prefix is None:
+                raise InvalidPrefixError(prefix, "no prefix given")
+            run_dir = os.path.join(runs_root(root), *parse_prefix(prefix))
+        if not os.path.isfile(os.path.join(run_dir, "experiment.json")):
+            raise RunNotFoundError(prefix, run_dir)
+        return RunView(prefix, run_dir)
+
+    @staticmethod
+    def list(
+        root: Optional[str] = None,
+        *,
+        prefix: Optional[str] = None,
+        tag: Optional[str] = None,
+        status: Optional[str] = None,
+    ) -> List[RunView]:
+        """Runs under ``root`` (sorted by prefix): those whose prefix starts with ``prefix`` (whole
+        segments), carrying ``tag``, whose reported status is ``status``."""
+        base = runs_root(root)
+        out: List[RunView] = []
+        for run_dir in iter_run_dirs(base):
+            rel = os.path.relpath(run_dir, base).replace(os.sep, "/")
+            if prefix is not None and not (rel == prefix.strip("/") or rel.startswith(prefix.strip("/") + "/")):
+                continue
+            try:
+                parse_prefix(rel)
+            except InvalidPrefixError:
+                continue
+            view = RunView(rel, run_dir)
+            try:
+                info = view.info()
+            except Exception:  # noqa: BLE001 - one unreadable run must not fail a listing
+                info = {}
+            if tag is not None and tag not in (info.get("tags") or []):
+                continue
+            if status is not None and proc.derive_status(info)[0] != status.upper():
+                continue
+            out.append(view)
+        return out
+
+    # ------------------------------------------------------------------------------ lifecycle
+
+    @property
+    def run(self) -> RunLifecycle:
+        """ML-Dash's lifecycle handle: ``with Run(...).run as run:``, ``run.run.start()``, ``@run.run``."""
+        return RunLifecycle(self)
+
+    @property
+    def is_open(self) -> bool:
+        return self._writer is not None
+
+    def start(self) -> "Run":
+        """Creates or resumes the run; as owner, records RUNNING with host, pid and a heartbeat."""
+        with self._state_lock:
+            if self._writer is not None:
+                return self
+            for other in proc.open_runs():
+                if other is not self and os.path.realpath(other.dir) == os.path.realpath(self.dir):
+                    raise RunStateError(
+                        f"Run '{self.prefix}' is already open in this process; use that Run object "
+                        f"(or close it first).",
+                        {"dir": self.dir},
+                    )
+            existing = self._store.read_experiment() if os.path.exists(self._store.experiment_file) else None
+            if not self.attached and proc.owner_is_live(existing):
+                assert existing is not None
+                raise RunBusyError(self.prefix, existing.get("host"), existing.get("pid"))
+            os.makedirs(self.dir, exist_ok=True)
+            now = jio.utc_now_iso()
+            segments = self.prefix.split("/")
+
+            def change(doc: Dict[str, Any]) -> None:
+                if not doc:
+                    doc.update(
+                        {
+                            "name": segments[-1] if len(segments) > 2 else segments[1],
+                            "project": segments[1],
+                            "description": self._description,
+                            "tags": list(self._tags or []),
+                            "bindrs": list(self._bindrs or []),
+                            "prefix": self.prefix,
+                            "metadata": self._metadata,
+                            "created_at": now,
+                            "write_protected": False,
+                        }
+                    )
+                else:
+                    # ML-Dash's re-open: given values replace stored ones; updated_at marks it.
+                    if self._description is not None:
+                        doc["description"] = self._description
+                    if self._tags is not None:
+                        doc["tags"] = list(self._tags)
+                    if self._bindrs is not None:
+                        doc["bindrs"] = list(self._bindrs)
+                    if self._metadata is not None:
+                        doc["metadata"] = self._metadata
+                    doc["prefix"] = self.prefix
+                    doc["updated_at"] = now
+                if not self.attached:
+                    doc["labrunFormat"] = LABRUN_FORMAT
+                    doc["status"] = "RUNNING"
+                    doc["statusReason"] = None
+                    doc["startedAt"] = now
+                    doc["endedAt"] = None
+                    doc["heartbeatAt"] = now
+                    doc.update(proc.owner_fields(self._heartbeat_interval))
+                    doc["error"] = None
+
+            if not self.attached or existing is None:
+                # An attached writer leaves an existing experiment.json alone: rewriting it could race
+                # with the owner's heartbeat or final status.
+                self._store.update_experiment(change)
+            self._store.ensure_folders()
+            self._final_status = None
+            writer = BackgroundWriter(
+                self._store,
+                flush_interval=self._flush_interval,
+                flush_size=self._flush_size,
+                on_tick=None if self.attached else self._heartbeat,
+                tick_interval=None if self.attached else self._heartbeat_interval,
+                label=self.prefix,
+            )
+            writer.start()
+            self._writer = writer
+            proc.register(self, self._handle_signals and not self.attached)
+            self._start_system_metrics()
+            return self
+
+    def _start_system_metrics(self) -> None:
+        if self._system_interval is None:
+            return
+        system = self.metrics("system")
+        self._system = SystemMetrics(system.log, self._system_interval, self.dir, label=self.prefix)
+        self._system.start()
+
+    def complete(self) -> None:
+        """Flushes everything and records COMPLETED."""
+        self._close_final("COMPLETED", None, None)
+
+    def fail(self, error: Union[BaseException, str, None] = None, reason: Optional[str] = None) -> None:
+        """Flushes everything and records FAILED with ``error`` (an exception or a message)."""
+        message = reason
+        if message is None and error is not None:
+            message = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error)
+        self._close_final("FAILED", message, _error_record(error))
+
+    def cancel(self, reason: Optional[str] = None) -> None:
+        """Flushes everything and records CANCELLED."""
+        self._close_final("CANCELLED", reason, None)
+
+    def close(self) -> None:
+        """Completes the run if it is still open."""
+        self.complete()
+
+    def _close_after(self, exc: Optional[BaseException]) -> None:
+        """Ends the run for the way its body ended: nothing or exit 0 → COMPLETED; Ctrl-C → CANCELLED;
+        SystemExit(n) → FAILED 'exit code n'; any other exception → FAILED with the error."""
+        if exc is None:
+            self._close_final("COMPLETED", None, None)
+        elif isinstance(exc, KeyboardInterrupt):
+            self._close_final("CANCELLED", "SIGINT", None)
+        elif isinstance(exc, SystemExit):
+            code = exc.code
+            if code is None or code == 0:
+                self._close_final("COMPLETED", None, None)
+            elif isinstance(code, int):
+                self._close_final("FAILED", f"exit code {code}", None)
+            else:
+                self._close_final("FAILED", str(code), None)
+        elif isinstance(exc, GeneratorExit):
+            self._close_final("COMPLETED", None, None)
+        else:
+            self.fail(exc)
+
+    def _close_final(self, status: str, reason: Optional[str], error: Optional[Dict[str, Any]]) -> None:
+        with self._state_lock:
+            writer = self._writer
+            if writer is None:
+                return
+            if self._system is not None:
+                self._system.stop()  # before the last flush: no point is logged after it
+            all_written = writer.stop()
+            if not all_written and status == "COMPLETED":
+                status = "FAILED"
+                last = writer.errors[-1] if writer.errors else None
+                reason = f"could not write all buffered data: {type(last).__name__}: {last}" if last else "could not write all buffered data"
+            if not self.attached:
+                now = jio.utc_now_iso()
+                pid = os.getpid()
+
+                def change(doc: Dict[str, Any]) -> None:
+                    doc["status"] = status
+                    doc["statusReason"] = reason
+                    doc["endedAt"] = now
+                    doc["heartbeatAt"] = now
+                    doc["error"] = error
+                    doc.setdefault("pid", pid)
+
+                try:
+                    self._store.update_experiment(change)
+                except Exception as err:  # noqa: BLE001 - closing must not raise over the body's error
+                    writer.report(("status", None), err, "The run's status could not be recorded.")
+            self._writer = None
+            self._final_status = status
+            proc.unregister(self)
+
+    def _heartbeat(self) -> None:
+        now = jio.utc_now_iso()
+        pid = os.getpid()
+
+        def change(doc: Dict[str, Any]) -> None:
+            # Only while this process still owns the run (a resumed run may belong to another now).
+            if doc.get("status") == "RUNNING" and doc.get("pid") == pid and doc.get("host") == proc.hostname():
+                doc["heartbeatAt"] = now
+
+        self._store.update_experiment(change)
+
+    def __enter__(self) -> "Run":
+        return self.start()
+
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> bool:
+        self._close_after(exc)
+        return False
+
+    # ------------------------------------------------------------------------------ writing
+
+    def _writable(self) -> BackgroundWriter:
+        writer = self._writer
+        if writer is None:
+            if self._final_status is not None:
+                raise RunStateError(
+                    f"Run '{self.prefix}' is closed ({self._final_status}). Open it again with Run(prefix=...) "
+                    f"to resume it.",
+                    {"prefix": self.prefix},
+                )
+            raise RunStateError(
+                f"Run '{self.prefix}' is not started. Use `with Run(...).run as run:` or call run.start() first.",
+                {"prefix": self.prefix},
+            )
+        return writer
+
+    def _flush_if_writing(self) -> None:
+        writer = self._writer
+        if writer is not None:
+            writer.flush()
+
+    def flush(self) -> bool:
+        """Writes everything buffered now. True when all of it was written (I/O errors are kept in
+        ``write_errors``, never raised)."""
+        writer = self._writer
+        return writer.flush() if writer is not None else True
+
+    @property
+    def write_errors(self) -> List[BaseException]:
+        writer = self._writer
+        return list(writer.errors) if writer is not None else []
+
+    @property
+    def system_errors(self) -> List[BaseException]:
+        """Errors of ``system_metrics`` sampling (the last 20; a failed part of a sample is left out, never
+        raised). Kept after the run closes."""
+        system = self._system
+        return system.errors if system is not None else []
+
+    def log(self, message: Any, level: str = "info", metadata: Optional[Dict[str, Any]] = None, **extra: Any) -> None:
+        """A log record: ``run.log("epoch done", level="info", epoch=3)``."""
+        self.logs.log(message, level, metadata, **extra)
+
+
+def tracked(prefix: Union[str, Callable[..., Any], None] = None, **options: Any) -> Any:
+    """Decorator: each call of the function runs inside ``Run(prefix, **options)`` (COMPLETED on return,
+    FAILED on an exception, CANCELLED on Ctrl-C). The run is passed as ``run=`` when the function takes a
+    ``run`` parameter (or ``**kwargs``)::
+
+        @tracked(prefix="alice/vision/resnet", tags=["baseline"])
+        def train(lr, run):
+            run.params.set(lr=lr)
+    """
+
+    def decorate(fn: F) -> F:
+        try:
+            parameters = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            parameters = {}  # type: ignore[assignment]
+        wants_run = "run" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with Run(prefix if isinstance(prefix, str) else None, **options) as run:
+                if wants_run and "run" not in kwargs:
+                    kwargs["run"] = run
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    if callable(prefix):
+        fn, prefix = prefix, None
+        return decorate(fn)
+    return decorate

@@ -1,0 +1,29 @@
+// The quickstart experiment (`npm start`): prepare a dataset, train with three learning rates in
+// parallel, then evaluate, as a dependency graph of real Python jobs on the local machine.
+import { Experiment, LocalExecutor, Script } from "labrun";
+
+const here = new URL("./quickstart/", import.meta.url).pathname;
+
+await using exp = new Experiment("quickstart", { executor: new LocalExecutor() });
+const prepare = exp.add(new Script({ path: `${here}prepare.py` }), { name: "prepare" });
+const trains = [0.3, 0.1, 0.01].map((lr) =>
+  exp.add(new Script({ path: `${here}train.py`, args: [`--lr=${lr}`] }), {
+    name: `train-lr${lr}`,
+    dependencies: [prepare],
+  }),
+);
+exp.add(new Script({ path: `${here}evaluate.py` }), {
+  name: "evaluate",
+  dependencies: trains,
+  tailLogs: true,
+});
+
+const result = await exp.run();
+await exp.status();
+console.log(`
+Next, try:
+  npx labrun experiment list
+  npx labrun experiment logs ${result.id} evaluate
+  npx labrun experiment status ${result.id} --json
+  npx labrun run examples/quickstart.ts   # again, or write your own experiment file
+Everything is in ${result.dir}`);

@@ -1,0 +1,143 @@
+import { UsageError } from "../../errors.js";
+import { runStatuses } from "../../tracking/run-record.js";
+import type { ReportedStatus } from "../../tracking/run-record.js";
+import { encodeJson } from "../../tracking/json-codec.js";
+import { formatTable, paintState } from "../../util/table.js";
+import { printJson } from "../output.js";
+import { findRuns, openRunForReading } from "./run-lookup.js";
+
+export interface RunsGlobal {
+  readonly root?: string;
+  readonly workspace?: string;
+  readonly json?: boolean;
+}
+
+export function runsListCommand(
+  options: { prefix?: string; tag?: string; status?: string },
+  global: RunsGlobal,
+): number {
+  const status = options.status?.toUpperCase();
+  if (status && !([...runStatuses, "UNKNOWN"] as string[]).includes(status))
+    throw new UsageError(
+      `--status must be one of ${[...runStatuses, "UNKNOWN"].join(", ")}, not "${options.status}".`,
+    );
+  const runs = findRuns({
+    ...(global.root ? { root: global.root } : {}),
+    ...(global.workspace ? { workspace: global.workspace } : {}),
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    ...(options.tag ? { tag: options.tag } : {}),
+    ...(status ? { status: status as ReportedStatus } : {}),
+  });
+  if (global.json) {
+    printJson(runs);
+    return 0;
+  }
+  if (runs.length === 0) {
+    console.log(
+      "No runs match. Runs are created by `new Run(...)`, the Python client, `labrun log`, and launched jobs.",
+    );
+    return 0;
+  }
+  console.log(
+    formatTable(
+      ["Prefix", "Status", "Started", "Tags"],
+      runs.map((run) => [
+        run.prefix,
+        paintState(run.status) + (run.died ? " (process died)" : ""),
+        run.startedAt ?? run.createdAt ?? "-",
+        run.tags.join(", "),
+      ]),
+    ),
+  );
+  return 0;
+}
+
+export function runsShowCommand(prefix: string, global: RunsGlobal): number {
+  const run = openRunForReading(prefix, global);
+  const info = run.info();
+  const params = run.params.get();
+  const metrics = run.metrics
+    .list()
+    .map((summary) => ({ ...summary, last: run.metrics(summary.name).last()?.data ?? null }));
+  const files = run.listFiles();
+  if (global.json) {
+    printJson({ ...info, params, metrics, files });
+    return 0;
+  }
+  console.log(
+    `${info.prefix}  ${paintState(info.status)}${info.statusReason ? ` (${info.statusReason})` : ""}`,
+  );
+  if (info.description) console.log(info.description);
+  console.log(`folder: ${info.dir}`);
+  if (info.tags.length) console.log(`tags: ${info.tags.join(", ")}`);
+  console.log("\nparameters");
+  const flat = Object.entries(params);
+  console.log(
+    flat.length
+      ? formatTable(
+          ["key", "value"],
+          flat.map(([k, v]) => [k, encodeJson(v as never)]),
+        )
+      : "  (none)",
+  );
+  console.log("\nmetrics (last point)");
+  console.log(
+    metrics.length
+      ? formatTable(
+          ["stream", "points", "last"],
+          metrics.map((m) => [
+            m.name ?? "(unnamed)",
+            String(m.totalDataPoints),
+            m.last ? encodeJson(m.last as never) : "-",
+          ]),
+        )
+      : "  (none)",
+  );
+  console.log(`\nfiles: ${files.length}`);
+  return 0;
+}
+
+export async function runsMetricsCommand(
+  prefix: string,
+  name: string,
+  options: { csv?: boolean; maxPoints?: string; from?: string; to?: string; by?: string },
+  global: RunsGlobal,
+): Promise<number> {
+  const run = openRunForReading(prefix, global);
+  const number = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed)) throw new UsageError(`${flag} takes a number, not "${value}".`);
+    return parsed;
+  };
+  const maxPoints = number("--max-points", options.maxPoints);
+  const from = number("--from", options.from);
+  const to = number("--to", options.to);
+  const result = await run.metrics(name === "-" ? null : name).read({
+    ...(maxPoints !== undefined ? { maxPoints } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(options.by ? { by: options.by } : {}),
+  });
+  if (global.json) {
+    printJson(result);
+    return 0;
+  }
+  const fields = [...new Set(result.points.flatMap((point) => Object.keys(point.data)))];
+  const rows = result.points.map((point) => [String(point.index), ...fields.map((f) => cell(point.data[f]))]);
+  if (options.csv) {
+    console.log(["index", ...fields].join(","));
+    for (const row of rows) console.log(row.join(","));
+  } else {
+    console.log(formatTable(["index", ...fields], rows));
+    if (result.downsampled)
+      console.log(`(${result.points.length} of ${result.total} points, downsampled keeping extremes)`);
+  }
+  return 0;
+}
+
+function cell(value: unknown): string {
+  if (value === undefined) return "";
+  if (typeof value === "number") return String(value); // NaN, Infinity, -Infinity print as such
+  return typeof value === "string" ? value : JSON.stringify(value);
+}

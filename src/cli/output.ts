@@ -1,0 +1,29 @@
+import { isLabrunError } from "../errors.js";
+import { paint, useColor } from "../util/table.js";
+
+/** Where every error of the CLI ends: one clear line, a non-zero exit code, no stack (unless LABRUN_DEBUG). */
+export function reportError(error: unknown): number {
+  const color = useColor(process.stderr);
+  if (isLabrunError(error)) {
+    process.stderr.write(
+      `${paint("red", "error", color)} ${paint("dim", `[${error.code}]`, color)} ${error.message}\n`,
+    );
+    if (process.env.LABRUN_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.code === "USAGE" ? 2 : 1;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(
+    `${paint("red", "error", color)} ${message}\n` +
+      (process.env.LABRUN_DEBUG && error instanceof Error
+        ? `${error.stack}\n`
+        : "(unexpected error; run again with LABRUN_DEBUG=1 for details, and report it if it persists)\n"),
+  );
+  return 1;
+}
+
+/** Standard JSON for scripts (jq): NaN and ±Infinity, which JSON cannot hold, become the strings "NaN", "Infinity", "-Infinity". */
+export function printJson(value: unknown): void {
+  const replacer = (_key: string, v: unknown) =>
+    typeof v === "number" && !Number.isFinite(v) ? String(v) : v;
+  process.stdout.write(`${JSON.stringify(value, replacer, 2)}\n`);
+}

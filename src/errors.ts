@@ -1,0 +1,327 @@
+/**
+ * Every error a user can cause. Each has a stable `code` (for scripts and the HTTP API) and a message
+ * that says what to do next. The CLI prints `message` and exits non-zero; it never prints a stack for these.
+ */
+const brand = Symbol.for("labrun.error");
+
+/** True for errors of any copy of labrun (an experiment file may load its own copy). */
+export function isLabrunError(error: unknown): error is LabrunError {
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[brand] === true;
+}
+
+export class LabrunError extends Error {
+  readonly code: string = "LABRUN_ERROR";
+  readonly [brand] = true;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = Object.freeze({ ...(options?.details ?? {}) });
+  }
+}
+
+export class UnknownExperimentError extends LabrunError {
+  override readonly code = "EXPERIMENT_NOT_FOUND";
+  constructor(idOrTitle: string, workspace: string) {
+    super(
+      `No experiment "${idOrTitle}" in workspace ${workspace}. Run \`labrun experiment list\` to see the ids ` +
+        `(or pass --workspace / set LABRUN_HOME if it lives elsewhere).`,
+      { details: { idOrTitle, workspace } },
+    );
+  }
+}
+
+export class UnknownJobError extends LabrunError {
+  override readonly code = "JOB_NOT_FOUND";
+  constructor(job: string, experimentId: string, known: readonly string[]) {
+    super(
+      `Experiment ${experimentId} has no job "${job}". Use a job index (0-${Math.max(0, known.length - 1)}) ` +
+        `or one of: ${known.slice(0, 20).join(", ")}${known.length > 20 ? ", …" : ""}.`,
+      { details: { job, experimentId, known } },
+    );
+  }
+}
+
+export class DuplicateJobNameError extends LabrunError {
+  override readonly code = "DUPLICATE_JOB_NAME";
+  constructor(name: string) {
+    super(`A job named "${name}" is already in this experiment. Give each job a unique \`name\`.`, {
+      details: { name },
+    });
+  }
+}
+
+export class UnknownDependencyError extends LabrunError {
+  override readonly code = "UNKNOWN_DEPENDENCY";
+  constructor(job: string, dependency: string) {
+    super(
+      `Job "${job}" depends on "${dependency}", which is not a job of this experiment. ` +
+        `Pass the id returned by \`exp.add(...)\` of a job added before it.`,
+      { details: { job, dependency } },
+    );
+  }
+}
+
+export class DependencyCycleError extends LabrunError {
+  override readonly code = "DEPENDENCY_CYCLE";
+  constructor(cycle: readonly string[]) {
+    super(`Jobs depend on each other in a cycle: ${cycle.join(" → ")}. Remove one of these dependencies.`, {
+      details: { cycle },
+    });
+  }
+}
+
+export class TaskCannotStartError extends LabrunError {
+  override readonly code = "TASK_CANNOT_START";
+  constructor(what: string, fix: string, details: Record<string, unknown> = {}) {
+    super(`${what}. ${fix}`, { details });
+  }
+}
+
+export class InvalidTaskError extends LabrunError {
+  override readonly code = "INVALID_TASK";
+}
+
+export class InvalidExecutorError extends LabrunError {
+  override readonly code = "INVALID_EXECUTOR";
+}
+
+export class ExperimentStateError extends LabrunError {
+  override readonly code = "EXPERIMENT_STATE";
+}
+
+export class ExperimentBusyError extends LabrunError {
+  override readonly code = "EXPERIMENT_BUSY";
+  constructor(experimentId: string, holder: { pid: number; host: string }) {
+    super(
+      `Experiment ${experimentId} is already being driven by process ${holder.pid} on ${holder.host}. ` +
+        `Watch it with \`labrun experiment status ${experimentId}\`, or stop that process first.`,
+      { details: { experimentId, ...holder } },
+    );
+  }
+}
+
+export class ExperimentExistsError extends LabrunError {
+  override readonly code = "EXPERIMENT_EXISTS";
+  constructor(dir: string) {
+    super(`Experiment directory ${dir} already exists. Pass \`existOk: true\` or use a new id.`, {
+      details: { dir },
+    });
+  }
+}
+
+export class CorruptRecordError extends LabrunError {
+  override readonly code = "CORRUPT_RECORD";
+  constructor(file: string, problem: string) {
+    super(
+      `${file} cannot be read (${problem}). labrun writes its files atomically, so this file was edited or ` +
+        `damaged by hand; restore it from a backup or delete the experiment directory.`,
+      { details: { file, problem } },
+    );
+  }
+}
+
+export class ExperimentFileError extends LabrunError {
+  override readonly code = "EXPERIMENT_FILE";
+}
+
+export class UsageError extends LabrunError {
+  override readonly code = "USAGE";
+}
+
+export class UnknownKindError extends LabrunError {
+  override readonly code = "UNKNOWN_KIND";
+  constructor(what: "task" | "executor", kind: string) {
+    super(
+      `This process does not know the ${what} kind "${kind}". Built-in kinds are always known; a custom kind must be ` +
+        `registered (register${what === "task" ? "TaskKind" : "ExecutorKind"}) by a module imported before the experiment is reopened.`,
+      { details: { what, kind } },
+    );
+  }
+}
+
+/** A run prefix that cannot name a folder under the runs root (`..`, absolute, empty segments, …). */
+export class InvalidPrefixError extends LabrunError {
+  override readonly code = "INVALID_PREFIX";
+  constructor(prefix: string, problem: string) {
+    super(
+      `Run prefix ${JSON.stringify(prefix)} is not valid: ${problem}. A prefix is "owner/project/path.../name": ` +
+        `two or more non-empty segments separated by "/", none of them "." or "..", no leading "/".`,
+      { details: { prefix, problem } },
+    );
+  }
+}
+
+/** A metric stream, track topic, file folder or file name that would escape its place in the run. */
+export class InvalidTrackingNameError extends LabrunError {
+  override readonly code = "INVALID_TRACKING_NAME";
+  constructor(what: string, name: string, problem: string) {
+    super(
+      `${what} ${JSON.stringify(name)} is not valid: ${problem}. Use plain names such as "train" or "models/best".`,
+      {
+        details: { what, name, problem },
+      },
+    );
+  }
+}
+
+/** A value that cannot be stored as JSON (function, bigint, class instance, cycle, …), or a bad option value. */
+export class TrackingValueError extends LabrunError {
+  override readonly code = "TRACKING_VALUE";
+}
+
+export class NoCurrentRunError extends LabrunError {
+  override readonly code = "NO_CURRENT_RUN";
+  constructor() {
+    super(
+      "Run.current() has no run to bind to: LABRUN_RUN_DIR is not set. It is set in jobs launched by labrun " +
+        '(with LABRUN_RUN_PREFIX). Outside a launched job, create a run yourself: new Run({ prefix: "owner/project/name" }).',
+    );
+  }
+}
+
+/** An operation the run's state does not allow (writing to a closed run, opening a run twice in one process). */
+export class RunStateError extends LabrunError {
+  override readonly code = "RUN_STATE";
+}
+
+export class RunBusyError extends LabrunError {
+  override readonly code = "RUN_BUSY";
+  constructor(prefix: string, holder: { pid: number; host: string }) {
+    super(
+      `Run ${prefix} is RUNNING in process ${holder.pid} on ${holder.host}. Wait for it to end, use another prefix, ` +
+        `or open it with { attach: true } to append without taking over its status.`,
+      { details: { prefix, ...holder } },
+    );
+  }
+}
+
+export class RunNotFoundError extends LabrunError {
+  override readonly code = "RUN_NOT_FOUND";
+  constructor(where: string) {
+    super(
+      `No run at ${where} (no experiment.json). Check the prefix and the root (LABRUN_RUNS / LABRUN_HOME).`,
+      {
+        details: { where },
+      },
+    );
+  }
+}
+
+export class TrackedFileNotFoundError extends LabrunError {
+  override readonly code = "TRACKED_FILE_NOT_FOUND";
+  constructor(path: string, where: string, hint = "List what is there with run.files().list().") {
+    super(`No file ${path} ${where}. ${hint}`, { details: { path, where } });
+  }
+}
+
+export class ChecksumMismatchError extends LabrunError {
+  override readonly code = "CHECKSUM_MISMATCH";
+  constructor(file: string, expected: string, actual: string) {
+    super(
+      `Stored file ${file} does not match its recorded SHA-256 (expected ${expected}, got ${actual}): it was changed ` +
+        `or damaged after it was saved. Save it again from its source.`,
+      { details: { file, expected, actual } },
+    );
+  }
+}
+
+// ---- YAML experiment files (`labrun run-experiment`) ----
+
+/** A YAML experiment file (or a parent, --pre-yaml or --post-yaml file) that is missing or is not valid YAML. */
+export class ConfigFileError extends LabrunError {
+  override readonly code = "CONFIG_FILE";
+}
+
+/** YAML files whose `parent` keys lead back to one of them. */
+export class ConfigParentCycleError extends LabrunError {
+  override readonly code = "CONFIG_PARENT_CYCLE";
+  constructor(chain: readonly string[]) {
+    super(
+      `The \`parent\` keys of these YAML files form a cycle: ${chain.join(" → ")}. Remove \`parent\` from one of them.`,
+      { details: { chain } },
+    );
+  }
+}
+
+/** A configuration value that is missing, conflicts with another, or that the experiment's schema rejects. */
+export class ConfigValueError extends LabrunError {
+  override readonly code = "CONFIG_VALUE";
+}
+
+/** A configuration key that neither `ConfigurationBase` nor the experiment's `configuration` schema declares. */
+export class UnknownConfigKeyError extends LabrunError {
+  override readonly code = "CONFIG_UNKNOWN_KEY";
+  constructor(key: string, where: string, closest: string | undefined, known: readonly string[]) {
+    super(
+      `${where}: unknown configuration key "${key}"` +
+        (closest ? `; did you mean "${closest}"?` : ".") +
+        ` Known keys here: ${known.slice(0, 30).join(", ")}${known.length > 30 ? ", …" : ""}` +
+        ` (declare new keys in the experiment file's \`configuration\` schema).`,
+      { details: { key, where, closest, known } },
+    );
+  }
+}
+
+/** A `-c key.path=value` override whose syntax or path is wrong. */
+export class ConfigOverrideError extends LabrunError {
+  override readonly code = "CONFIG_OVERRIDE";
+}
+
+/** A `--run-mode` other than NORMAL, DRY_RUN or GENERATE. */
+export class InvalidRunModeError extends UsageError {
+  constructor(mode: string) {
+    super(
+      `Run mode "${mode}" is not known. Use NORMAL (run the jobs), DRY_RUN (list them) or GENERATE (write their scripts).`,
+      {
+        details: { mode },
+      },
+    );
+  }
+}
+
+/** The experiment's git repository has uncommitted changes and `dirty_git` is `error` (experimaestro's DirtyGitError). */
+export class DirtyGitError extends LabrunError {
+  override readonly code = "DIRTY_GIT";
+  constructor(repository: string, where: string) {
+    super(
+      `The git repository ${repository} has uncommitted changes and ${where} sets \`dirty_git: error\`. ` +
+        "Commit (or stash) the changes, or set `dirty_git: warn` to run anyway.",
+      { details: { repository, where } },
+    );
+  }
+}
+
+export class TaskValidationError extends LabrunError {
+  override readonly code = "TASK_VALIDATION";
+  constructor(task: string, issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[]) {
+    const lines = issues.map((issue) => `${issue.path.map(String).join(".") || "(parameters)"}: ${issue.message}`);
+    super(`Parameters of task "${task}" are not valid: ${lines.join("; ")}. Fix them in the call ${task}({…}).`, {
+      details: { task, issues: lines },
+    });
+  }
+}
+
+export class IndexUnavailableError extends LabrunError {
+  override readonly code = "INDEX_UNAVAILABLE";
+  constructor(file: string, problem: string) {
+    super(
+      `The workspace index ${file} cannot be written (${problem}). It is only a cache: listings still read the ` +
+        `experiment folders. Check the workspace's permissions, or stop the process holding the index, and retry.`,
+      { details: { file, problem } },
+    );
+  }
+}
+
+/** A service of an experiment (`helper.addService`) failed to start. */
+export class ServiceStartError extends LabrunError {
+  override readonly code = "SERVICE_START";
+  constructor(service: string, cause: unknown) {
+    super(
+      `Service ${service} could not start: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        "Fix what it needs (a free port, a program on the PATH) or remove it from the experiment file, and run again.",
+      { cause, details: { service } },
+    );
+  }
+}

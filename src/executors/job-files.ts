@@ -1,0 +1,147 @@
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { readTextIfExists, writeFileAtomic } from "../workspace/atomic-file.js";
+import { followLines } from "../workspace/log-follower.js";
+import type { ExecutorJobStatus, JobSubmission, LogLine, LogOptions } from "./executor.js";
+
+/**
+ * The files a job's wrapper writes into its job directory, read back by every executor. They are the
+ * final word on a job's outcome: the wrapper writes them itself, so they survive a dead driver.
+ *   started    "<pid> <epoch seconds>"   written when the wrapper starts
+ *   ended_at   "<epoch seconds>"         written when the command ends
+ *   exit_code  "<code>"                  written last; its presence means the job has ended
+ */
+export const jobFile = {
+  started: "started",
+  endedAt: "ended_at",
+  exitCode: "exit_code",
+  stdout: "stdout.log",
+  stderr: "stderr.log",
+  launch: "launch.sh",
+} as const;
+
+export interface JobOutcome {
+  readonly pid?: number;
+  readonly startedAt?: string;
+  readonly exitCode?: number;
+  readonly endedAt?: string;
+}
+
+export function readJobOutcome(jobDir: string): JobOutcome {
+  // Polled for every active job on every scheduler pass: look before reading, as a missing file (the
+  // usual case while a job runs) costs a thrown exception otherwise.
+  const read = (name: string) => {
+    const file = join(jobDir, name);
+    return existsSync(file) ? readTextIfExists(file)?.trim() : undefined;
+  };
+  const exitText = read(jobFile.exitCode);
+  const started = read(jobFile.started)?.split(/\s+/);
+  const endedText = exitText ? read(jobFile.endedAt) : undefined;
+  const pid = started?.[0] ? Number(started[0]) : undefined;
+  return {
+    ...(pid !== undefined && Number.isInteger(pid) ? { pid } : {}),
+    ...(started?.[1] ? { startedAt: epochToIso(started[1]) } : {}),
+    // An empty exit_code is a write in progress: the job has not finished being recorded yet.
+    ...(exitText ? { exitCode: Number(exitText) } : {}),
+    ...(endedText ? { endedAt: epochToIso(endedText) } : {}),
+  };
+}
+
+/** Status from the exit code alone, or undefined while the job has not ended. */
+export function endedStatus(outcome: JobOutcome): ExecutorJobStatus | undefined {
+  if (outcome.exitCode === undefined) return undefined;
+  const code = outcome.exitCode;
+  return {
+    state: code === 0 ? "COMPLETED" : "FAILED",
+    exitCode: code,
+    ...(outcome.startedAt ? { startedAt: outcome.startedAt } : {}),
+    ...(outcome.endedAt ? { endedAt: outcome.endedAt } : {}),
+    ...(code === 0 ? {} : { reason: exitReason(code) }),
+  };
+}
+
+export function exitReason(code: number): string {
+  if (code === 127) return "exit code 127 (command not found; see stderr.log)";
+  if (code === 126) return "exit code 126 (command not executable)";
+  if (code > 128 && code < 160) return `killed by signal ${code - 128} (exit code ${code})`;
+  return `exit code ${code}`;
+}
+
+function epochToIso(epoch: string): string {
+  return new Date(Number(epoch) * 1000).toISOString();
+}
+
+/** Writes start and end records for jobs run by the driver itself (the direct executor). */
+export function recordStart(jobDir: string, pid: number): void {
+  writeFileAtomic(join(jobDir, jobFile.started), `${pid} ${Date.now() / 1000}\n`);
+}
+
+export function recordEnd(jobDir: string, exitCode: number): void {
+  writeFileAtomic(join(jobDir, jobFile.endedAt), `${Date.now() / 1000}\n`);
+  writeFileAtomic(join(jobDir, jobFile.exitCode), `${exitCode}\n`);
+}
+
+/** Creates the job directory with the task's own files; old outcome files of a previous attempt are kept in logs only. */
+export function prepareJobDir(job: JobSubmission): void {
+  mkdirSync(job.jobDir, { recursive: true });
+  for (const file of job.spec.files) writeFileAtomic(join(job.jobDir, file.name), file.content);
+}
+
+/** Bash-quotes one word. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The wrapper every spawned job runs under. It records its pid, the exit code and the end time in the job
+ * directory itself. It uses bash's $EPOCHREALTIME so that recording costs no extra process.
+ */
+export function wrapperScript(job: JobSubmission): string {
+  const dir = shellQuote(job.jobDir);
+  const env = { ...job.spec.env, ...job.labrunEnv };
+  const exports = Object.entries(env).map(([key, value]) => `export ${key}=${shellQuote(value)}`);
+  return [
+    "#!/bin/bash",
+    `# labrun job wrapper for "${job.jobName}" (experiment ${job.experimentId}): runs the command and records`,
+    "# its pid, exit code and end time here. Running it by hand overwrites this job's recorded outcome.",
+    `JOB_DIR=${dir}`,
+    `printf '%s %s\\n' "$$" "$EPOCHREALTIME" > "$JOB_DIR/started"`,
+    // A trapped signal still reaches the command (same process group); the wrapper survives it to record the code.
+    "trap ':' TERM INT HUP",
+    ...exports,
+    `cd -- ${shellQuote(job.spec.cwd)} 2>>"$JOB_DIR/stderr.log" || { printf '%s\\n' "$EPOCHREALTIME" > "$JOB_DIR/ended_at"; echo 1 > "$JOB_DIR/exit_code"; exit 1; }`,
+    `${job.spec.argv.map(shellQuote).join(" ")} >>"$JOB_DIR/stdout.log" 2>>"$JOB_DIR/stderr.log" </dev/null`,
+    "rc=$?",
+    `printf '%s\\n' "$EPOCHREALTIME" > "$JOB_DIR/ended_at"`,
+    `printf '%s\\n' "$rc" > "$JOB_DIR/exit_code"`,
+    'exit "$rc"',
+    "",
+  ].join("\n");
+}
+
+export function writeWrapper(job: JobSubmission): string {
+  const file = join(job.jobDir, jobFile.launch);
+  writeFileAtomic(file, wrapperScript(job));
+  chmodSync(file, 0o755);
+  return file;
+}
+
+/** Removes the outcome files of a previous attempt so a re-submitted job starts clean (its logs are kept). */
+export function clearOutcome(jobDir: string): void {
+  for (const name of [jobFile.exitCode, jobFile.endedAt, jobFile.started])
+    rmSync(join(jobDir, name), { force: true });
+}
+
+/** A job's stdout.log and stderr.log lines; with `follow`, until `isDone()` says the job has ended. */
+export function followJobLogs(
+  jobDir: string,
+  options: LogOptions & { readonly isDone: () => boolean },
+): AsyncIterable<LogLine> {
+  return followLines(
+    [
+      { file: join(jobDir, jobFile.stdout), stream: "stdout" as const },
+      { file: join(jobDir, jobFile.stderr), stream: "stderr" as const },
+    ],
+    options,
+  );
+}

@@ -1,0 +1,307 @@
+import type { Executor } from "../executors/executor.js";
+import { LabrunError } from "../errors.js";
+import type { Job } from "./job.js";
+import type { TokenSlots } from "./token.js";
+import { join } from "node:path";
+import { ProcessLock } from "../workspace/process-lock.js";
+import type { JobState } from "./job-record.js";
+import { activeStates } from "./job-record.js";
+
+export interface SchedulerOptions {
+  /** Variables every job gets besides its own, keyed by job (LABRUN_JOB_DIR, …). */
+  readonly labrunEnv: (job: Job) => Record<string, string>;
+  readonly experimentId: string;
+  /** Called after a job is marked SUBMITTED and before it is handed to its executor, with its LABRUN_* env. */
+  readonly beforeSubmit?: (job: Job, labrunEnv: Readonly<Record<string, string>>) => void;
+  /** Called after every state change has been written to disk. */
+  readonly onTransition?: (job: Job, from: JobState) => void;
+  /** Called once per loop; returns names of jobs to cancel (requests from other processes). */
+  readonly takeCancelRequests?: () => { names: string[]; reason: string } | undefined;
+  /** Where workspace-wide token units are taken; jobs that need tokens wait without it. */
+  readonly tokens?: TokenSlots;
+  /** Longest wait between two polls of the executors. */
+  readonly maxPollMs?: number;
+}
+
+/**
+ * Drives a set of jobs to their end: submits each when its dependencies have COMPLETED and its executor
+ * has room, polls executors for what happened, and cancels the dependents of failed or cancelled jobs.
+ * It keeps no state that is not in the jobs' records, so a new scheduler over reloaded jobs carries on.
+ */
+export class Scheduler {
+  readonly #jobs: readonly Job[];
+  readonly #byName: ReadonlyMap<string, Job>;
+  readonly #options: SchedulerOptions;
+  readonly #submitting = new Set<Job>();
+  /** job.lock of each reusable job this driver runs (their directory is shared with other experiments). */
+  readonly #jobLocks = new Map<Job, ProcessLock>();
+  #wake: (() => void) | undefined;
+  #stopped = false;
+
+  constructor(jobs: readonly Job[], options: SchedulerOptions) {
+    this.#jobs = jobs;
+    this.#byName = new Map(jobs.map((job) => [job.name, job]));
+    this.#options = options;
+  }
+
+  /** Resolves when every job has reached COMPLETED, FAILED or CANCELLED, or `stop()` was called. */
+  async run(): Promise<void> {
+    const executors = new Set(this.#jobs.map((job) => job.executor));
+    const unsubscribe = [...executors].map((executor) => executor.onChange(() => this.#wake?.()));
+    let idleMs = 20;
+    try {
+      while (!this.#stopped) {
+        // Let timers, signal handlers (Ctrl-C) and child reaping run: while every pass submits something, the
+        // loop would otherwise go on through promise callbacks alone and starve the event loop.
+        await new Promise((resolve) => setImmediate(resolve));
+        const before = this.#changeCount;
+        this.#applyCancelRequests();
+        await this.#reconcile();
+        await this.#cancelDependentsOfFailures();
+        this.#submitReady();
+        if (this.#jobs.every((job) => job.isTerminal) && this.#submitting.size === 0) break;
+        // Poll often while things happen, less often while jobs just run (reconciling costs a read per job).
+        idleMs = this.#changeCount > before ? 20 : Math.min(idleMs * 2, this.#options.maxPollMs ?? 1000);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, idleMs);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = undefined;
+      }
+    } finally {
+      for (const off of unsubscribe) off();
+      // Another process may take over (a supervisor after a second Ctrl-C, a resume): leave it the jobs.
+      for (const lock of this.#jobLocks.values()) lock.release();
+      this.#jobLocks.clear();
+    }
+  }
+
+  /** One look at the executors: records jobs that ended or vanished and cancels their dependents; starts nothing. */
+  async settle(): Promise<void> {
+    await this.#reconcile();
+    await this.#cancelDependentsOfFailures();
+  }
+
+  /** Ends `run()` at its next step without touching the jobs (they keep running). */
+  stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+  }
+
+  /** Marks the jobs CANCELLED (on disk first), then stops what runs of them; dependents follow. */
+  async cancel(names: readonly string[], reason: string): Promise<void> {
+    const stopping: Promise<void>[] = [];
+    for (const name of names) {
+      const job = this.#byName.get(name);
+      if (!job || job.isTerminal) continue;
+      if (job.task.reusable && !this.#jobLocks.has(job) && this.#followedElsewhere(job)) {
+        // Another experiment runs it: this one stops waiting for it; the job itself goes on.
+        if (!job.isTerminal) this.#transition(job, () => job.markCancelled(reason, false));
+        continue;
+      }
+      const wasSubmitted = activeStates.has(job.state) || this.#submitting.has(job);
+      this.#transition(job, () => job.markCancelled(reason));
+      if (wasSubmitted) stopping.push(this.#stopProcess(job));
+    }
+    await Promise.all(stopping);
+    await this.#cancelDependentsOfFailures();
+    this.#wake?.();
+  }
+
+  #changeCount = 0;
+
+  #transition(job: Job, change: () => void): void {
+    const from = job.state;
+    change();
+    // Units are held from submission to the end of an attempt (a retry takes them again).
+    const needs = job.record.tokens;
+    // A cancelled job gives its units back once its processes are gone (in cancel()), not before.
+    if (needs?.length && activeStates.has(from) && !activeStates.has(job.state) && job.state !== "CANCELLED")
+      this.#options.tokens?.release(needs, job.dir);
+    if (job.isTerminal) this.#releaseJobLock(job);
+    this.#changeCount++;
+    this.#options.onTransition?.(job, from);
+  }
+
+  #releaseJobLock(job: Job): void {
+    this.#jobLocks.get(job)?.release();
+    this.#jobLocks.delete(job);
+  }
+
+  /**
+   * A reusable job runs in one process at a time, the holder of its `job.lock`. Returns true when another
+   * live process holds it: then this experiment only follows the job's record (re-read from disk).
+   */
+  #followedElsewhere(job: Job): boolean {
+    if (!job.task.reusable || this.#jobLocks.has(job)) return false;
+    const lock = new ProcessLock(join(job.dir, "job.lock"));
+    const holder = lock.tryAcquire();
+    if (!holder) {
+      this.#jobLocks.set(job, lock);
+      return false;
+    }
+    const from = job.state;
+    job.refresh();
+    if (job.state !== from) {
+      this.#changeCount++;
+      this.#options.onTransition?.(job, from);
+    }
+    return true;
+  }
+
+  async #stopProcess(job: Job): Promise<void> {
+    // A submission still in flight gets its handle first; cancelling without it would miss the process.
+    while (this.#submitting.has(job)) await new Promise((resolve) => setTimeout(resolve, 10));
+    await job.executor.cancel({ jobDir: job.dir, handle: job.record.handle });
+    if (job.record.tokens?.length) this.#options.tokens?.release(job.record.tokens, job.dir);
+  }
+
+  #applyCancelRequests(): void {
+    const request = this.#options.takeCancelRequests?.();
+    if (request) void this.cancel(request.names, request.reason);
+  }
+
+  async #reconcile(): Promise<void> {
+    const byExecutor = new Map<Executor, Job[]>();
+    for (const job of this.#jobs) {
+      if (!activeStates.has(job.state) || this.#submitting.has(job)) continue;
+      if (this.#followedElsewhere(job)) continue;
+      const list = byExecutor.get(job.executor) ?? [];
+      list.push(job);
+      byExecutor.set(job.executor, list);
+    }
+    await Promise.all(
+      [...byExecutor].map(async ([executor, jobs]) => {
+        const statuses = await executor.status(
+          jobs.map((job) => ({ jobDir: job.dir, handle: job.record.handle })),
+        );
+        jobs.forEach((job, i) => {
+          const status = statuses[i]!;
+          if (job.isTerminal) return; // cancelled while we were asking
+          switch (status.state) {
+            case "PENDING":
+              return;
+            case "RUNNING":
+              if (job.state === "SUBMITTED") this.#transition(job, () => job.markRunning(status.startedAt));
+              return;
+            case "COMPLETED":
+              return this.#transition(job, () =>
+                job.markCompleted(status.exitCode ?? 0, status.endedAt, status.startedAt),
+              );
+            case "FAILED":
+              return this.#fail(job, status.reason ?? "failed", {
+                ...(status.exitCode === undefined ? {} : { exitCode: status.exitCode }),
+                ...(status.endedAt ? { endedAt: status.endedAt } : {}),
+                ...(status.startedAt ? { startedAt: status.startedAt } : {}),
+              });
+            case "LOST":
+              if (status.neverStarted && job.state === "SUBMITTED")
+                return this.#transition(job, () => job.markNeverStarted());
+              return this.#fail(job, status.reason ?? "lost", {});
+          }
+        });
+      }),
+    );
+  }
+
+  /** A failed attempt: retried after a backoff while the job has retries left, FAILED otherwise. */
+  #fail(job: Job, reason: string, details: Parameters<Job["markFailed"]>[1]): void {
+    if (job.canRetry) this.#transition(job, () => job.markRetrying(reason));
+    else this.#transition(job, () => job.markFailed(reason, details));
+  }
+
+  async #cancelDependentsOfFailures(): Promise<void> {
+    // Jobs are in add order, and dependencies come first, so one pass settles whole chains.
+    for (const job of this.#jobs) {
+      if (job.state !== "PENDING" && job.state !== "WAITING") continue;
+      for (const name of job.dependencies) {
+        const dependency = this.#byName.get(name)!;
+        if (dependency.state === "FAILED" || dependency.state === "CANCELLED") {
+          this.#transition(job, () =>
+            job.markCancelled(`dependency "${name}" ${dependency.state.toLowerCase()}`),
+          );
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Takes a reusable job's lock before submitting it. False when it must not be submitted here: another
+   * experiment runs it (followed), or its record shows it COMPLETED (reused) or running (re-attached).
+   */
+  #claim(job: Job): boolean {
+    if (this.#followedElsewhere(job)) return false;
+    const from = job.state;
+    job.refresh();
+    if (job.state === "FAILED" || job.state === "CANCELLED") job.markPendingAgain(); // failed elsewhere: run it here
+    if (job.state !== from) {
+      this.#changeCount++;
+      this.#options.onTransition?.(job, from);
+    }
+    if (job.state === "COMPLETED") this.#releaseJobLock(job);
+    return job.state === "PENDING" || job.state === "WAITING";
+  }
+
+  #submitReady(): void {
+    const running = new Map<Executor, number>();
+    for (const job of this.#jobs)
+      if (activeStates.has(job.state)) running.set(job.executor, (running.get(job.executor) ?? 0) + 1);
+    for (const job of this.#jobs) {
+      if (job.state !== "PENDING" && job.state !== "WAITING") continue;
+      const ready = job.dependencies.every((name) => this.#byName.get(name)!.state === "COMPLETED");
+      if (!ready) {
+        if (job.state === "PENDING") this.#transition(job, () => job.markWaiting());
+        continue;
+      }
+      if (job.backingOff) continue;
+      const inUse = running.get(job.executor) ?? 0;
+      if (inUse >= job.executor.maxParallel) continue;
+      if (job.task.reusable && !this.#claim(job)) continue;
+      const needs = job.record.tokens;
+      if (needs?.length) {
+        if (!this.#options.tokens) continue;
+        const waitingFor = this.#options.tokens.acquire(needs, {
+          jobDir: job.dir,
+          job: job.name,
+          experimentId: this.#options.experimentId,
+        });
+        if (waitingFor) {
+          if (job.record.reason !== waitingFor) this.#transition(job, () => job.markWaitingFor(waitingFor));
+          continue;
+        }
+      }
+      running.set(job.executor, inUse + 1);
+      this.#transition(job, () => job.markSubmitted());
+      void this.#submit(job);
+    }
+  }
+
+  async #submit(job: Job): Promise<void> {
+    this.#submitting.add(job);
+    try {
+      const spec = job.record.launch ?? job.task.launchSpec({ jobDir: job.dir, jobName: job.name });
+      const labrunEnv = this.#options.labrunEnv(job);
+      this.#options.beforeSubmit?.(job, labrunEnv);
+      const handle = await job.executor.submit({
+        jobDir: job.dir,
+        jobName: job.name,
+        experimentId: this.#options.experimentId,
+        task: job.task,
+        spec,
+        labrunEnv,
+      });
+      job.recordHandle(handle);
+    } catch (error) {
+      const message =
+        error instanceof LabrunError ? error.message : `could not submit: ${(error as Error).message}`;
+      if (!job.isTerminal) this.#transition(job, () => job.markFailed(message));
+    } finally {
+      this.#submitting.delete(job);
+      this.#wake?.();
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { readTextIfExists, writeFileAtomic } from "../workspace/atomic-file.js";
+import { sleepSync } from "./clock.js";
+import { encodeJson, parseJson } from "./json-codec.js";
+
+/**
+ * Reads a JSON object file written by labrun or ML-Dash (NaN tokens allowed). Undefined when missing.
+ * ML-Dash rewrites its JSON files in place, so a file caught half-written is read once more after a short
+ * pause; `onCorrupt` decides what a file that still does not parse becomes.
+ */
+export function readJsonObject(
+  file: string,
+  onCorrupt: (problem: string) => Record<string, unknown> | undefined = () => undefined,
+): Record<string, unknown> | undefined {
+  for (let attempt = 0; ; attempt++) {
+    const text = readTextIfExists(file);
+    if (text === undefined) return undefined;
+    let problem: string;
+    try {
+      const value = parseJson(text);
+      if (typeof value === "object" && value !== null && !Array.isArray(value))
+        return value as Record<string, unknown>;
+      problem = "not a JSON object";
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    if (attempt >= 1) return onCorrupt(problem);
+    sleepSync(50);
+  }
+}
+
+/** Replaces a JSON file atomically (temporary sibling + rename), with NaN tokens for non-finite numbers. */
+export function writeJsonObject(file: string, value: Record<string, unknown>): void {
+  writeFileAtomic(file, encodeJson(value));
+}

@@ -1,0 +1,227 @@
+import { createHash, randomInt } from "node:crypto";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { copyFile, mkdir, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve, sep } from "node:path";
+import { ChecksumMismatchError, TrackedFileNotFoundError, TrackingValueError } from "../errors.js";
+import { isoNow } from "./clock.js";
+import { encodeJson, type JsonValue } from "./json-codec.js";
+import { readJsonObject, writeJsonObject } from "./json-file.js";
+import { checkFileName, normaliseFileFolder } from "./names.js";
+
+/** One entry of `files/.files_metadata.json` (ML-Dash's fields). */
+export interface FileRecord {
+  readonly id: string;
+  readonly experimentId: string;
+  /** The folder with a leading "/" ("/models", or "/" for none). */
+  readonly path: string;
+  readonly filename: string;
+  readonly description: string | null;
+  readonly tags: readonly string[];
+  readonly bindrs: readonly string[];
+  readonly contentType: string;
+  readonly sizeBytes: number;
+  /** Lower-case hex SHA-256 of the content. */
+  readonly checksum: string;
+  readonly metadata: Record<string, JsonValue> | null;
+  readonly uploadedAt: string;
+  readonly updatedAt: string;
+  readonly deletedAt: string | null;
+}
+
+export interface SaveOptions {
+  /** The stored file name; defaults to the source's base name. Required for bytes. */
+  readonly name?: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly metadata?: Record<string, JsonValue>;
+}
+
+const mimeTypes: Record<string, string> = {
+  ".json": "application/json",
+  ".txt": "text/plain",
+  ".log": "text/plain",
+  ".md": "text/markdown",
+  ".csv": "text/csv",
+  ".yaml": "application/yaml",
+  ".yml": "application/yaml",
+  ".html": "text/html",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".svg": "image/svg+xml",
+  ".mp4": "video/mp4",
+  ".pdf": "application/pdf",
+  ".zip": "application/zip",
+  ".gz": "application/gzip",
+};
+
+const metadataFile = ".files_metadata.json";
+
+/** ML-Dash's local file id: (milliseconds << 12) | 12 random bits, in decimal. */
+function fileId(): string {
+  return ((BigInt(Date.now()) << 12n) | BigInt(randomInt(4096))).toString();
+}
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+function inFolder(record: FileRecord, folder: string): boolean {
+  return folder === "/" || record.path === folder || record.path.startsWith(`${folder}/`);
+}
+
+/** The live records of a run's files (deleted ones left out). */
+export function readFileRecords(runDir: string): FileRecord[] {
+  const raw = readJsonObject(join(runDir, "files", metadataFile));
+  const files = Array.isArray(raw?.files) ? (raw.files as FileRecord[]) : [];
+  return files.filter((file) => file && file.deletedAt == null);
+}
+
+/** Where a record's content is stored: `files/<folder>/<id>/<filename>`. */
+export function storedFilePath(runDir: string, record: FileRecord): string {
+  const folder = record.path.replace(/^\/+/, "");
+  return join(runDir, "files", ...(folder ? folder.split("/") : []), record.id, record.filename);
+}
+
+/** `run.files("models")`: the stored files of one folder of a run. */
+export class RunFiles {
+  readonly folder: string;
+  readonly #runDir: string;
+  readonly #writable:
+    { experimentId: string; serial: (task: () => Promise<void>) => Promise<void> } | undefined;
+
+  /** @internal */
+  constructor(
+    runDir: string,
+    folder: string | undefined,
+    writable?: { experimentId: string; serial: (task: () => Promise<void>) => Promise<void> },
+  ) {
+    this.folder = normaliseFileFolder(folder);
+    this.#runDir = runDir;
+    this.#writable = writable;
+  }
+
+  /**
+   * Stores a copy of a file (by path) or of bytes in this folder; returns the stored file's path. A file
+   * with the same name in the folder is replaced.
+   *
+   * @example const stored = await run.files("models").save("model.pt");
+   */
+  async save(source: string | Uint8Array, options: SaveOptions = {}): Promise<string> {
+    if (!this.#writable)
+      throw new TrackingValueError("This run was opened for reading: it cannot save files.");
+    const isPath = typeof source === "string";
+    if (!isPath && !(source instanceof Uint8Array)) {
+      throw new TrackingValueError("files().save takes a file path or bytes (a Uint8Array / Buffer).");
+    }
+    if (!isPath && options.name === undefined) {
+      throw new TrackingValueError(
+        'Saving bytes needs a file name: files("folder").save(bytes, { name: "x.bin" }).',
+      );
+    }
+    const filename = checkFileName(options.name ?? basename(source as string));
+    if (options.metadata !== undefined) encodeJson(options.metadata, "metadata");
+    let size: number;
+    let checksum: string;
+    if (isPath) {
+      const info = await stat(source).catch(() => undefined);
+      if (!info?.isFile())
+        throw new TrackedFileNotFoundError(source, "to save", "Pass the path of an existing file, or bytes.");
+      size = info.size;
+      checksum = await sha256OfFile(source);
+    } else {
+      size = source.byteLength;
+      checksum = createHash("sha256").update(source).digest("hex");
+    }
+    let id = fileId();
+    const folderParts = this.folder === "/" ? [] : this.folder.slice(1).split("/");
+    while (existsSync(join(this.#runDir, "files", ...folderParts, id))) id = fileId();
+    const dir = join(this.#runDir, "files", ...folderParts, id);
+    await mkdir(dir, { recursive: true });
+    const dest = join(dir, filename);
+    if (isPath) await copyFile(source, dest);
+    else await writeFile(dest, source);
+    const now = isoNow();
+    const record: FileRecord = {
+      id,
+      experimentId: this.#writable.experimentId,
+      path: this.folder,
+      filename,
+      description: options.description ?? null,
+      tags: [...(options.tags ?? [])],
+      bindrs: [],
+      contentType: mimeTypes[extname(filename).toLowerCase()] ?? "application/octet-stream",
+      sizeBytes: size,
+      checksum,
+      metadata: options.metadata ?? null,
+      uploadedAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
+    await this.#writable.serial(async () => {
+      const file = join(this.#runDir, "files", metadataFile);
+      const document = readJsonObject(file) ?? {};
+      const files = Array.isArray(document.files) ? (document.files as FileRecord[]) : [];
+      const at = files.findIndex(
+        (f) => f.path === record.path && f.filename === filename && f.deletedAt == null,
+      );
+      if (at >= 0) {
+        const old = dirname(storedFilePath(this.#runDir, files[at]!));
+        // A record edited by hand must not make us delete anything outside the run's files.
+        if (/^\d+$/.test(files[at]!.id) && old.startsWith(join(this.#runDir, "files") + sep)) {
+          await rm(old, { recursive: true, force: true });
+        }
+        files[at] = record;
+      } else files.push(record);
+      writeJsonObject(file, { ...document, files });
+    });
+    return dest;
+  }
+
+  /** The files of this folder and the folders under it. */
+  list(): FileRecord[] {
+    return readFileRecords(this.#runDir).filter((record) => inFolder(record, this.folder));
+  }
+
+  /** True when this folder holds a file of that name. */
+  exists(name: string): boolean {
+    return this.#find(name) !== undefined;
+  }
+
+  /** The path of a stored file, for reading it in place (do not modify it). */
+  path(name: string): string {
+    const record = this.#find(name);
+    if (!record) throw new TrackedFileNotFoundError(name, `in folder ${this.folder} of the run`);
+    return storedFilePath(this.#runDir, record);
+  }
+
+  /**
+   * Copies a stored file out to `to` (default: its name in the current directory), checking its SHA-256;
+   * returns the copy's path.
+   */
+  async download(name: string, options: { readonly to?: string } = {}): Promise<string> {
+    const record = this.#find(name);
+    if (!record) throw new TrackedFileNotFoundError(name, `in folder ${this.folder} of the run`);
+    const source = storedFilePath(this.#runDir, record);
+    if (!existsSync(source)) throw new TrackedFileNotFoundError(name, `on disk (${source} is missing)`);
+    const to = resolve(options.to ?? record.filename);
+    const target = existsSync(to) && statSync(to).isDirectory() ? join(to, record.filename) : to;
+    await copyFile(source, target);
+    const actual = await sha256OfFile(target);
+    if (actual !== record.checksum) {
+      await unlink(target).catch(() => undefined);
+      throw new ChecksumMismatchError(source, record.checksum, actual);
+    }
+    return target;
+  }
+
+  #find(name: string): FileRecord | undefined {
+    const filename = checkFileName(name);
+    return readFileRecords(this.#runDir).find(
+      (record) => record.path === this.folder && record.filename === filename,
+    );
+  }
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    // Real processes and real timing: keep two files at a time on this 2-core machine.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+  },
+});
