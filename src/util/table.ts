@@ -10,7 +10,8 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
 }
 
 export function paint(style: Style, text: string, color = useColor()): string {
-  return color ? styleText(style, text) : text;
+  // Our policy decided already; styleText's own check would turn colours off wherever CI is set.
+  return color ? styleText(style, text, { validateStream: false }) : text;
 }
 
 const stateStyles: Record<string, Style> = {
