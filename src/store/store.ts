@@ -1,0 +1,221 @@
+import type { JsonValue } from "../tracking/json-codec.js";
+
+/**
+ * Where tracked runs live when they are not plain files: the team server's database (`sqlite/`, `postgres/`)
+ * or, seen from an SDK in remote mode, the server itself (`http/`). One URI picks the backend
+ * (`sqlite:PATH`, `postgres://…`, `http(s)://…`, see `openStore`). Every backend is held to
+ * `storeContract` in `labrun/testing`.
+ *
+ * Deliberately left out: validation of names, prefixes and values (done once above the backends, in
+ * `store/validate.ts`), authentication (`AuthStore`, server side only), file bytes (a `FileStorage` keeps
+ * them; the store keeps their metadata), and any caching: every call reads or writes the backend.
+ */
+export interface Store {
+  /** `sqlite`, `postgres`, `http`. */
+  readonly kind: string;
+  readonly capabilities: StoreCapabilities;
+
+  /** Creates the run for `prefix`, or updates the given fields of the existing one (ML-Dash's upsert). */
+  upsertRun(run: RunUpsert): Promise<StoredRun>;
+  getRun(runId: string): Promise<StoredRun | undefined>;
+  getRunByPrefix(prefix: string): Promise<StoredRun | undefined>;
+  /** Runs matching the query, one page of them, with their latest metric values. */
+  searchRuns(query: RunQuery): Promise<RunPage>;
+  /** Marks the run deleted (MLflow's soft delete); it no longer shows in searches. */
+  deleteRun(runId: string): Promise<void>;
+
+  /**
+   * Everything one client sent in one go, stored all or nothing. A batch whose `(clientId, seq)` was
+   * already stored for this run is not stored again: the result says `duplicate: true`.
+   */
+  applyBatch(runId: string, batch: RunBatch): Promise<BatchResult>;
+
+  getParams(runId: string): Promise<Readonly<Record<string, JsonValue>>>;
+  listMetricStreams(runId: string): Promise<readonly MetricStreamSummary[]>;
+  /** Points of one stream between `from` and `to` (by index); with `maxPoints`, downsampled keeping extremes. */
+  readMetrics(runId: string, stream: string, range?: MetricRange): Promise<MetricSeries>;
+  queryLogs(runId: string, query?: LogQuery): Promise<readonly StoredLog[]>;
+
+  /** Records a file whose bytes the server's `FileStorage` already holds. */
+  addFile(runId: string, file: NewFile): Promise<StoredFile>;
+  listFiles(runId: string, prefix?: string): Promise<readonly StoredFile[]>;
+  getFile(runId: string, fileId: string): Promise<StoredFile | undefined>;
+
+  /** Flushes and closes connections; later calls fail. */
+  close(): Promise<void>;
+}
+
+export interface StoreCapabilities {
+  /** Can be read by another process while this one writes (SQLite WAL, PostgreSQL, HTTP). */
+  readonly concurrentReaders: boolean;
+  /** Downsampling of metric reads happens in the backend (from per-chunk summaries). */
+  readonly serverSideDownsampling: boolean;
+}
+
+export type RunStatus = "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+
+export interface RunUpsert {
+  /** `owner/project/path.../name`, validated before it reaches a backend. */
+  readonly prefix: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly bindrs?: readonly string[];
+  /** Free-form metadata (host, pid, labrun version, …). */
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+}
+
+export interface StoredRun {
+  readonly id: string;
+  readonly prefix: string;
+  readonly owner: string;
+  readonly project: string;
+  readonly name: string;
+  readonly status: RunStatus;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  readonly bindrs: readonly string[];
+  readonly metadata: Readonly<Record<string, JsonValue>>;
+  readonly error?: string;
+  /** ISO 8601 UTC. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly endedAt?: string;
+  readonly deleted: boolean;
+}
+
+export interface RunQuery {
+  /** Runs whose prefix starts with this (segment-wise: `alice/vision` matches `alice/vision/x`, not `alice/visionary`). */
+  readonly prefix?: string;
+  readonly project?: string;
+  readonly tag?: string;
+  readonly status?: RunStatus;
+  /** Flattened parameter key → value the run must have. */
+  readonly params?: Readonly<Record<string, JsonValue>>;
+  readonly sort?: "createdAt" | "updatedAt" | "prefix" | "status";
+  readonly order?: "asc" | "desc";
+  /** Page size (default 100, at most 1000). */
+  readonly limit?: number;
+  /** Opaque cursor from the previous page. */
+  readonly cursor?: string;
+}
+
+export interface RunPage {
+  readonly runs: readonly RunWithLatest[];
+  readonly total: number;
+  readonly nextCursor?: string;
+}
+
+export interface RunWithLatest extends StoredRun {
+  /** `stream.field` → last value written. */
+  readonly latestMetrics: Readonly<Record<string, JsonValue>>;
+}
+
+export interface RunBatch {
+  /** A random id of the writing client (one per Run object). */
+  readonly clientId: string;
+  /** Increases by one per batch of that client; `(clientId, seq)` makes a retried batch idempotent. */
+  readonly seq: number;
+  /** Flattened dot keys; later values replace earlier ones unless `immutableParams` (MLflow). */
+  readonly params?: Readonly<Record<string, JsonValue>>;
+  readonly immutableParams?: boolean;
+  readonly metrics?: readonly MetricAppend[];
+  readonly logs?: readonly NewLog[];
+  readonly status?: StatusChange;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+}
+
+export interface BatchResult {
+  readonly duplicate: boolean;
+}
+
+export interface StatusChange {
+  readonly status: RunStatus;
+  readonly error?: string;
+  /** ISO 8601; the server's time when absent. */
+  readonly at?: string;
+}
+
+export interface MetricAppend {
+  /** Stream name (`train`, `eval`); ML-Dash's unnamed stream is `""`. */
+  readonly stream: string;
+  readonly points: readonly MetricPoint[];
+}
+
+export interface MetricPoint {
+  /** The field values of the point (`{ loss: 0.5, step: 3 }`); numbers, strings, booleans, null. */
+  readonly fields: Readonly<Record<string, JsonValue>>;
+  /** Seconds since the epoch (ML-Dash's `_ts`). */
+  readonly ts: number;
+}
+
+export interface MetricStreamSummary {
+  readonly stream: string;
+  readonly count: number;
+  readonly fields: readonly string[];
+  readonly firstTs?: number;
+  readonly lastTs?: number;
+  /** Per numeric field: min, max, last. */
+  readonly summary: Readonly<Record<string, { readonly min: number; readonly max: number; readonly last: JsonValue }>>;
+}
+
+export interface MetricRange {
+  /** First point index (0-based, inclusive). */
+  readonly from?: number;
+  /** Last point index (exclusive). */
+  readonly to?: number;
+  /** At most this many points; extremes (min and max of each numeric field) of every bucket are kept. */
+  readonly maxPoints?: number;
+  /** Only these fields. */
+  readonly fields?: readonly string[];
+}
+
+export interface MetricSeries {
+  readonly stream: string;
+  /** Total points in the stream (not only those returned). */
+  readonly count: number;
+  readonly downsampled: boolean;
+  readonly points: readonly (MetricPoint & { readonly index: number })[];
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error" | "fatal";
+
+export interface NewLog {
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  /** ISO 8601. */
+  readonly timestamp: string;
+}
+
+export interface StoredLog extends NewLog {
+  readonly sequence: number;
+}
+
+export interface LogQuery {
+  readonly levels?: readonly LogLevel[];
+  /** A regular expression the message must match. */
+  readonly regex?: string;
+  readonly since?: string;
+  readonly until?: string;
+  /** Only the last `tail` matching records. */
+  readonly tail?: number;
+  readonly afterSequence?: number;
+  readonly limit?: number;
+}
+
+export interface NewFile {
+  /** Folder-like prefix (`models`), as in `run.files("models")`. */
+  readonly prefix: string;
+  readonly filename: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly contentType?: string;
+  /** Where the server's FileStorage keeps the bytes (relative key). */
+  readonly storageKey: string;
+}
+
+export interface StoredFile extends NewFile {
+  readonly id: string;
+  readonly createdAt: string;
+}
