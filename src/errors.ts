@@ -325,3 +325,144 @@ export class ServiceStartError extends LabrunError {
     );
   }
 }
+
+// ---- Team server (`labrun serve`, src/server/) ----
+
+/** An HTTP request whose body or query is malformed: bad JSON, wrong types, unknown fields, too deep. */
+export class BadRequestError extends LabrunError {
+  override readonly code = "BAD_REQUEST";
+}
+
+/** A request to the server without a valid bearer token. */
+export class UnauthorizedError extends LabrunError {
+  override readonly code = "UNAUTHORIZED";
+}
+
+/** A token that may not do this: another project's run, or a write with a read-only token. */
+export class ForbiddenError extends LabrunError {
+  override readonly code = "FORBIDDEN";
+}
+
+/** A request body (JSON or uploaded file) larger than the server accepts. */
+export class PayloadTooLargeError extends LabrunError {
+  override readonly code = "PAYLOAD_TOO_LARGE";
+  constructor(what: string, limitBytes: number) {
+    super(
+      `${what} is larger than the server's limit of ${limitBytes} bytes. Send smaller batches ` +
+        `(or start the server with a larger limit).`,
+      { details: { limitBytes } },
+    );
+  }
+}
+
+/** A run id or prefix the server's store does not hold (or that was deleted). */
+export class StoredRunNotFoundError extends LabrunError {
+  override readonly code = "RUN_NOT_FOUND";
+  constructor(idOrPrefix: string) {
+    super(
+      `No run ${JSON.stringify(idOrPrefix)} on this server. List the runs with GET /api/runs ` +
+        "(or create it with POST /api/runs).",
+      { details: { run: idOrPrefix } },
+    );
+  }
+}
+
+/** A file id the run does not have. */
+export class StoredFileNotFoundError extends LabrunError {
+  override readonly code = "FILE_NOT_FOUND";
+  constructor(runId: string, fileId: string) {
+    super(`Run ${runId} has no file ${fileId}. List its files with GET /api/runs/${runId}/files.`, {
+      details: { runId, fileId },
+    });
+  }
+}
+
+/** No route for this method and path on the server. */
+export class RouteNotFoundError extends LabrunError {
+  override readonly code = "NOT_FOUND";
+  constructor(method: string, path: string) {
+    super(`No API endpoint ${method} ${path}. See GET /api/openapi.json for the endpoints.`, {
+      details: { method, path },
+    });
+  }
+}
+
+// ---- Remote mode (HttpStore, the remote sink, `labrun sync`) ----
+
+/** The labrun server could not be reached (connection refused, DNS, timeout). */
+export class ServerUnreachableError extends LabrunError {
+  override readonly code = "SERVER_UNREACHABLE";
+  constructor(url: string, problem: string, cause?: unknown) {
+    super(
+      `Cannot reach the labrun server at ${url} (${problem}). Check that \`labrun serve\` runs there and that ` +
+        "the URL (--url / LABRUN_URL) is right. Runs in remote mode keep their data in the buffer meanwhile; " +
+        "`labrun sync` sends what is left.",
+      { cause, details: { url, problem } },
+    );
+  }
+}
+
+/**
+ * An error the labrun server answered with, whose code has no class of its own in this copy of labrun
+ * (a newer server, or a code such as UNAUTHORIZED or PAYLOAD_TOO_LARGE): the server's code and message.
+ */
+export class ServerRequestError extends LabrunError {
+  override readonly code: string;
+  readonly status: number;
+  constructor(code: string, message: string, status: number, details: Record<string, unknown> = {}) {
+    super(message, { details: { ...details, status } });
+    this.code = code;
+    this.status = status;
+  }
+}
+
+// ---- Storage backends (src/store/: SqliteStore, PostgresStore, openStore) ----
+
+/** A store URI that names no backend (`sqlite:PATH`, `postgres://…`, `http(s)://…`). */
+export class StoreUriError extends LabrunError {
+  override readonly code = "STORE_URI";
+  constructor(uri: string, problem: string) {
+    super(
+      `Store URI ${JSON.stringify(uri)} is not valid: ${problem}. Use sqlite:PATH (e.g. sqlite:./labrun.db), ` +
+        "postgres://user:password@host:5432/db or http(s)://host:port of a labrun server.",
+      { details: { uri, problem } },
+    );
+  }
+}
+
+/** A database whose schema this labrun cannot use (written by a newer labrun, or a failed migration). */
+export class StoreSchemaError extends LabrunError {
+  override readonly code = "STORE_SCHEMA";
+}
+
+/** A store used after `close()`. */
+export class StoreClosedError extends LabrunError {
+  override readonly code = "STORE_CLOSED";
+  constructor(kind: string) {
+    super(`The ${kind} store is closed. Open it again with openStore(uri).`, { details: { kind } });
+  }
+}
+
+/** A parameter set again with another value where parameters are immutable (MLflow's rule). */
+export class ImmutableParamError extends LabrunError {
+  override readonly code = "PARAM_IMMUTABLE";
+  constructor(runId: string, key: string, oldValue: string, newValue: string) {
+    super(
+      `Parameter ${JSON.stringify(key)} of run ${runId} is already ${oldValue}; it cannot be changed to ${newValue}. ` +
+        "Parameters logged through MLflow are immutable: log the new value under another key, or start a new run.",
+      { details: { runId, key, oldValue, newValue } },
+    );
+  }
+}
+
+/** A status change the run's current status does not allow (e.g. COMPLETED → FAILED). */
+export class RunStatusTransitionError extends LabrunError {
+  override readonly code = "RUN_STATUS_TRANSITION";
+  constructor(runId: string, from: string, to: string) {
+    super(
+      `Run ${runId} is ${from}; it cannot become ${to}. A finished run only goes back to RUNNING (resume it by ` +
+        "upserting its prefix), and its final status is set once.",
+      { details: { runId, from, to } },
+    );
+  }
+}

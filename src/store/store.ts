@@ -219,3 +219,49 @@ export interface StoredFile extends NewFile {
   readonly id: string;
   readonly createdAt: string;
 }
+
+/**
+ * Bearer tokens of the team server, kept by the database backends next to the runs. Only a SHA-256 hash of
+ * each secret is stored: `createToken` returns the secret once, and nothing can show it again.
+ *
+ * Deliberately left out: HTTP (the server's middleware calls `verifyToken`) and users or passwords.
+ */
+export interface AuthStore {
+  createToken(token: NewToken): Promise<CreatedToken>;
+  /** Every token, revoked and expired ones included, newest first; never the secrets. */
+  listTokens(): Promise<readonly TokenInfo[]>;
+  /** Revokes by id; false when there is no such token. Revoking twice is not an error. */
+  revokeToken(id: string): Promise<boolean>;
+  /** The token's record when the secret is known, not revoked and not expired; otherwise undefined. */
+  verifyToken(secret: string): Promise<TokenInfo | undefined>;
+}
+
+export interface NewToken {
+  /** The project (2nd prefix segment) the token may access, or `*` for every project (admin). */
+  readonly project: string;
+  readonly readOnly?: boolean;
+  /** ISO 8601; never expires when absent. */
+  readonly expiresAt?: string;
+  /** A note for `labrun token list` (who or what uses it). */
+  readonly description?: string;
+}
+
+export interface TokenInfo {
+  /** Public id (for `labrun token revoke <id>`); not the secret. */
+  readonly id: string;
+  readonly project: string;
+  readonly readOnly: boolean;
+  readonly description?: string;
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+  readonly revokedAt?: string;
+}
+
+export interface CreatedToken {
+  /** The bearer secret (`lrt_…`), shown once. */
+  readonly secret: string;
+  readonly token: TokenInfo;
+}
+
+/** What `labrun serve` opens: a database backend holds both the runs and the tokens. */
+export interface ServerStore extends Store, AuthStore {}
