@@ -466,3 +466,16 @@ export class RunStatusTransitionError extends LabrunError {
     );
   }
 }
+
+/** `labrun monitor` was started without a terminal to draw on (output piped or redirected, no tty). */
+export class NotATerminalError extends LabrunError {
+  override readonly code = "NOT_A_TERMINAL";
+  constructor(stream: "stdout" | "stdin") {
+    super(
+      `labrun monitor draws a live screen and needs an interactive terminal, but its ${stream} is not one ` +
+        "(piped, redirected or no tty). For output that scripts and pipes can read, use " +
+        "`labrun experiment status <id>` (one experiment's jobs) or `labrun experiment list` (add --json for JSON).",
+      { details: { stream } },
+    );
+  }
+}

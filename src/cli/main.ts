@@ -23,6 +23,7 @@ import {
   statusCommand,
 } from "./commands/experiment-commands.js";
 import type { GlobalOptions } from "./commands/experiment-commands.js";
+import { registerMonitorCommand } from "./commands/monitor.js";
 import { readFileSync } from "node:fs";
 
 const version = (
@@ -303,6 +304,8 @@ runs
       });
     },
   );
+
+registerMonitorCommand(program, (code) => (exitCode = code));
 
 for (const command of [
   ...program.commands,

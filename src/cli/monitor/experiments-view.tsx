@@ -1,0 +1,61 @@
+import { elapsed, jobCounts, shortDate } from "./format.js";
+import type { ExperimentRow } from "./monitor-data.js";
+import { TableView } from "./table-view.js";
+import type { Cell, TableColumn } from "./table-view.js";
+import { stateColor, useColorEnabled } from "./theme.js";
+
+const columns: readonly TableColumn[] = [
+  { title: "Title", flex: 2, min: 8 },
+  { title: "Id", flex: 3, min: 14 },
+  { title: "State", width: 19 },
+  { title: "Jobs", flex: 3, min: 12 },
+  { title: "Started", width: 19, hideBelow: 100 },
+  { title: "Duration", width: 8, hideBelow: 72 },
+];
+
+/** The text the filter of the experiments list matches. */
+export function experimentText(row: ExperimentRow): string {
+  return `${row.title} ${row.id} ${row.state} ${row.host} ${row.user}`;
+}
+
+export interface ExperimentsViewProps {
+  readonly rows: readonly ExperimentRow[];
+  readonly selected: number;
+  readonly width: number;
+  readonly height: number;
+  readonly now: number;
+  readonly filtered: boolean;
+}
+
+/** Every experiment of the workspace, newest first: title, id, state, jobs by state, start, duration. */
+export function ExperimentsView({ rows, selected, width, height, now, filtered }: ExperimentsViewProps) {
+  const color = useColorEnabled();
+  const cells = rows.map((row): Cell[] => {
+    const unfinished = row.state === "RUNNING" || row.state === "PENDING";
+    return [
+      { text: row.title },
+      { text: row.id, dim: true },
+      {
+        text: row.driven === false ? `${row.state} (no driver)` : row.state,
+        color: row.driven === false ? "yellow" : stateColor(row.state, color),
+      },
+      { text: jobCounts(row.jobs) },
+      { text: shortDate(row.createdAt) },
+      { text: elapsed(row.createdAt, row.finishedAt, unfinished, now) },
+    ];
+  });
+  return (
+    <TableView
+      columns={columns}
+      rows={cells}
+      selected={selected}
+      width={width}
+      height={height}
+      empty={
+        filtered
+          ? "No experiment matches the filter (Esc clears it)."
+          : "No experiments in this workspace yet. Start one with `labrun run experiment.ts`."
+      }
+    />
+  );
+}
