@@ -467,6 +467,30 @@ export class RunStatusTransitionError extends LabrunError {
   }
 }
 
+/** `labrun ui` / `labrun serve` found no built web app in the package. */
+export class DashboardNotBuiltError extends LabrunError {
+  override readonly code = "DASHBOARD_NOT_BUILT";
+  constructor(assetsDir: string) {
+    super(
+      `The dashboard's web app is not built (no index.html in ${assetsDir}). Run \`npm run build\` ` +
+        "(or `npm run build:web`) in the labrun package, then start it again.",
+      { details: { assetsDir } },
+    );
+  }
+}
+
+/** The dashboard's port is taken by another process. */
+export class PortInUseError extends LabrunError {
+  override readonly code = "PORT_IN_USE";
+  constructor(host: string, port: number) {
+    super(
+      `Port ${port} on ${host} is already in use (another \`labrun ui\`?). Pass another one with --port, ` +
+        "or --port 0 to pick a free one.",
+      { details: { host, port } },
+    );
+  }
+}
+
 /** `labrun monitor` was started without a terminal to draw on (output piped or redirected, no tty). */
 export class NotATerminalError extends LabrunError {
   override readonly code = "NOT_A_TERMINAL";
@@ -477,5 +501,69 @@ export class NotATerminalError extends LabrunError {
         "`labrun experiment status <id>` (one experiment's jobs) or `labrun experiment list` (add --json for JSON).",
       { details: { stream } },
     );
+  }
+}
+
+/** The SSH connection to a cluster could not be opened or broke (exit code 255 of `ssh`). */
+export class TunnelError extends LabrunError {
+  override readonly code = "TUNNEL_FAILED";
+  constructor(endpoint: string, message: string) {
+    super(
+      `Could not reach ${endpoint} over SSH: ${message}. Check that \`ssh\` to that host works without a prompt ` +
+        "(key in the agent or `identity`, host key known), or set `interactive: true` to be asked once.",
+      { details: { endpoint, message } },
+    );
+  }
+}
+
+/** sbatch refused a job (bad partition, bad time format, over a limit); nothing of the batch was submitted. */
+export class SlurmSubmitError extends LabrunError {
+  override readonly code = "SLURM_SUBMIT_REJECTED";
+  constructor(jobName: string, slurmMessage: string) {
+    super(
+      `Slurm rejected job ${jobName}: ${slurmMessage}. Fix the SlurmExecutor option it names ` +
+        "(`partition`, `time`, `mem`, `account`, …; `sinfo` lists partitions and limits) and run again.",
+      { details: { jobName, slurmMessage } },
+    );
+  }
+}
+
+/** A Slurm command failed for a reason other than an unreachable controller. */
+export class SlurmCommandError extends LabrunError {
+  override readonly code = "SLURM_COMMAND_FAILED";
+  constructor(command: string, message: string) {
+    super(
+      `\`${command}\` failed: ${message}. Check that Slurm's commands work on the cluster (\`sinfo\`).`,
+      { details: { command, message } },
+    );
+  }
+}
+
+/** A packager was asked to ship a repository with changes that are not committed. */
+export class UncommittedChangesError extends LabrunError {
+  override readonly code = "PACKAGE_UNCOMMITTED";
+  constructor(repository: string, files: readonly string[]) {
+    super(
+      `The git repository ${repository} has uncommitted or untracked changes (${files.slice(0, 5).join(", ")}` +
+        `${files.length > 5 ? ", …" : ""}) that GitArchivePackager would leave out. Commit them, or pass ` +
+        "`includeUncommitted: true` to ship the working tree as it is.",
+      { details: { repository, files: [...files] } },
+    );
+  }
+}
+
+/** Packaging the code for a cluster failed (not a git repository, no file matched, tar failed). */
+export class PackagingError extends LabrunError {
+  override readonly code = "PACKAGE_FAILED";
+}
+
+/** An MLflow REST request the server refuses, with MLflow's own error code (`INVALID_PARAMETER_VALUE`, …). */
+export class MlflowRequestError extends LabrunError {
+  override readonly code: string;
+  readonly status: number;
+  constructor(mlflowCode: string, message: string, status = 400) {
+    super(message, { details: { mlflowCode } });
+    this.code = mlflowCode;
+    this.status = status;
   }
 }

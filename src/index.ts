@@ -25,6 +25,21 @@ export { LocalExecutor } from "./executors/local/local-executor.js";
 export type { LocalExecutorOptions } from "./executors/local/local-executor.js";
 export { DirectExecutor } from "./executors/direct/direct-executor.js";
 export type { DirectExecutorOptions } from "./executors/direct/direct-executor.js";
+export { SlurmExecutor } from "./executors/slurm/slurm-executor.js";
+export type { SlurmExecutorOptions } from "./executors/slurm/slurm-executor.js";
+export type { SlurmResources } from "./executors/slurm/sbatch-script.js";
+export { LocalTunnel } from "./executors/tunnel/local-tunnel.js";
+export type { LocalTunnelOptions } from "./executors/tunnel/local-tunnel.js";
+export { SSHTunnel } from "./executors/tunnel/ssh-tunnel.js";
+export type { SSHTunnelOptions } from "./executors/tunnel/ssh-tunnel.js";
+export { registerTunnelKind, tunnelFromConfig } from "./executors/tunnel/tunnel.js";
+export type { ExecOptions, ExecResult, RemoteFile, Tunnel, TunnelConfig } from "./executors/tunnel/tunnel.js";
+export { GitArchivePackager } from "./executors/packaging/git-archive-packager.js";
+export type { GitArchivePackagerOptions } from "./executors/packaging/git-archive-packager.js";
+export { PatternPackager } from "./executors/packaging/pattern-packager.js";
+export type { PatternPackagerOptions } from "./executors/packaging/pattern-packager.js";
+export { packagerFromConfig, registerPackagerKind } from "./executors/packaging/packager.js";
+export type { Packager, PackagerConfig } from "./executors/packaging/packager.js";
 export { executorFromConfig, registerExecutorKind } from "./executors/executor.js";
 export type {
   Executor,
@@ -130,3 +145,8 @@ export type { GitInfo } from "./workspace/provenance.js";
 export { defineTask, meta, TypedTask } from "./config/define-task.js";
 export type { ResolvedParams, TaskContext, TaskDefinition, TaskDefinitionOptions } from "./config/define-task.js";
 export { z } from "zod";
+// Remote mode (team server): the HTTP store and the run's remote status.
+export { HttpStore } from "./store/http/http-store.js";
+export type { HttpStoreOptions, UploadOptions } from "./store/http/http-store.js";
+export type { RemoteOptions } from "./tracking/remote/remote-mode.js";
+export type { RemoteStatus } from "./tracking/remote/remote-status.js";

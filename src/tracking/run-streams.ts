@@ -3,7 +3,7 @@ import { checkLogLevel, type RunLogLevel } from "./log-writer.js";
 import type { StreamInfo } from "./metric-writer.js";
 import { SummaryBuffer } from "./metric-summary.js";
 import { checkStreamName, trackDirName } from "./names.js";
-import type { RunSink } from "./run-sink.js";
+import type { TrackingSink as RunSink } from "./remote/tracking-sink.js";
 
 /** Fields of a metric point. `_ts` (epoch seconds, or -1 for the previous point's) sets its time. */
 export type MetricFields = JsonFields;

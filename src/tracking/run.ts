@@ -12,6 +12,13 @@ import { RunReader, type OpenOptions } from "./run-reader.js";
 import { readRunRecord, type RunStatus } from "./run-record.js";
 import { RunSink } from "./run-sink.js";
 import { Logs, createMetrics, createTracks, type Metrics, type Tracks } from "./run-streams.js";
+import type { FileRecord } from "./run-files.js";
+import { RemoteFiles } from "./remote/remote-files.js";
+import { BothLifecycles, RemoteLifecycle, type Lifecycle } from "./remote/remote-lifecycle.js";
+import { RemoteSession, remoteTarget, type RemoteOptions, type RemoteTarget } from "./remote/remote-mode.js";
+import { RemoteParams } from "./remote/remote-params.js";
+import type { RemoteStatus } from "./remote/remote-status.js";
+import { TeeSink, type TrackingSink } from "./remote/tracking-sink.js";
 
 export interface RunInit {
   /** `owner/project/path.../name`; the run's folder is `<root>/<prefix>`. */
@@ -39,6 +46,17 @@ export interface RunInit {
    * driver samples them.
    */
   readonly systemMetrics?: boolean | { readonly intervalMs: number };
+  /**
+   * Remote mode: the labrun server (`labrun serve`) to send the run to, e.g. `"http://127.0.0.1:4400"`.
+   * Default `$LABRUN_URL`; `false` keeps the run local even when LABRUN_URL is set.
+   */
+  readonly url?: string | false;
+  /** Bearer token for the server (`labrun token create`); default `$LABRUN_TOKEN`. */
+  readonly token?: string;
+  /** In remote mode, also write the run's local folder (default false: the server only). */
+  readonly local?: boolean;
+  /** Batching, retry and buffer settings of remote mode. */
+  readonly remote?: RemoteOptions;
 }
 
 export interface LogOptions {
@@ -85,9 +103,13 @@ export class Run {
   readonly logs: Logs;
   readonly metrics: Metrics;
   readonly tracks: Tracks;
-  readonly #lifecycle: RunLifecycle;
+  readonly #lifecycle: Lifecycle;
   readonly #parsed: ParsedPrefix;
-  #sink: RunSink | undefined;
+  readonly #target: RemoteTarget | undefined;
+  #remote: RemoteSession | undefined;
+  #lastRemote: RemoteSession | undefined;
+  readonly #remoteFiles: FileRecord[] = [];
+  #sink: TrackingSink | undefined;
   #fileQueue: Promise<void> = Promise.resolve();
   #stopSystemMetrics: (() => void) | undefined;
   readonly #processBinding = { endWithProcess: (outcome: ProcessOutcome) => this.#endWithProcess(outcome) };
@@ -107,14 +129,19 @@ export class Run {
       options.dir !== undefined
         ? resolve(options.dir)
         : runDirFor(options.root ?? defaultRunsRoot(), this.prefix);
-    this.#lifecycle = new RunLifecycle(this.dir, this.#parsed, {
+    this.#target = remoteTarget(options);
+    const local = new RunLifecycle(this.dir, this.#parsed, {
       owner: !options.attach,
       heartbeatIntervalSec: positive("heartbeatIntervalSec", options.heartbeatIntervalSec, 15),
     });
+    const remote = new RemoteLifecycle(() => this.#remote?.sink, !options.attach);
+    this.#lifecycle = !this.#target ? local : options.local ? new BothLifecycles(local, remote) : remote;
     positive("flushIntervalMs", options.flushIntervalMs, 1);
     positive("flushBytes", options.flushBytes, 1);
     const sink = () => this.#openSink();
-    this.params = new Params(this.dir, () => void this.#openSink());
+    this.params = this.#target
+      ? new RemoteParams(this.dir, () => void this.#openSink(), () => this.#openSink() && this.#remote!.sink, !!options.local)
+      : new Params(this.dir, () => void this.#openSink());
     this.logs = new Logs(sink);
     this.metrics = createMetrics(sink);
     this.tracks = createTracks(sink);
@@ -175,11 +202,31 @@ export class Run {
     }
     this.#lifecycle.open(this.options);
     if (!this.options.attach) ownedRuns.set(this.dir, this);
-    this.#sink = new RunSink(this.dir, {
-      flushIntervalMs: this.options.flushIntervalMs ?? 1000,
-      flushBytes: this.options.flushBytes ?? 1024 * 1024,
-      afterFlush: (now) => this.#lifecycle.beat(now),
-    });
+    const local =
+      !this.#target || this.options.local
+        ? new RunSink(this.dir, {
+            flushIntervalMs: this.options.flushIntervalMs ?? 1000,
+            flushBytes: this.options.flushBytes ?? 1024 * 1024,
+            afterFlush: (now) => this.#lifecycle.beat(now),
+          })
+        : undefined;
+    if (this.#target) {
+      const { prefix, description, tags, bindrs, metadata } = this.options;
+      this.#remote = this.#lastRemote = new RemoteSession(
+        this.#target,
+        {
+          prefix,
+          ...(description !== undefined ? { description } : {}),
+          ...(tags ? { tags } : {}),
+          ...(bindrs ? { bindrs } : {}),
+          ...(metadata ? { metadata } : {}),
+        },
+        this.options.remote,
+      );
+      this.#remote.sender.open();
+      process.on("beforeExit", this.#onBeforeExit);
+    }
+    this.#sink = local && this.#remote ? new TeeSink(local, this.#remote.sink) : (local ?? this.#remote!.sink);
     bindToProcess(this.#processBinding);
     const system = this.options.systemMetrics;
     if (system) {
@@ -210,15 +257,49 @@ export class Run {
   /** A folder of stored files (`run.files("models").save("model.pt")`); no folder: the run's root. */
   files(folder?: string): RunFiles {
     this.#openSink();
-    return new RunFiles(this.dir, folder, {
+    const writable = {
       experimentId: `${this.project}/${this.prefix}`,
-      serial: (task) => (this.#fileQueue = this.#fileQueue.then(task, task)),
+      serial: (task: () => Promise<void>) => (this.#fileQueue = this.#fileQueue.then(task, task)),
+    };
+    if (!this.#remote) return new RunFiles(this.dir, folder, writable);
+    const files = new RemoteFiles(this.dir, folder, {
+      sender: this.#remote.sender,
+      local: !!this.options.local,
+      saved: this.#remoteFiles,
+      experimentId: writable.experimentId,
+      writable,
     });
+    // Saves go one after the other, so uploads are queued in the order of the calls.
+    const save = files.save.bind(files);
+    files.save = (source, options) => {
+      const result = this.#fileQueue.then(() => save(source, options));
+      this.#fileQueue = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      return result;
+    };
+    return files;
   }
 
-  /** Writes everything buffered now. */
+  /**
+   * Writes everything buffered now. In remote mode, sends it and waits (at most `remote.flushTimeoutMs`,
+   * not at all while the server is unreachable) for the server to acknowledge it.
+   */
   async flush(): Promise<void> {
     this.#openSink().flush();
+    const remote = this.#remote;
+    if (remote && remote.flushTimeoutMs > 0 && remote.sender.status().state !== "retrying")
+      await remote.sender.drain(remote.flushTimeoutMs);
+  }
+
+  /**
+   * How the run's data is getting to the server (remote mode; undefined for a local run): acknowledged,
+   * pending and refused batches, retries, errors and the last one. Errors of remote mode are never thrown
+   * into the program: they are counted here and reported once on stderr.
+   */
+  remoteStatus(): RemoteStatus | undefined {
+    return this.#lastRemote?.sender.status();
   }
 
   /** Ends the run as COMPLETED (after flushing). Does nothing once the run has ended. */
@@ -241,22 +322,43 @@ export class Run {
     await this.complete();
   }
 
-  #openSink(): RunSink {
+  #openSink(): TrackingSink {
     if (this.#sink) return this.#sink;
     throw new RunStateError(`Run ${this.prefix} has ended (${this.status}): it takes no more data.`, {
       details: { prefix: this.prefix, status: this.status },
     });
   }
 
-  async #end(mark: (lifecycle: RunLifecycle) => void): Promise<void> {
+  async #end(mark: (lifecycle: Lifecycle) => void): Promise<void> {
     await this.#fileQueue;
+    const remote = this.#remote;
     this.#close(mark);
+    if (remote) {
+      await remote.sender.drain(remote.closeTimeoutMs);
+      remote.sender.stop();
+    }
   }
 
-  #close(mark: (lifecycle: RunLifecycle) => void): void {
+  // A program that ends without ending its run: in remote mode the run is ended here, while the event loop
+  // can still send the last batches (the exit handler can only leave them in the buffer).
+  readonly #onBeforeExit = () => {
+    process.off("beforeExit", this.#onBeforeExit);
+    if (!this.#sink) return;
+    const code = typeof process.exitCode === "number" ? process.exitCode : Number(process.exitCode ?? 0);
+    void this.#end((lifecycle) =>
+      code === 0
+        ? lifecycle.markCompleted("process exited while the run was open")
+        : lifecycle.markFailed(undefined, `exit code ${code}`),
+    );
+  };
+
+  #close(mark: (lifecycle: Lifecycle) => void): void {
     const sink = this.#sink;
     if (!sink) return;
     this.#sink = undefined;
+    const remote = this.#remote;
+    this.#remote = undefined;
+    process.off("beforeExit", this.#onBeforeExit);
     this.#stopSystemMetrics?.();
     this.#stopSystemMetrics = undefined;
     if (ownedRuns.get(this.dir) === this) ownedRuns.delete(this.dir);
@@ -264,7 +366,13 @@ export class Run {
     try {
       sink.close();
     } finally {
-      mark(this.#lifecycle);
+      // The remote lifecycle sends the final status through the session's sink, taken back for it.
+      this.#remote = remote;
+      try {
+        mark(this.#lifecycle);
+      } finally {
+        this.#remote = undefined;
+      }
     }
   }
 
@@ -273,11 +381,16 @@ export class Run {
       // Flushed and CANCELLED, but still open: the program may log while it shuts down; exit closes it.
       this.#sink?.flush();
       this.#lifecycle.markCancelled(outcome.signal);
-    } else if (outcome.code === 0 && outcome.error === undefined) {
-      this.#close((lifecycle) => lifecycle.markCompleted("process exited while the run was open"));
     } else {
-      const reason = outcome.error !== undefined ? "uncaught exception" : `exit code ${outcome.code}`;
-      this.#close((lifecycle) => lifecycle.markFailed(outcome.error, reason));
+      const remote = this.#remote;
+      if (outcome.code === 0 && outcome.error === undefined) {
+        this.#close((lifecycle) => lifecycle.markCompleted("process exited while the run was open"));
+      } else {
+        const reason = outcome.error !== undefined ? "uncaught exception" : `exit code ${outcome.code}`;
+        this.#close((lifecycle) => lifecycle.markFailed(outcome.error, reason));
+      }
+      // No more event loop: what is not acknowledged stays in the buffer for `labrun sync`.
+      remote?.sender.stop();
     }
   }
 }

@@ -1,0 +1,150 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { ChecksumMismatchError, RunStateError, TrackedFileNotFoundError, TrackingValueError } from "../../errors.js";
+import { encodeJson } from "../json-codec.js";
+import { checkFileName } from "../names.js";
+import { RunFiles, type FileRecord, type SaveOptions } from "../run-files.js";
+import type { RemoteSender } from "./remote-sender.js";
+
+const types: Record<string, string> = {
+  ".json": "application/json",
+  ".txt": "text/plain",
+  ".csv": "text/csv",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".pdf": "application/pdf",
+};
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+export interface RemoteFilesContext {
+  readonly sender: RemoteSender;
+  /** The run also keeps its files locally: save there first, upload that copy. */
+  readonly local: boolean;
+  /** Files this Run saved (remote only), for list/exists. */
+  readonly saved: FileRecord[];
+  readonly experimentId: string;
+  readonly writable?: ConstructorParameters<typeof RunFiles>[2];
+}
+
+/**
+ * `run.files(folder)` in remote mode. `save` queues an upload (`PUT /api/runs/:id/files`) and returns
+ * without waiting for the network: the bytes are first copied into the buffer (or, when the run also
+ * writes locally, the run's local copy is uploaded). `list`/`exists` see the files this Run saved;
+ * `download` fetches from the server.
+ */
+export class RemoteFiles extends RunFiles {
+  readonly #context: RemoteFilesContext;
+
+  /** @internal */
+  constructor(runDir: string, folder: string | undefined, context: RemoteFilesContext) {
+    super(runDir, folder, context.writable);
+    this.#context = context;
+  }
+
+  override async save(source: string | Uint8Array, options: SaveOptions = {}): Promise<string> {
+    const { sender } = this.#context;
+    const remoteFolder = this.folder === "/" ? "" : this.folder.slice(1);
+    if (this.#context.local) {
+      const dest = await super.save(source, options);
+      const info = await stat(dest);
+      sender.enqueueFile({
+        folder: remoteFolder,
+        filename: basename(dest),
+        sha256: await sha256OfFile(dest),
+        size: info.size,
+        contentType: types[extname(dest).toLowerCase()] ?? "application/octet-stream",
+        source: dest,
+        staged: false,
+      });
+      return dest;
+    }
+    const isPath = typeof source === "string";
+    if (!isPath && !(source instanceof Uint8Array)) {
+      throw new TrackingValueError("files().save takes a file path or bytes (a Uint8Array / Buffer).");
+    }
+    if (!isPath && options.name === undefined) {
+      throw new TrackingValueError('Saving bytes needs a file name: files("folder").save(bytes, { name: "x.bin" }).');
+    }
+    const filename = checkFileName(options.name ?? basename(source as string));
+    if (options.metadata !== undefined) encodeJson(options.metadata, "metadata");
+    if (isPath) {
+      const info = await stat(source).catch(() => undefined);
+      if (!info?.isFile()) throw new TrackedFileNotFoundError(source, "to save", "Pass the path of an existing file, or bytes.");
+    }
+    const staged = sender.stagedPath();
+    await mkdir(dirname(staged), { recursive: true });
+    if (isPath) await copyFile(source, staged);
+    else await writeFile(staged, source);
+    const sha256 = await sha256OfFile(staged);
+    const size = (await stat(staged)).size;
+    const contentType = types[extname(filename).toLowerCase()] ?? "application/octet-stream";
+    sender.enqueueFile({ folder: remoteFolder, filename, sha256, size, contentType, source: staged, staged: true });
+    const now = new Date().toISOString();
+    const saved = this.#context.saved;
+    const at = saved.findIndex((f) => f.path === this.folder && f.filename === filename);
+    const record: FileRecord = {
+      id: sha256.slice(0, 16),
+      experimentId: this.#context.experimentId,
+      path: this.folder,
+      filename,
+      description: options.description ?? null,
+      tags: [...(options.tags ?? [])],
+      bindrs: [],
+      contentType,
+      sizeBytes: size,
+      checksum: sha256,
+      metadata: options.metadata ?? null,
+      uploadedAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
+    if (at >= 0) saved[at] = record;
+    else saved.push(record);
+    return staged;
+  }
+
+  override list(): FileRecord[] {
+    if (this.#context.local) return super.list();
+    return this.#context.saved.filter((r) => this.folder === "/" || r.path === this.folder || r.path.startsWith(`${this.folder}/`));
+  }
+
+  override exists(name: string): boolean {
+    if (this.#context.local) return super.exists(name);
+    const filename = checkFileName(name);
+    return this.#context.saved.some((r) => r.path === this.folder && r.filename === filename);
+  }
+
+  override path(name: string): string {
+    if (this.#context.local) return super.path(name);
+    throw new RunStateError(
+      `In remote mode the files of a run are on the server, not in a folder: use await run.files("${this.folder}").download("${name}").`,
+    );
+  }
+
+  override async download(name: string, options: { readonly to?: string } = {}): Promise<string> {
+    if (this.#context.local) return super.download(name, options);
+    const filename = checkFileName(name);
+    const { sender } = this.#context;
+    await sender.drain(10_000);
+    const runId = sender.runId;
+    const store = sender.store;
+    const remoteFolder = this.folder === "/" ? "" : this.folder.slice(1);
+    const files = runId ? await store.listFiles(runId, remoteFolder) : [];
+    const file = files.find((f) => f.filename === filename && (f.prefix ?? "") === remoteFolder);
+    if (!runId || !file) throw new TrackedFileNotFoundError(name, `in folder ${this.folder} of the run on ${store.url}`);
+    const bytes = await store.downloadFile(runId, file.id);
+    const to = resolve(options.to ?? filename);
+    const target = (await stat(to).catch(() => undefined))?.isDirectory() ? join(to, filename) : to;
+    await writeFile(target, bytes);
+    const actual = createHash("sha256").update(bytes).digest("hex");
+    if (actual !== file.sha256) throw new ChecksumMismatchError(target, file.sha256, actual);
+    return target;
+  }
+}

@@ -1,0 +1,299 @@
+import { randomUUID } from "node:crypto";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { RunUpsert } from "../../store/store.js";
+import { isRetryable } from "../../store/http/http-client.js";
+import type { HttpStore } from "../../store/http/http-store.js";
+import {
+  batchFileName,
+  rejectBuffered,
+  removeBuffered,
+  writeBufferedText,
+  type BufferedFile,
+} from "./run-buffer.js";
+import type { RemoteStatus } from "./remote-status.js";
+
+export interface RemoteSenderOptions {
+  readonly store: HttpStore;
+  readonly prefix: string;
+  readonly upsert: RunUpsert;
+  readonly clientId: string;
+  readonly bufferDir: string;
+  /** First retry delay (doubles up to `maxRetryDelayMs`, with jitter); default 250 ms. */
+  readonly retryDelayMs?: number;
+  /** Default 30 s. */
+  readonly maxRetryDelayMs?: number;
+  /** Where the sender reports trouble (once per kind) and recovery; default stderr. */
+  readonly report?: (message: string) => void;
+}
+
+interface QueueItem {
+  readonly kind: "batch" | "file";
+  readonly order: number;
+  readonly seq: number;
+  /** The buffer file (undefined when it could not be written: then `text` is the only copy). */
+  readonly file: string | undefined;
+  /** The RunBatch JSON, while kept in memory. */
+  text: string | undefined;
+  readonly upload?: BufferedFile;
+}
+
+/** Items whose text stays in memory; beyond, it is read back from the buffer file when its turn comes. */
+const inMemory = 64;
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" ? code : "ERROR";
+}
+
+/**
+ * Sends one client's batches and file uploads to the server, in order, one at a time: each is written to the
+ * buffer first, retried with backoff until the server acknowledges it (same `(clientId, seq)`, so the
+ * server stores it once), then deleted. Never throws into its caller; trouble is counted and reported.
+ */
+export class RemoteSender {
+  readonly #options: RemoteSenderOptions;
+  readonly #queue: QueueItem[] = [];
+  readonly #report: (message: string) => void;
+  readonly #reported = new Set<string>();
+  #runId: string | undefined;
+  #nextSeq = 1;
+  #nextFile = 1;
+  #nextOrder = 1;
+  #pumping: Promise<void> | undefined;
+  #stopped = false;
+  #state: RemoteStatus["state"] = "connecting";
+  #delay = 0;
+  #counts = { acknowledged: 0, duplicates: 0, uploaded: 0, rejected: 0, retries: 0, errors: 0 };
+  #lastError: RemoteStatus["lastError"];
+  #waiters: (() => void)[] = [];
+
+  constructor(options: RemoteSenderOptions) {
+    this.#options = options;
+    this.#report =
+      options.report ??
+      ((message) => {
+        try {
+          process.stderr.write(`[labrun] ${message}\n`);
+        } catch {
+          // stderr closed
+        }
+      });
+  }
+
+  get store(): HttpStore {
+    return this.#options.store;
+  }
+
+  get runId(): string | undefined {
+    return this.#runId;
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  status(): RemoteStatus {
+    return {
+      url: this.#options.store.url,
+      prefix: this.#options.prefix,
+      ...(this.#runId ? { runId: this.#runId } : {}),
+      clientId: this.#options.clientId,
+      state: this.#stopped ? "closed" : this.#state,
+      acknowledgedBatches: this.#counts.acknowledged,
+      duplicateBatches: this.#counts.duplicates,
+      uploadedFiles: this.#counts.uploaded,
+      pending: this.#queue.length,
+      rejected: this.#counts.rejected,
+      retries: this.#counts.retries,
+      errors: this.#counts.errors,
+      ...(this.#lastError ? { lastError: this.#lastError } : {}),
+      bufferDir: this.#options.bufferDir,
+    };
+  }
+
+  /** Starts talking to the server (upserts the run) before any batch is due. */
+  open(): void {
+    this.#kick();
+  }
+
+  /** Queues a batch (`inner`: the RunBatch fields as JSON text without braces), written to the buffer first. */
+  enqueueBatch(inner: string): void {
+    const seq = this.#nextSeq++;
+    const { clientId } = this.#options;
+    const text = `{"clientId":${JSON.stringify(clientId)},"seq":${seq}${inner ? `,${inner}` : ""}}`;
+    const order = this.#nextOrder++;
+    const file = this.#write(batchFileName(clientId, seq), () => this.#envelope("batch", order, `"seq":${seq},"batch":${text}`));
+    this.#queue.push({ kind: "batch", order, seq, file, text: file && this.#queue.length >= inMemory ? undefined : text });
+    this.#kick();
+  }
+
+  /** Queues a file upload whose bytes are at `source` (a staged copy when `staged`). */
+  enqueueFile(upload: Omit<BufferedFile, "labrunBuffer" | "kind" | "url" | "prefix" | "upsert" | "clientId" | "order" | "n" | "createdAt">): void {
+    const n = this.#nextFile++;
+    const order = this.#nextOrder++;
+    const { clientId } = this.#options;
+    const envelope = this.#envelope("file", order, `"n":${n},${JSON.stringify(upload).slice(1, -1)}`);
+    const item = JSON.parse(envelope) as BufferedFile;
+    const file = this.#write(`${clientId}-f${n}.file.json`, () => envelope);
+    this.#queue.push({ kind: "file", order, seq: n, file, text: undefined, upload: item });
+    this.#kick();
+  }
+
+  /** The buffer path a staged upload's bytes should be copied to before `enqueueFile`. */
+  stagedPath(): string {
+    return `${this.#options.bufferDir}/${this.#options.clientId}-${randomUUID()}.bin`;
+  }
+
+  /**
+   * Waits until everything queued so far is acknowledged (or refused), at most `timeoutMs`; true when the
+   * queue is empty. The wait keeps the process alive; the background retries alone do not.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.#queue.length === 0) return true;
+    this.#kick();
+    const drained = new Promise<void>((resolve) => this.#waiters.push(resolve));
+    const controller = new AbortController();
+    await Promise.race([drained, sleep(timeoutMs, undefined, { signal: controller.signal }).catch(() => undefined)]);
+    controller.abort();
+    return this.#queue.length === 0;
+  }
+
+  /** Stops sending; what is not acknowledged stays in the buffer (for `labrun sync`). */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const left = this.#queue.filter((item) => item.file !== undefined).length;
+    if (left > 0) {
+      this.#report(
+        `remote: ${left} batch(es) of run ${this.#options.prefix} were not acknowledged by ${this.#options.store.url}; ` +
+          `they are kept in ${this.#options.bufferDir}. Run \`labrun sync\` to send them.`,
+      );
+    }
+    const lost = this.#queue.length - left;
+    if (lost > 0) this.#report(`remote: ${lost} batch(es) of run ${this.#options.prefix} could not be written to the buffer and are lost.`);
+    for (const waiter of this.#waiters.splice(0)) waiter();
+  }
+
+  #envelope(kind: "batch" | "file", order: number, rest: string): string {
+    const { store, prefix, upsert, clientId } = this.#options;
+    return (
+      `{"labrunBuffer":1,"kind":"${kind}","url":${JSON.stringify(store.url)},"prefix":${JSON.stringify(prefix)},` +
+      `"upsert":${JSON.stringify(upsert)},"clientId":${JSON.stringify(clientId)},"order":${order},` +
+      `"createdAt":"${new Date().toISOString()}",${rest}}`
+    );
+  }
+
+  #write(name: string, text: () => string): string | undefined {
+    try {
+      return writeBufferedText(this.#options.bufferDir, name, text());
+    } catch (error) {
+      this.#error(error, "buffer", `remote: cannot write the buffer in ${this.#options.bufferDir}; keeping batches in memory only`);
+      return undefined;
+    }
+  }
+
+  #kick(): void {
+    if (this.#pumping || this.#stopped) return;
+    this.#pumping = this.#pump().finally(() => {
+      this.#pumping = undefined;
+      if ((this.#queue.length > 0 || this.#runId === undefined) && !this.#stopped && this.#state !== "refused")
+        this.#kick();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    while ((this.#queue.length > 0 || this.#runId === undefined) && !this.#stopped && this.#state !== "refused") {
+      try {
+        if (this.#runId === undefined) {
+          this.#runId = (await this.#options.store.upsertRun(this.#options.upsert)).id;
+          this.#markOnline();
+          continue;
+        }
+        const item = this.#queue[0]!;
+        await this.#send(item);
+        this.#done(item);
+      } catch (error) {
+        if (isRetryable(error)) {
+          this.#counts.retries++;
+          this.#error(error, `retry:${errorCode(error)}`, `remote: ${describe(error)}; keeping batches in ${this.#options.bufferDir} and retrying`);
+          if (this.#state !== "retrying") this.#state = "retrying";
+          this.#delay = Math.min(this.#options.maxRetryDelayMs ?? 30_000, this.#delay ? this.#delay * 2 : (this.#options.retryDelayMs ?? 250));
+          await sleep(this.#delay * (0.5 + Math.random() / 2), undefined, { ref: false });
+        } else if (this.#runId === undefined) {
+          this.#state = "refused";
+          this.#error(error, "refused", `remote: the server refuses run ${this.#options.prefix}: ${describe(error)}. Its batches stay in ${this.#options.bufferDir}; fix the problem and run \`labrun sync\``);
+          for (const waiter of this.#waiters.splice(0)) waiter();
+        } else {
+          const item = this.#queue.shift()!;
+          this.#counts.rejected++;
+          this.#error(error, `reject:${errorCode(error)}`, `remote: the server refused ${item.kind} ${item.seq} of run ${this.#options.prefix}: ${describe(error)} (kept in ${this.#options.bufferDir}/rejected)`);
+          if (item.file) rejectBuffered(item.file, error);
+          this.#settle();
+        }
+      }
+    }
+    this.#settle();
+  }
+
+  async #send(item: QueueItem): Promise<void> {
+    const runId = this.#runId!;
+    if (item.kind === "file") {
+      const upload = item.upload!;
+      await this.#options.store.uploadFile(runId, createReadStream(upload.source), {
+        prefix: upload.folder,
+        filename: upload.filename,
+        sha256: upload.sha256,
+        contentType: upload.contentType,
+      });
+      this.#counts.uploaded++;
+      return;
+    }
+    const text = item.text ?? (item.file ? JSON.stringify((JSON.parse(readFileSync(item.file, "utf8")) as { batch: unknown }).batch) : "{}");
+    const result = await this.#options.store.client.json<{ duplicate?: boolean }>(
+      "POST",
+      `/api/runs/${encodeURIComponent(runId)}/batches`,
+      { raw: text, headers: { "content-type": "application/json" }, timeoutMs: 60_000 },
+    );
+    this.#counts.acknowledged++;
+    if (result.duplicate) this.#counts.duplicates++;
+  }
+
+  #done(item: QueueItem): void {
+    this.#queue.shift();
+    if (item.file) removeBuffered(item.file, item.upload);
+    this.#markOnline();
+    this.#settle();
+  }
+
+  #markOnline(): void {
+    if (this.#state !== "online") {
+      if (this.#state === "retrying") this.#report(`remote: ${this.#options.store.url} answers again; sending the ${this.#queue.length} waiting batch(es)`);
+      this.#state = "online";
+    }
+    this.#delay = 0;
+    for (const kind of this.#reported) if (kind.startsWith("retry:")) this.#reported.delete(kind);
+  }
+
+  #settle(): void {
+    if (this.#queue.length === 0) for (const waiter of this.#waiters.splice(0)) waiter();
+  }
+
+  #error(error: unknown, kind: string, message: string): void {
+    this.#counts.errors++;
+    this.#lastError = { code: errorCode(error), message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
+    if (!this.#reported.has(kind)) {
+      this.#reported.add(kind);
+      this.#report(message);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return `${errorCode(error)}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Whether a buffered upload's bytes are still there. */
+export function uploadSourceExists(upload: BufferedFile): boolean {
+  return existsSync(upload.source);
+}

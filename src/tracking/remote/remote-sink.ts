@@ -1,0 +1,174 @@
+import type { StatusChange } from "../../store/store.js";
+import { TrackingValueError } from "../../errors.js";
+import { checkFields, type JsonFields, type JsonValue } from "../json-codec.js";
+import type { RunLogLevel } from "../log-writer.js";
+import { checkStreamName, trackDirName } from "../names.js";
+import { BatchBuilder } from "./batch-builder.js";
+import type { RemoteSender } from "./remote-sender.js";
+import type { TrackingSink } from "./tracking-sink.js";
+
+export interface RemoteSinkOptions {
+  /** Send a batch at least this often (ms); default 1000. */
+  readonly batchIntervalMs: number;
+  /** Cut a batch once it holds this many points and log records; default 10,000. */
+  readonly batchMaxItems: number;
+  /** Cut a batch once its JSON reaches about this many characters; default 1 MiB. */
+  readonly batchMaxBytes: number;
+}
+
+/** Non-finite numbers travel as their names (the HTTP contract); everything else is JSON. */
+export function wireStringify(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Metric fields as the server takes them: numbers, strings, booleans, null. Nested objects become dot keys
+ * (as parameters do) and arrays their JSON text, so that one point never makes the server refuse a batch.
+ */
+export function wireFields(fields: JsonFields, out: Record<string, JsonValue> = {}, parent = ""): Record<string, JsonValue> {
+  for (const key in fields) {
+    const value = fields[key];
+    if (value === undefined) continue;
+    const flatKey = parent ? `${parent}.${key}` : key;
+    if (isObject(value)) wireFields(value as JsonFields, out, flatKey);
+    else if (Array.isArray(value)) out[flatKey] = wireStringify(value);
+    else out[flatKey] = value;
+  }
+  return out;
+}
+
+/**
+ * The sink of a run in remote mode: each call checks its values (the same errors as local mode, at the
+ * call) and adds them to the next batch; a batch is cut when it is big enough, every `batchIntervalMs`, on
+ * `flush()` and at a status change, and handed to the `RemoteSender` (buffer file, then HTTP, in the
+ * background). Nothing here waits for the network.
+ */
+export class RemoteSink implements TrackingSink {
+  readonly #sender: RemoteSender;
+  readonly #options: RemoteSinkOptions;
+  readonly #builder = new BatchBuilder();
+  readonly #paths = new Map<string, string>();
+  #timer: NodeJS.Timeout | undefined;
+  #lastTs: number | undefined;
+
+  constructor(sender: RemoteSender, options: RemoteSinkOptions) {
+    this.#sender = sender;
+    this.#options = options;
+    this.#timer = setInterval(() => this.#cut(), options.batchIntervalMs);
+    this.#timer.unref();
+  }
+
+  log(level: RunLogLevel, message: string, metadata: JsonFields | undefined): void {
+    if (typeof message !== "string") throw new TrackingValueError(`A log message must be a string, not ${typeof message}.`);
+    let meta = "";
+    if (metadata !== undefined && Object.keys(metadata).length > 0) {
+      checkFields(metadata, "log metadata");
+      const text = wireStringify(metadata);
+      if (text !== "{}") meta = `,"metadata":${text}`;
+    }
+    this.#builder.addLog(
+      `{"level":"${level}","message":${JSON.stringify(message)}${meta},"timestamp":"${new Date().toISOString()}"}`,
+    );
+    this.#maybeCut();
+  }
+
+  metric(name: string | null, fields: JsonFields): void {
+    const stream = this.#stream(name);
+    this.#builder.addPoints(stream, [this.#point(name, fields, Date.now())]);
+    this.#maybeCut();
+  }
+
+  metricBatch(name: string | null, records: readonly JsonFields[]): void {
+    if (!Array.isArray(records)) throw new TrackingValueError("append takes an array of records.");
+    const stream = this.#stream(name);
+    const now = Date.now();
+    const points = records.map((fields) => this.#point(name, fields, now));
+    this.#builder.addPoints(stream, points);
+    this.#maybeCut();
+  }
+
+  /** Track entries go to the metric stream `track.<topic>` (the server has no tracks of its own). */
+  track(topic: string, fields: JsonFields): void {
+    const stream = `track.${trackDirName(topic)}`;
+    if (!isObject(fields)) throw new TrackingValueError(`A track entry is an object of fields, e.g. { _ts: 1.5, x: 0.1 }.`);
+    this.#builder.addPoints(stream, [this.#point(topic, fields, Date.now())]);
+    this.#maybeCut();
+  }
+
+  setParams(flat: Readonly<Record<string, JsonValue>>): void {
+    this.#builder.setParams(flat);
+    this.#maybeCut();
+  }
+
+  /** Adds the status change and sends the batch now: everything logged before it goes with it. */
+  setStatus(status: StatusChange): void {
+    this.#builder.setStatus(status);
+    this.#cut();
+  }
+
+  setDescription(description: string): void {
+    this.#builder.setDescription(description);
+  }
+
+  setTags(tags: readonly string[]): void {
+    this.#builder.setTags(tags);
+  }
+
+  flush(): void {
+    this.#cut();
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#cut();
+  }
+
+  #maybeCut(): void {
+    if (this.#builder.items >= this.#options.batchMaxItems || this.#builder.bytes >= this.#options.batchMaxBytes) this.#cut();
+  }
+
+  #cut(): void {
+    if (this.#builder.empty) return;
+    this.#sender.enqueueBatch(this.#builder.cut(wireStringify).body);
+  }
+
+  #stream(name: string | null): string {
+    if (name === null) return "";
+    if (!this.#paths.has(name)) {
+      checkStreamName("Metric name", name);
+      this.#paths.set(name, `metrics("${name}")`);
+    }
+    return name;
+  }
+
+  #point(name: string | null, fields: JsonFields, now: number): string {
+    if (!isObject(fields)) throw new TrackingValueError(`A metric point is an object of fields, e.g. { loss: 0.5, step: 3 }.`);
+    let data: JsonFields = fields;
+    let given: unknown;
+    if (fields._ts !== undefined) {
+      const { _ts, ...rest } = fields;
+      given = _ts;
+      data = rest;
+    }
+    checkFields(data, name === null ? "metrics" : (this.#paths.get(name) ?? name));
+    const ts = this.#timestamp(given, now);
+    return `{"fields":${wireStringify(wireFields(data))},"ts":${ts}}`;
+  }
+
+  #timestamp(given: unknown, now: number): number {
+    if (given === undefined) return (this.#lastTs = now / 1000);
+    if (given === -1) {
+      if (this.#lastTs === undefined) throw new TrackingValueError("_ts: -1 reuses the previous timestamp, but nothing was logged before.");
+      return this.#lastTs;
+    }
+    if (typeof given !== "number" || !Number.isFinite(given)) {
+      throw new TrackingValueError(`_ts must be a finite number of seconds since the epoch (or -1), not ${String(given)}.`);
+    }
+    return (this.#lastTs = given);
+  }
+}
