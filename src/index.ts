@@ -150,3 +150,43 @@ export { HttpStore } from "./store/http/http-store.js";
 export type { HttpStoreOptions, UploadOptions } from "./store/http/http-store.js";
 export type { RemoteOptions } from "./tracking/remote/remote-mode.js";
 export type { RemoteStatus } from "./tracking/remote/remote-status.js";
+// Storage backends (team server database): one URI picks the store.
+export {
+  openStore,
+  openServerStore,
+  registerStoreScheme,
+  SqliteStore,
+  ValidatingStore,
+  ValidatingServerStore,
+  storeLimits,
+} from "./store/index.js";
+export type {
+  Store,
+  ServerStore,
+  AuthStore,
+  StoreCapabilities,
+  RunUpsert,
+  RunPatch,
+  StoredRun,
+  RunQuery,
+  RunPage,
+  RunWithLatest,
+  RunBatch,
+  BatchResult,
+  StatusChange,
+  MetricAppend,
+  MetricPoint,
+  MetricStreamSummary,
+  MetricRange,
+  MetricSeries,
+  NewLog,
+  StoredLog,
+  LogQuery,
+  NewFile,
+  StoredFile,
+  NewToken,
+  TokenInfo,
+  CreatedToken,
+  OpenStoreOptions,
+  StoreOpener,
+} from "./store/index.js";

@@ -17,6 +17,12 @@ export interface Executor {
   readonly maxParallel: number;
   /** True when jobs keep running after the driver process exits (needed for detach/re-attach). */
   readonly survivesDriver: boolean;
+  /**
+   * True when a job's own files identify what runs it (the local wrapper writes its pid first thing), so the
+   * handle may reach job.json with the job's next change instead of at once. Leave unset when the handle is
+   * the only way to find the job again (a Slurm job id).
+   */
+  readonly handleInJobDir?: boolean;
   toConfig(): ExecutorConfig;
   /** Starts the job; resolves with an opaque handle to store in job.json once the job has started. */
   submit(job: JobSubmission): Promise<string>;
@@ -30,6 +36,17 @@ export interface Executor {
   onChange(listener: () => void): () => void;
   /** A copy with extra environment variables for its jobs (what plugins use). */
   with(changes: { readonly env?: Readonly<Record<string, string>> }): Executor;
+  /**
+   * Capability: the backend itself holds a job until its dependencies have completed (Slurm's
+   * `--dependency=afterok`). Its value names the backend instance (a cluster): a job may be submitted before
+   * its dependencies end when they run on executors with the same value; their handles come in `dependsOn`.
+   */
+  readonly nativeDependencies?: string;
+  /**
+   * Capability: submits several jobs at once (Slurm job arrays). Resolves with one handle per job, in order,
+   * or rejects with nothing submitted. The scheduler hands it every job of this executor ready in one pass.
+   */
+  submitArray?(jobs: readonly JobSubmission[]): Promise<string[]>;
 }
 
 export interface ExecutorConfig {
@@ -45,6 +62,8 @@ export interface JobSubmission {
   readonly spec: LaunchSpec;
   /** Variables that tell the job where it runs (LABRUN_JOB_DIR, …). */
   readonly labrunEnv: Readonly<Record<string, string>>;
+  /** Handles of jobs that must complete first, for executors with `nativeDependencies` (held by the backend). */
+  readonly dependsOn?: readonly string[];
 }
 
 export interface JobRef {

@@ -1,0 +1,176 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { ExecutorJobStatus, JobRef } from "../executor.js";
+import { endedStatus, jobFile, readJobOutcome } from "../job-files.js";
+import type { JobOutcome } from "../job-files.js";
+import type { Tunnel } from "../tunnel/tunnel.js";
+import { baseId, combineStatus, sacct, scontrolShow, squeue } from "./slurm-status.js";
+import type { SlurmRow, SqueueResult } from "./slurm-status.js";
+
+const minIntervalMs = 200;
+const maxIntervalMs = 2000;
+
+/**
+ * Answers `status` for many jobs with one squeue call, reused for a short, adaptive interval (shorter while
+ * jobs change, longer while they just run); `scontrol show job` and `sacct` only for jobs squeue has
+ * forgotten, and the job's own exit_code file as the final word on how it ended.
+ */
+export class SlurmPoller {
+  readonly #tunnel: Tunnel;
+  #snapshot: { at: number; ids: ReadonlySet<string>; result: SqueueResult; signature: string } | undefined;
+  #remote: { at: number; outcomes: Map<string, JobOutcome> } | undefined;
+  #intervalMs = minIntervalMs;
+  /** Slurm commands run so far (squeue, scontrol, sacct), for benchmarks and tests. */
+  commands = 0;
+
+  constructor(tunnel: Tunnel) {
+    this.#tunnel = tunnel;
+  }
+
+  /** Forgets the cached squeue answer (after a submission or a cancel, the next look must be fresh). */
+  invalidate(): void {
+    this.#snapshot = undefined;
+    this.#remote = undefined;
+  }
+
+  async squeue(handles: readonly string[]): Promise<SqueueResult> {
+    const ids = handles.map(baseId);
+    const snapshot = this.#snapshot;
+    if (snapshot && Date.now() - snapshot.at < this.#intervalMs && ids.every((id) => snapshot.ids.has(id)))
+      return snapshot.result;
+    this.commands++;
+    const result = await squeue(this.#tunnel, handles);
+    const signature = result.ok
+      ? [...result.rows.values()].map((row) => `${row.id}:${row.state}`).join(",")
+      : "";
+    this.#intervalMs =
+      snapshot && snapshot.signature === signature
+        ? Math.min(this.#intervalMs * 2, maxIntervalMs)
+        : minIntervalMs;
+    this.#snapshot = { at: Date.now(), ids: new Set(ids), result, signature };
+    return result;
+  }
+
+  async status(jobs: readonly JobRef[]): Promise<ExecutorJobStatus[]> {
+    const handles = jobs.flatMap((job) => (job.handle ? [job.handle] : []));
+    const [outcomes, queue] = await Promise.all([this.#outcomes(jobs), this.squeue(handles)]);
+    const statuses: (ExecutorJobStatus | undefined)[] = jobs.map((job, i) => {
+      const outcome = outcomes[i]!;
+      if (!job.handle)
+        return (
+          endedStatus(outcome) ?? {
+            state: "LOST",
+            reason: "the job was never submitted to Slurm",
+            neverStarted: true,
+          }
+        );
+      if (!queue.ok) {
+        const ended = endedStatus(outcome);
+        if (ended?.state === "COMPLETED") return ended;
+        // Not an answer: nothing is marked failed on a controller that did not reply.
+        return { state: "PENDING", reason: `UNKNOWN: Slurm did not answer (${queue.error}); asking again` };
+      }
+      const row = queue.rows.get(job.handle);
+      return row ? combineStatus(row, outcome) : undefined;
+    });
+    const missing = jobs.flatMap((job, i) => (statuses[i] === undefined ? [i] : []));
+    if (missing.length > 0) await this.#fillForgotten(jobs, outcomes, statuses, missing);
+    await this.#bringBack(jobs, statuses);
+    return statuses as ExecutorJobStatus[];
+  }
+
+  /** Jobs squeue no longer lists: scontrol (finished jobs, for MinJobAge), then sacct, then the exit file. */
+  async #fillForgotten(
+    jobs: readonly JobRef[],
+    outcomes: readonly JobOutcome[],
+    statuses: (ExecutorJobStatus | undefined)[],
+    missing: readonly number[],
+  ): Promise<void> {
+    const rows = new Map<string, SlurmRow>();
+    for (const i of missing) {
+      this.commands++;
+      const row = await scontrolShow(this.#tunnel, jobs[i]!.handle!);
+      if (row) rows.set(row.id, row);
+    }
+    const stillMissing = missing.map((i) => jobs[i]!.handle!).filter((handle) => !rows.has(handle));
+    if (stillMissing.length > 0) {
+      this.commands++;
+      for (const [id, row] of await sacct(this.#tunnel, stillMissing)) rows.set(id, row);
+    }
+    for (const i of missing) {
+      const handle = jobs[i]!.handle!;
+      const row = rows.get(handle);
+      statuses[i] = row
+        ? combineStatus(row, outcomes[i]!)
+        : (endedStatus(outcomes[i]!) ?? {
+            state: "LOST",
+            reason: `Slurm no longer knows job ${handle} (not in squeue, scontrol or sacct) and it recorded no exit code`,
+          });
+    }
+  }
+
+  /** The wrapper's files of each job: here on a shared filesystem (or once brought back), else read over the tunnel. */
+  async #outcomes(jobs: readonly JobRef[]): Promise<JobOutcome[]> {
+    const local = (job: JobRef) =>
+      this.#tunnel.sharedFilesystem || existsSync(join(job.jobDir, jobFile.exitCode));
+    const remoteJobs = jobs.filter((job) => !local(job));
+    const cached = this.#remote;
+    const fresh =
+      cached &&
+      Date.now() - cached.at < this.#intervalMs &&
+      remoteJobs.every((job) => cached.outcomes.has(job.jobDir));
+    if (!fresh && remoteJobs.length > 0) {
+      const names = [jobFile.started, jobFile.endedAt, jobFile.exitCode];
+      const files = remoteJobs.flatMap((job) =>
+        names.map((name) => ({ path: `${this.#tunnel.remoteJobDir(job.jobDir)}/${name}`, offset: 0 })),
+      );
+      const contents = await this.#tunnel.readFrom(files);
+      const outcomes = new Map<string, JobOutcome>();
+      remoteJobs.forEach((job, k) => {
+        const [started, ended, exit] = [0, 1, 2].map((n) => contents[k * 3 + n]?.toString("utf8").trim());
+        outcomes.set(job.jobDir, parseOutcome(started, ended, exit));
+      });
+      this.#remote = { at: Date.now(), outcomes };
+    }
+    return jobs.map((job) =>
+      local(job) ? readJobOutcome(job.jobDir) : this.#remote!.outcomes.get(job.jobDir)!,
+    );
+  }
+
+  /** Copies the job directories of jobs that ended on a remote cluster back here (logs, exit code, run). */
+  async #bringBack(
+    jobs: readonly JobRef[],
+    statuses: readonly (ExecutorJobStatus | undefined)[],
+  ): Promise<void> {
+    if (this.#tunnel.sharedFilesystem) return;
+    for (const [i, job] of jobs.entries()) {
+      const state = statuses[i]?.state;
+      if (state !== "COMPLETED" && state !== "FAILED") continue;
+      if (existsSync(join(job.jobDir, jobFile.exitCode))) continue;
+      await this.bringBack(job);
+    }
+  }
+
+  async bringBack(job: JobRef): Promise<void> {
+    if (this.#tunnel.sharedFilesystem) return;
+    await this.#tunnel
+      .getDirectory(this.#tunnel.remoteJobDir(job.jobDir), job.jobDir, {
+        exclude: ["./job.json", "./job.lock"],
+      })
+      .catch(() => undefined);
+  }
+}
+
+function parseOutcome(started?: string, ended?: string, exit?: string): JobOutcome {
+  const [pid, startEpoch] = started?.split(/\s+/) ?? [];
+  const iso = (epoch: string | undefined) =>
+    epoch ? new Date(Number(epoch) * 1000).toISOString() : undefined;
+  const startedAt = iso(startEpoch);
+  const endedAt = exit ? iso(ended) : undefined;
+  return {
+    ...(pid && /^\d+$/.test(pid) ? { pid: Number(pid) } : {}),
+    ...(startedAt ? { startedAt } : {}),
+    ...(exit ? { exitCode: Number(exit) } : {}),
+    ...(endedAt ? { endedAt } : {}),
+  };
+}

@@ -1,0 +1,103 @@
+import {
+  cpSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  closeSync,
+  fstatSync,
+  writeFileSync,
+  chmodSync,
+  renameSync,
+} from "node:fs";
+import { dirname } from "node:path";
+import { runProcess } from "./process-run.js";
+import { registerTunnelKind } from "./tunnel.js";
+import type { ExecOptions, ExecResult, RemoteFile, Tunnel, TunnelConfig } from "./tunnel.js";
+
+export interface LocalTunnelOptions {
+  /** Variables for every Slurm command (e.g. `SLURM_CONF` to reach another controller). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The cluster is this machine: Slurm's commands are on PATH here (a login node) and job directories are
+ * this machine's directories, so nothing is copied.
+ *
+ * @example
+ * new SlurmExecutor({ partition: "debug", tunnel: new LocalTunnel() });
+ */
+export class LocalTunnel implements Tunnel {
+  readonly kind = "local";
+  readonly sharedFilesystem = true;
+  readonly options: Readonly<Required<LocalTunnelOptions>>;
+
+  constructor(options: LocalTunnelOptions = {}) {
+    this.options = Object.freeze({ env: Object.freeze({ ...(options.env ?? {}) }) });
+  }
+
+  get endpoint(): string {
+    return `local:${this.options.env.SLURM_CONF ?? ""}`;
+  }
+
+  remoteJobDir(localJobDir: string): string {
+    return localJobDir;
+  }
+
+  exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const env = { ...process.env, ...this.options.env, ...options.env };
+    // Without input the script goes on stdin: a long script (a 1000-element array) exceeds one argument's limit.
+    return options.input === undefined
+      ? runProcess(["bash", "-s"], { input: script, env })
+      : runProcess(["bash", "-c", script], { input: options.input, env });
+  }
+
+  async putFiles(files: readonly RemoteFile[]): Promise<void> {
+    for (const file of files) {
+      mkdirSync(dirname(file.path), { recursive: true });
+      const temp = `${file.path}.${process.pid}.tmp`;
+      writeFileSync(temp, file.content);
+      if (file.mode !== undefined) chmodSync(temp, file.mode);
+      renameSync(temp, file.path);
+    }
+  }
+
+  async putDirectory(localDir: string, remoteDir: string): Promise<void> {
+    if (localDir === remoteDir) return;
+    mkdirSync(remoteDir, { recursive: true });
+    cpSync(localDir, remoteDir, { recursive: true });
+  }
+
+  async getDirectory(remoteDir: string, localDir: string): Promise<void> {
+    await this.putDirectory(remoteDir, localDir);
+  }
+
+  async readFrom(files: readonly { path: string; offset: number }[]): Promise<(Buffer | undefined)[]> {
+    return files.map(({ path, offset }) => readTail(path, offset));
+  }
+
+  toConfig(): TunnelConfig {
+    return { kind: this.kind, env: { ...this.options.env } };
+  }
+
+  async close(): Promise<void> {}
+}
+
+function readTail(path: string, offset: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= offset) return Buffer.alloc(0);
+    const buffer = Buffer.alloc(size - offset);
+    const read = readSync(fd, buffer, 0, buffer.length, offset);
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+registerTunnelKind("local", (config) => new LocalTunnel(config as LocalTunnelOptions));
