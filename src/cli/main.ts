@@ -25,6 +25,8 @@ import {
 import type { GlobalOptions } from "./commands/experiment-commands.js";
 import { registerMonitorCommand } from "./commands/monitor.js";
 import { readFileSync } from "node:fs";
+import { registerServeCommand } from "./commands/serve.js";
+import { registerTokenCommands } from "./commands/token.js";
 
 const version = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -306,6 +308,9 @@ runs
   );
 
 registerMonitorCommand(program, (code) => (exitCode = code));
+
+registerServeCommand(program);
+registerTokenCommands(program);
 
 for (const command of [
   ...program.commands,

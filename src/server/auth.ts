@@ -1,0 +1,81 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { ForbiddenError, UnauthorizedError } from "../errors.js";
+
+/** What a bearer token allows. */
+export interface TokenGrant {
+  readonly id: string;
+  /** The project (second prefix segment) it may touch, or `*` for every project (admin). */
+  readonly project: string;
+  readonly readOnly: boolean;
+  /** ISO 8601; absent for tokens that never expire. */
+  readonly expiresAt?: string;
+}
+
+/** The part of the token store the server needs: the AuthStore of src/store/ fits it. */
+export interface TokenVerifier {
+  /** The grant of a token secret, or undefined when unknown or revoked. */
+  verifyToken(secret: string): Promise<TokenGrant | undefined>;
+}
+
+/** Who is calling: a token's grant, or everyone when the server runs with --no-auth. */
+export type Principal = TokenGrant | { readonly id: "no-auth"; readonly project: "*"; readonly readOnly: false };
+
+export type ServerEnv = { Variables: { principal: Principal } };
+
+const writeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** Reads the token of a request (the `Authorization: Bearer` header; `?token=` only for SSE). */
+function tokenOf(c: Context): string | undefined {
+  const header = c.req.header("authorization");
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new UnauthorizedError('The Authorization header must be "Bearer <token>".');
+    return match[1];
+  }
+  // EventSource (the browser's SSE client) cannot set headers.
+  if (c.req.method === "GET" && c.req.path.endsWith("/events")) return c.req.query("token") ?? undefined;
+  return undefined;
+}
+
+/**
+ * Authenticates every request: 401 without a valid token, 403 for a write with a read-only token.
+ * Project checks need the run, so routes call `checkProject` once they know it.
+ */
+export function authMiddleware(verifier: TokenVerifier | undefined, enabled: boolean): MiddlewareHandler<ServerEnv> {
+  return async (c, next) => {
+    if (!enabled) {
+      c.set("principal", { id: "no-auth", project: "*", readOnly: false });
+      return next();
+    }
+    const secret = tokenOf(c);
+    if (!secret) {
+      throw new UnauthorizedError(
+        "This server needs a token: send `Authorization: Bearer <token>` (create one on the server with " +
+          "`labrun token create --project <project>`, and give it to the SDK as LABRUN_TOKEN).",
+      );
+    }
+    const grant = verifier ? await verifier.verifyToken(secret) : undefined;
+    if (!grant) throw new UnauthorizedError("The token is unknown or revoked. Ask for a new one (`labrun token create`).");
+    if (grant.expiresAt !== undefined && Date.parse(grant.expiresAt) <= Date.now()) {
+      throw new UnauthorizedError(`The token expired at ${grant.expiresAt}. Ask for a new one (\`labrun token create\`).`);
+    }
+    // MLflow searches are POSTs that only read: its routes check writes themselves (mlflow/mlflow-auth.ts).
+    if (grant.readOnly && writeMethods.has(c.req.method) && !c.req.path.startsWith("/api/2.0/")) {
+      throw new ForbiddenError("This token is read-only: it cannot write. Use a token created without --read-only.", {
+        details: { tokenId: grant.id },
+      });
+    }
+    c.set("principal", grant);
+    return next();
+  };
+}
+
+/** Throws 403 unless the caller may touch runs of `project`. */
+export function checkProject(principal: Principal, project: string): void {
+  if (principal.project === "*" || principal.project === project) return;
+  throw new ForbiddenError(
+    `This token belongs to project "${principal.project}" and cannot access project "${project}". ` +
+      "Use a token of that project.",
+    { details: { tokenProject: principal.project, project } },
+  );
+}

@@ -1,0 +1,85 @@
+import type { z } from "zod";
+import { BadRequestError, PayloadTooLargeError } from "../errors.js";
+
+/** Reads the whole request body, refusing (413) as soon as it passes `limit` bytes. */
+export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError("The request body", limit);
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new PayloadTooLargeError("The request body", limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Deepest nesting of arrays/objects, computed without recursion (a hostile body cannot blow the stack). */
+export function jsonDepth(value: unknown, stopAt: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== "object" || item === null) continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest > stopAt) return deepest;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === "object" && child !== null) stack.push([child, level]);
+    }
+  }
+  return deepest;
+}
+
+/** Parses JSON text, checking its nesting depth. Throws BadRequestError. */
+export function parseJsonText(text: string, maxDepth: number): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new BadRequestError(
+      `The request body is not valid JSON (${(error as Error).message}). Send a JSON document; ` +
+        'write NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity".',
+      { details: { problem: "malformed-json" } },
+    );
+  }
+  if (jsonDepth(value, maxDepth) > maxDepth) {
+    throw new BadRequestError(`The request body is nested more than ${maxDepth} levels deep. Flatten it.`, {
+      details: { problem: "too-deep", maxDepth },
+    });
+  }
+  return value;
+}
+
+/** Reads, parses and validates a JSON body against a zod schema. */
+export async function readJson<T>(
+  request: Request,
+  schema: z.ZodType<T>,
+  limits: { readonly jsonBodyBytes: number; readonly jsonDepth: number },
+): Promise<T> {
+  const bytes = await readBodyBytes(request, limits.jsonBodyBytes);
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  const value = text.trim() === "" ? {} : parseJsonText(text, limits.jsonDepth);
+  return validate(schema, value, "body");
+}
+
+/** Checks `value` with `schema`; the error names every wrong field. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.slice(0, 20).map((issue) => {
+    const path = issue.path.map(String).join(".");
+    return `${path ? `${where}.${path}` : where}: ${issue.message}`;
+  });
+  throw new BadRequestError(`The request ${where} is not valid: ${issues.join("; ")}.`, {
+    details: { problem: "invalid", issues },
+  });
+}

@@ -1,0 +1,15 @@
+export { createServer } from "./create-server.js";
+export type { LabrunServer } from "./create-server.js";
+export type { ListenOptions, RunningServer } from "./listen.js";
+export { defaultLimits } from "./options.js";
+export type { ServerLimits, ServerOptions } from "./options.js";
+export type { Principal, TokenGrant, TokenVerifier } from "./auth.js";
+export { statusOfCode } from "./error-mapper.js";
+export type { ErrorBody } from "./error-mapper.js";
+export { openApiDocument } from "./openapi.js";
+export { RunEvents } from "./events.js";
+export type { RunEvent } from "./events.js";
+export type { FileStorage, PutOptions, StoredBlob } from "./files/file-storage.js";
+export { LocalFileStorage } from "./files/local-file-storage.js";
+export { startServer } from "./start-server.js";
+export type { StartServerOptions, StartedServer } from "./start-server.js";

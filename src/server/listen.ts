@@ -1,0 +1,76 @@
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ServerEnv } from "./auth.js";
+import type { ServerContext } from "./context.js";
+
+export interface ListenOptions {
+  readonly port: number;
+  readonly host: string;
+  /** How long shutdown waits for in-flight requests before cutting connections (default 10 s). */
+  readonly drainMs?: number;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** `http://host:port` (the real port when 0 was asked). */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish, ends SSE streams, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Starts the Node HTTP server with graceful shutdown. */
+export async function listen(app: Hono<ServerEnv>, context: ServerContext, options: ListenOptions): Promise<RunningServer> {
+  let draining = false;
+  let inFlight = 0;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const created = serve(
+      {
+        fetch: async (request, env) => {
+          if (draining) {
+            return new Response(
+              JSON.stringify({ error: { code: "SHUTTING_DOWN", message: "The server is shutting down; retry shortly.", details: {} } }),
+              { status: 503, headers: { "content-type": "application/json", connection: "close", "retry-after": "1" } },
+            );
+          }
+          inFlight++;
+          try {
+            return await app.fetch(request, env);
+          } finally {
+            inFlight--;
+          }
+        },
+        port: options.port,
+        hostname: options.host,
+      },
+      () => resolve(created as Server),
+    ) as Server;
+    created.once("error", reject);
+  });
+  // Long uploads must not be cut by Node's default 5-minute request timeout.
+  server.requestTimeout = 0;
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      context.events.closeAll();
+      server.closeIdleConnections();
+      const deadline = Date.now() + (options.drainMs ?? 10_000);
+      // Responses in flight finish; idle keep-alive sockets are closed as soon as they become idle.
+      while (Date.now() < deadline) {
+        server.closeIdleConnections();
+        const done = await Promise.race([closed.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 50))]);
+        if (done) break;
+      }
+      if (inFlight > 0 || Date.now() >= deadline) server.closeAllConnections();
+      await closed;
+      await context.store.close();
+    })());
+  return { url: `http://${host}:${address.port}`, port: address.port, close };
+}

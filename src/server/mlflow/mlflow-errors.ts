@@ -1,0 +1,36 @@
+import { isLabrunError, MlflowRequestError } from "../../errors.js";
+
+/** MLflow's `error_code` and HTTP status for labrun's error codes. */
+const mlflowCodeOf: Readonly<Record<string, readonly [string, number]>> = Object.freeze({
+  RUN_NOT_FOUND: ["RESOURCE_DOES_NOT_EXIST", 404],
+  FILE_NOT_FOUND: ["RESOURCE_DOES_NOT_EXIST", 404],
+  NOT_FOUND: ["ENDPOINT_NOT_FOUND", 404],
+  UNAUTHORIZED: ["UNAUTHENTICATED", 401],
+  FORBIDDEN: ["PERMISSION_DENIED", 403],
+  PAYLOAD_TOO_LARGE: ["REQUEST_LIMIT_EXCEEDED", 413],
+  PARAM_IMMUTABLE: ["INVALID_PARAMETER_VALUE", 400],
+  RUN_STATUS_TRANSITION: ["INVALID_STATE", 400],
+  STORE_CLOSED: ["TEMPORARILY_UNAVAILABLE", 503],
+});
+
+/** Any thrown value as MLflow's `{error_code, message}` body. */
+export function mlflowErrorResponse(
+  error: unknown,
+  logError: (error: unknown) => void,
+): { status: number; body: { error_code: string; message: string } } {
+  if (error instanceof MlflowRequestError) {
+    return { status: error.status, body: { error_code: error.code, message: error.message } };
+  }
+  if (isLabrunError(error)) {
+    const [code, status] = mlflowCodeOf[error.code] ?? ["INVALID_PARAMETER_VALUE", 400];
+    return { status, body: { error_code: code, message: error.message } };
+  }
+  logError(error);
+  return {
+    status: 500,
+    body: { error_code: "INTERNAL_ERROR", message: "The server failed while handling this request (see its log)." },
+  };
+}
+
+export const invalidParameter = (message: string) => new MlflowRequestError("INVALID_PARAMETER_VALUE", message, 400);
+export const doesNotExist = (message: string) => new MlflowRequestError("RESOURCE_DOES_NOT_EXIST", message, 404);

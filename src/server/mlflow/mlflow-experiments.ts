@@ -1,0 +1,144 @@
+import type { JsonValue } from "../../tracking/json-codec.js";
+import type { Store, StoredRun } from "../../store/store.js";
+import { checkProject, type Principal } from "../auth.js";
+import { doesNotExist } from "./mlflow-errors.js";
+import { MlflowRequestError } from "../../errors.js";
+import { defaultExperimentId, defaultExperimentName, mlflowOwner, nameSegment } from "./mlflow-names.js";
+
+/** The labrun tag of the run that records an MLflow experiment (`mlflow/<experiment>`). */
+export const experimentTag = "mlflow-experiment";
+
+/** What the experiment's record run keeps in `metadata.mlflow`. */
+export interface ExperimentRecord {
+  readonly kind: "experiment";
+  readonly name: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly lifecycleStage: "active" | "deleted";
+  readonly creationTime: number;
+  readonly lastUpdateTime: number;
+}
+
+export interface Experiment {
+  readonly id: string;
+  readonly run: StoredRun;
+  readonly record: ExperimentRecord;
+  /** The prefix segment (= labrun project) of the experiment and of its runs. */
+  readonly project: string;
+}
+
+export function mlflowMetadata(run: StoredRun): Record<string, JsonValue> | undefined {
+  const value = run.metadata.mlflow;
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, JsonValue>)
+    : undefined;
+}
+
+function asExperiment(run: StoredRun): Experiment | undefined {
+  const meta = mlflowMetadata(run);
+  if (meta?.kind !== "experiment" || run.deleted) return undefined;
+  const record = meta as unknown as ExperimentRecord;
+  const id = record.name === defaultExperimentName ? defaultExperimentId : run.id;
+  return { id, run, record, project: run.project };
+}
+
+/** MLflow's JSON of an experiment. */
+export function experimentJson(experiment: Experiment): Record<string, unknown> {
+  return {
+    experiment_id: experiment.id,
+    name: experiment.record.name,
+    artifact_location: `mlflow-artifacts:/${experiment.id}`,
+    lifecycle_stage: experiment.record.lifecycleStage,
+    creation_time: experiment.record.creationTime,
+    last_update_time: experiment.record.lastUpdateTime,
+    tags: Object.entries(experiment.record.tags).map(([key, value]) => ({ key, value })),
+  };
+}
+
+/**
+ * MLflow experiments kept as labrun runs: experiment `name` is the run `mlflow/<name>` (tagged
+ * `mlflow-experiment`, its record in metadata), and its runs are `mlflow/<name>/<run>`. Experiment "0"
+ * (Default) is created on first use; every other id is the record run's id.
+ */
+export class ExperimentCatalog {
+  constructor(private readonly store: Store) {}
+
+  prefixOf(name: string): string {
+    return `${mlflowOwner}/${nameSegment(name)}`;
+  }
+
+  async byName(name: string, principal: Principal): Promise<Experiment | undefined> {
+    if (name === defaultExperimentName) return this.default(principal);
+    const run = await this.store.getRunByPrefix(this.prefixOf(name));
+    const experiment = run && asExperiment(run);
+    if (experiment) checkProject(principal, experiment.project);
+    return experiment;
+  }
+
+  async byId(id: string, principal: Principal): Promise<Experiment> {
+    const run = id === defaultExperimentId ? undefined : id.length <= 200 ? await this.store.getRun(id) : undefined;
+    const experiment = id === defaultExperimentId ? await this.default(principal) : run && asExperiment(run);
+    if (!experiment) throw doesNotExist(`No experiment with id ${id}. Create it with experiments/create.`);
+    checkProject(principal, experiment.project);
+    return experiment;
+  }
+
+  async create(name: string, tags: Readonly<Record<string, string>>, principal: Principal): Promise<Experiment> {
+    checkProject(principal, nameSegment(name));
+    const existing = await this.store.getRunByPrefix(this.prefixOf(name));
+    if (existing && asExperiment(existing)) {
+      throw new MlflowRequestError("RESOURCE_ALREADY_EXISTS", `Experiment '${name}' already exists.`, 400);
+    }
+    const now = Date.now();
+    const record: ExperimentRecord = {
+      kind: "experiment",
+      name,
+      tags,
+      lifecycleStage: "active",
+      creationTime: now,
+      lastUpdateTime: now,
+    };
+    const run = await this.store.upsertRun({
+      prefix: this.prefixOf(name),
+      description: `MLflow experiment ${name}`,
+      tags: [experimentTag],
+      metadata: { mlflow: record as unknown as JsonValue },
+    });
+    if (run.status === "RUNNING") {
+      await this.store.updateRun(run.id, { status: { status: "COMPLETED" } });
+    }
+    return asExperiment(run)!;
+  }
+
+  /** Experiment "0"; created when first asked for. */
+  async default(principal: Principal): Promise<Experiment> {
+    const run = await this.store.getRunByPrefix(this.prefixOf(defaultExperimentName));
+    const found = run && asExperiment(run);
+    if (found) {
+      checkProject(principal, found.project);
+      return found;
+    }
+    return this.create(defaultExperimentName, {}, principal);
+  }
+
+  /** Every experiment the caller may see (Default first). */
+  async list(principal: Principal): Promise<Experiment[]> {
+    const out: Experiment[] = [];
+    if (principal.project === "*" || principal.project === defaultExperimentName) out.push(await this.default(principal));
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.searchRuns({
+        prefix: mlflowOwner,
+        tag: experimentTag,
+        ...(principal.project !== "*" ? { project: principal.project } : {}),
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const run of page.runs) {
+        const experiment = asExperiment(run);
+        if (experiment && experiment.id !== defaultExperimentId) out.push(experiment);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    return out;
+  }
+}

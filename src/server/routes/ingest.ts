@@ -1,0 +1,50 @@
+import type { Hono } from "hono";
+import type { MetricAppend, RunBatch } from "../../store/store.js";
+import { checkStreamName } from "../../tracking/names.js";
+import type { ServerEnv } from "../auth.js";
+import { readJson } from "../body.js";
+import { decodeMetricFields, loadRun, sendJson, type ServerContext } from "../context.js";
+import { runBatchSchema } from "../schemas.js";
+
+/** Checks stream names and turns "NaN"/"Infinity" strings of metric fields into numbers. */
+function decodeMetrics(metrics: readonly MetricAppend[]): MetricAppend[] {
+  return metrics.map((append) => {
+    if (append.stream !== "") checkStreamName("Metric name", append.stream);
+    return {
+      stream: append.stream,
+      points: append.points.map((point) => {
+        if (!Number.isFinite(point.ts)) return point;
+        const fields = decodeMetricFields(point.fields);
+        return fields === point.fields ? point : { fields, ts: point.ts };
+      }),
+    };
+  });
+}
+
+/** Batches (metrics, logs, params, status in one all-or-nothing write) and parameters. */
+export function ingestRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
+  const { store, events, limits } = ctx;
+
+  app.post("/api/runs/:runId/batches", async (c) => {
+    const run = await loadRun(c, store, c.req.param("runId"));
+    const body = await readJson(c.req.raw, runBatchSchema, limits);
+    const batch: RunBatch = body.metrics ? { ...body, metrics: decodeMetrics(body.metrics) } : body;
+    const result = await store.applyBatch(run.id, batch);
+    if (!result.duplicate && events.hasListeners(run.id)) {
+      for (const append of batch.metrics ?? []) {
+        if (append.points.length > 0) events.publish(run.id, { type: "metrics", data: append });
+      }
+      if (batch.logs && batch.logs.length > 0) events.publish(run.id, { type: "logs", data: { logs: batch.logs } });
+      if (batch.status || batch.description !== undefined || batch.tags) {
+        const updated = await store.getRun(run.id);
+        if (updated) events.publish(run.id, { type: "status", data: { run: updated } });
+      }
+    }
+    return sendJson({ duplicate: result.duplicate });
+  });
+
+  app.get("/api/runs/:runId/params", async (c) => {
+    const run = await loadRun(c, store, c.req.param("runId"));
+    return sendJson({ params: await store.getParams(run.id) });
+  });
+}

@@ -1,0 +1,40 @@
+import type { Hono } from "hono";
+import { BadRequestError } from "../../errors.js";
+import type { ServerEnv } from "../auth.js";
+import { loadRun, sendJson, type ServerContext } from "../context.js";
+import { readQuery } from "../query.js";
+import { metricQuerySchema } from "../schemas.js";
+
+/** The URL name of ML-Dash's unnamed metric stream. */
+export const unnamedStreamInUrl = "_";
+
+/** Metric streams of a run and their (downsampled) points. */
+export function metricRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
+  const { store } = ctx;
+
+  app.get("/api/runs/:runId/metrics", async (c) => {
+    const run = await loadRun(c, store, c.req.param("runId"));
+    return sendJson({ streams: await store.listMetricStreams(run.id) });
+  });
+
+  app.get("/api/runs/:runId/metrics/:stream", async (c) => {
+    const run = await loadRun(c, store, c.req.param("runId"));
+    const query = readQuery(c, metricQuerySchema);
+    if (query.from !== undefined && query.to !== undefined && query.to < query.from) {
+      throw new BadRequestError(`query: "to" (${query.to}) is before "from" (${query.from}).`);
+    }
+    const name = c.req.param("stream");
+    const stream = name === unnamedStreamInUrl ? "" : name;
+    const fields = query.fields
+      ?.split(",")
+      .map((field) => field.trim())
+      .filter((field) => field.length > 0);
+    const series = await store.readMetrics(run.id, stream, {
+      ...(query.from !== undefined ? { from: query.from } : {}),
+      ...(query.to !== undefined ? { to: query.to } : {}),
+      ...(query.maxPoints !== undefined ? { maxPoints: query.maxPoints } : {}),
+      ...(fields && fields.length > 0 ? { fields } : {}),
+    });
+    return sendJson(series);
+  });
+}

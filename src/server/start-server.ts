@@ -1,0 +1,67 @@
+import { join, resolve } from "node:path";
+import { UsageError } from "../errors.js";
+import type { ServerStore } from "../store/store.js";
+import { Workspace } from "../workspace/workspace.js";
+import { createServer } from "./create-server.js";
+import { LocalFileStorage } from "./files/local-file-storage.js";
+import type { RunningServer } from "./listen.js";
+import { openServerDatabase } from "./open-database.js";
+import type { ServerLimits } from "./options.js";
+
+export interface StartServerOptions {
+  readonly port: number;
+  readonly host: string;
+  /** `sqlite:PATH` or `postgres://…` (default: `sqlite:<workspace>/server/labrun.db`). */
+  readonly db?: string;
+  /** Folder of uploaded files (default: `<workspace>/server/files`). */
+  readonly files?: string;
+  /** False only on a loopback address. */
+  readonly auth: boolean;
+  readonly workspace?: string;
+  readonly limits?: Partial<ServerLimits>;
+  readonly version?: string;
+}
+
+export interface StartedServer extends RunningServer {
+  readonly db: string;
+  readonly filesDir: string;
+  readonly store: ServerStore;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The database URI `labrun serve` and `labrun token` use when --db is not given. */
+export function defaultDbUri(workspace?: string): string {
+  return `sqlite:${join(new Workspace(workspace).root, "server", "labrun.db")}`;
+}
+
+/** Opens the database and the file folder and starts listening (what `labrun serve` does). */
+export async function startServer(options: StartServerOptions): Promise<StartedServer> {
+  if (!options.auth && !isLoopback(options.host)) {
+    throw new UsageError(
+      `--no-auth is refused on ${options.host}: anyone who can reach that address could read and change every run. ` +
+        "Bind to 127.0.0.1 (the default) or keep authentication on and hand out tokens (`labrun token create`).",
+    );
+  }
+  const db = options.db ?? defaultDbUri(options.workspace);
+  const filesDir = resolve(options.files ?? join(new Workspace(options.workspace).root, "server", "files"));
+  const store = await openServerDatabase(db);
+  try {
+    const server = createServer({
+      store,
+      authStore: store,
+      files: new LocalFileStorage(filesDir),
+      auth: options.auth,
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.version ? { version: options.version } : {}),
+    });
+    const running = await server.listen({ port: options.port, host: options.host });
+    return { ...running, close: running.close, db, filesDir, store };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
