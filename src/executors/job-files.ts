@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { readTextIfExists, writeFileAtomic } from "../workspace/atomic-file.js";
 import { followLines } from "../workspace/log-follower.js";
@@ -121,8 +121,7 @@ export function wrapperScript(job: JobSubmission): string {
 
 export function writeWrapper(job: JobSubmission): string {
   const file = join(job.jobDir, jobFile.launch);
-  writeFileAtomic(file, wrapperScript(job));
-  chmodSync(file, 0o755);
+  writeFileAtomic(file, wrapperScript(job), { mode: 0o755 });
   return file;
 }
 

@@ -4,6 +4,7 @@ import type { Job } from "../scheduler/job.js";
 import { readJobOutcome } from "../executors/job-files.js";
 import { SystemSampler } from "../tracking/system/system-sampler.js";
 import { Run } from "../tracking/run.js";
+import { prepareRun } from "../tracking/run-prepare.js";
 import { RunReader } from "../tracking/run-reader.js";
 import { readRunRecord, writeRunRecord, deriveStatus } from "../tracking/run-record.js";
 import type { RunStatus } from "../tracking/run-record.js";
@@ -18,7 +19,11 @@ export interface JobRunOptions {
 
 interface BoundRun {
   readonly job: Job;
-  readonly run: Run;
+  readonly dir: string;
+  readonly prefix: string;
+  readonly metadata: Record<string, JsonValue>;
+  /** Opened on the first thing the driver writes into it (most short jobs never need one). */
+  run?: Run;
   tail?: { readonly controller: AbortController; readonly done: Promise<void> };
 }
 
@@ -28,6 +33,8 @@ interface BoundRun {
  * samples system metrics into its `system` stream, and, when the job did not report a status itself
  * (it does not use the SDK, or it was killed), records the job's outcome as the run's status.
  * The driver only appends (`attach`): a job that calls `Run.current()` owns its run's status.
+ * This sits on every job's submission path, so it writes two small files there and nothing else; a run
+ * writer is opened only once there is output or a sample to write.
  */
 export class JobRuns {
   readonly #options: JobRunOptions;
@@ -51,49 +58,42 @@ export class JobRuns {
     const prefix = env.LABRUN_RUN_PREFIX;
     // A direct job runs in this very process and opens its own run here: nothing to attach to.
     if (!dir || !prefix || job.executor.kind === "direct" || this.#bound.has(job)) return;
-    const run = new Run({
-      prefix,
-      dir,
-      attach: true,
-      metadata: { experimentId: env.LABRUN_EXPERIMENT_ID ?? null, job: job.name, jobDir: job.dir },
-    });
+    const metadata = { experimentId: env.LABRUN_EXPERIMENT_ID ?? null, job: job.name, jobDir: job.dir };
     const { env: _secrets, ...task } = job.task.toConfig() as Record<string, JsonValue>;
-    run.params.set({
-      task,
-      job: { name: job.name, attempt: job.record.attempt, experiment: env.LABRUN_EXPERIMENT_ID ?? "" },
+    prepareRun(dir, prefix, {
+      metadata,
+      params: {
+        task,
+        job: { name: job.name, attempt: job.record.attempt, experiment: env.LABRUN_EXPERIMENT_ID ?? "" },
+      },
     });
-    this.#bound.set(job, { job, run });
+    this.#bound.set(job, { job, dir, prefix, metadata });
   }
 
   /** Called when the job runs: from now on its output lines are copied into its run's logs. */
   running(job: Job): void {
     const bound = this.#bound.get(job);
     if (!bound || bound.tail) return;
-    const controller = new AbortController();
-    const done = (async () => {
-      for await (const { stream, line } of job.executor.logs(
-        { jobDir: job.dir, handle: job.record.handle },
-        { follow: true, signal: controller.signal },
-      ))
-        bound.run.log(line, { level: "info", metadata: { stream } });
-    })().catch(() => undefined);
-    bound.tail = { controller, done };
+    bound.tail = this.#copyOutput(bound, true);
   }
 
   /** Called when the job has ended: last log lines, last sample, and the run's status if nobody set it. */
   async end(job: Job): Promise<void> {
     const bound = this.#bound.get(job);
     if (!bound) return;
-    // A job that ended before it was seen running gets its whole output copied now.
-    if (job.record.startedAt || existsSync(join(job.dir, "started"))) this.running(job);
     this.#bound.delete(job);
-    // The tail ends by itself once the job's exit is recorded; a cancelled job may never record one.
+    // A job that ended before it was seen running gets its whole output copied now, in one read.
+    if (!bound.tail && (job.record.startedAt || existsSync(join(job.dir, "started"))))
+      bound.tail = this.#copyOutput(bound, false);
+    // A followed tail ends by itself once the job's exit is recorded; a cancelled job may never record one.
     const cutoff = setTimeout(() => bound.tail?.controller.abort(), 2000);
     await bound.tail?.done;
     clearTimeout(cutoff);
-    this.#sampler.forget(readJobOutcome(job.dir).pid ?? -1);
-    await bound.run.complete(); // flushes; an attached writer does not touch the status
-    recordJobOutcome(bound.run.dir, job);
+    if (bound.run) {
+      this.#sampler.forget(readJobOutcome(job.dir).pid ?? -1);
+      await bound.run.complete(); // flushes; an attached writer does not touch the status
+    }
+    recordJobOutcome(bound.dir, job);
   }
 
   async stop(): Promise<void> {
@@ -103,19 +103,38 @@ export class JobRuns {
     for (const bound of this.#bound.values()) {
       bound.tail?.controller.abort();
       await bound.tail?.done;
-      await bound.run.complete();
+      await bound.run?.complete();
     }
     this.#bound.clear();
+  }
+
+  #copyOutput(bound: BoundRun, follow: boolean): NonNullable<BoundRun["tail"]> {
+    const controller = new AbortController();
+    const { job } = bound;
+    const done = (async () => {
+      for await (const { stream, line } of job.executor.logs(
+        { jobDir: job.dir, handle: job.record.handle },
+        { follow, signal: controller.signal },
+      ))
+        this.#runOf(bound).log(line, { level: "info", metadata: { stream } });
+    })().catch(() => undefined);
+    return { controller, done };
+  }
+
+  #runOf(bound: BoundRun): Run {
+    bound.run ??= new Run({ prefix: bound.prefix, dir: bound.dir, attach: true, metadata: bound.metadata });
+    return bound.run;
   }
 
   async #sampleAll(): Promise<void> {
     const running = [...this.#bound.values()].filter((bound) => bound.job.state === "RUNNING");
     if (running.length === 0) return;
     const machine = await this.#sampler.sampleMachine();
-    for (const { job, run } of running) {
-      const pid = readJobOutcome(job.dir).pid;
+    for (const bound of running) {
+      const pid = readJobOutcome(bound.job.dir).pid;
       const processes =
-        pid !== undefined && job.executor.kind === "local" ? this.#sampler.sampleProcessGroup(pid) : {};
+        pid !== undefined && bound.job.executor.kind === "local" ? this.#sampler.sampleProcessGroup(pid) : {};
+      const run = this.#runOf(bound);
       if (run.isOpen) run.metrics("system").log({ ...machine, ...processes });
     }
   }

@@ -28,6 +28,7 @@ export class Job {
   /** Where the job sits in this experiment. A reused job's job.json is shared with other experiments. */
   readonly placement: JobPlacement;
   #record: JobRecord;
+  #pendingSave: NodeJS.Timeout | undefined;
 
   constructor(record: JobRecord, dir: string, task?: Task, executor?: Executor, placement?: JobPlacement) {
     this.#record = record;
@@ -81,6 +82,8 @@ export class Job {
   }
 
   save(): void {
+    clearTimeout(this.#pendingSave);
+    this.#pendingSave = undefined;
     writeJsonAtomic(Job.fileIn(this.dir), this.#record);
   }
 
@@ -105,11 +108,16 @@ export class Job {
     });
   }
 
-  /** Stores the executor's handle; also on a job cancelled while it was being submitted, so it can be stopped. */
-  recordHandle(handle: string): void {
+  /**
+   * Stores the executor's handle; also on a job cancelled while it was being submitted, so it can be stopped.
+   * With `soon` (the executor finds the job from its files too), the write joins the job's next change, or
+   * happens within 50 ms: a short job then costs one write less.
+   */
+  recordHandle(handle: string, options: { soon?: boolean } = {}): void {
     if (this.#record.state === "PENDING" || this.#record.state === "WAITING") return;
     this.#record = { ...this.#record, handle };
-    this.save();
+    if (!options.soon) this.save();
+    else this.#pendingSave ??= setTimeout(() => this.save(), 50).unref();
   }
 
   markRunning(startedAt?: string): void {

@@ -294,7 +294,7 @@ export class Scheduler {
         spec,
         labrunEnv,
       });
-      job.recordHandle(handle);
+      job.recordHandle(handle, { soon: job.executor.handleInJobDir === true });
     } catch (error) {
       const message =
         error instanceof LabrunError ? error.message : `could not submit: ${(error as Error).message}`;

@@ -72,6 +72,16 @@ function readDocument(dir: string): ParamsDocument | undefined {
   return { ...raw, version: typeof raw.version === "number" ? raw.version : 1, data };
 }
 
+/** Merges checked, flattened parameters into `dir`'s parameters.json (one atomic replace). */
+export function mergeParams(dir: string, flat: Readonly<FlatParams>): void {
+  const now = isoNow();
+  const existing = readDocument(dir);
+  const document: ParamsDocument = existing
+    ? { ...existing, version: existing.version + 1, data: { ...existing.data, ...flat }, updatedAt: now }
+    : { version: 1, data: { ...flat }, createdAt: now, updatedAt: now };
+  writeJsonObject(join(dir, paramsFile), document);
+}
+
 /** The flattened parameters of the run in `dir` ({} when it has none). */
 export function readParams(dir: string): FlatParams {
   return readDocument(dir)?.data ?? {};
@@ -107,12 +117,7 @@ export class Params {
     const flat = flattenParams(params);
     encodeJson(flat); // checks every value before anything is written
     if (Object.keys(flat).length === 0) return this;
-    const now = isoNow();
-    const existing = readDocument(this.#dir);
-    const document: ParamsDocument = existing
-      ? { ...existing, version: existing.version + 1, data: { ...existing.data, ...flat }, updatedAt: now }
-      : { version: 1, data: flat, createdAt: now, updatedAt: now };
-    writeJsonObject(join(this.#dir, paramsFile), document);
+    mergeParams(this.#dir, flat);
     return this;
   }
 

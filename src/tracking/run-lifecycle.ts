@@ -63,19 +63,7 @@ export class RunLifecycle {
       });
     }
     const now = isoNow();
-    const record: RunRecord = {
-      ...existing,
-      name: this.#prefix.name,
-      project: this.#prefix.project,
-      description: description.description ?? existing?.description ?? null,
-      tags: [...(description.tags ?? existing?.tags ?? [])],
-      bindrs: [...(description.bindrs ?? existing?.bindrs ?? [])],
-      prefix: this.#prefix.prefix,
-      metadata: description.metadata ?? existing?.metadata ?? null,
-      created_at: existing?.created_at ?? now,
-      ...(existing ? { updated_at: now } : {}),
-      write_protected: existing?.write_protected ?? false,
-    };
+    const record = baseRunRecord(this.#prefix, description, existing, now);
     if (this.#owner) {
       Object.assign(record, {
         labrunFormat: 1,
@@ -127,4 +115,26 @@ export class RunLifecycle {
     Object.assign(record, { status, statusReason: reason, endedAt: now, heartbeatAt: now, error });
     writeRunRecord(this.#dir, record);
   }
+}
+
+/** experiment.json's ML-Dash fields for a run being created or re-opened (upsert): what every writer sets. */
+export function baseRunRecord(
+  prefix: ParsedPrefix,
+  description: RunDescription,
+  existing: RunRecord | undefined,
+  now: string,
+): RunRecord {
+  return {
+    ...existing,
+    name: prefix.name,
+    project: prefix.project,
+    description: description.description ?? existing?.description ?? null,
+    tags: [...(description.tags ?? existing?.tags ?? [])],
+    bindrs: [...(description.bindrs ?? existing?.bindrs ?? [])],
+    prefix: prefix.prefix,
+    metadata: description.metadata ?? existing?.metadata ?? null,
+    created_at: existing?.created_at ?? now,
+    ...(existing ? { updated_at: now } : {}),
+    write_protected: existing?.write_protected ?? false,
+  };
 }

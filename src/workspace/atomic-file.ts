@@ -9,16 +9,20 @@ let tempCounter = 0;
  * Replaces `file` with `content` so that a reader (or a crash) sees either the old or the new file, never
  * a partial one: write a temporary sibling, then rename it over the target.
  */
-export function writeFileAtomic(file: string, content: string, options: { durable?: boolean } = {}): void {
+export function writeFileAtomic(
+  file: string,
+  content: string,
+  options: { durable?: boolean; mode?: number } = {},
+): void {
   const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
   let fd: number;
   try {
-    fd = openSync(temp, "w");
+    fd = openSync(temp, "w", options.mode);
   } catch (error) {
     // Creating the directory only when it is missing saves a syscall on every other write (a hot path).
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     mkdirSync(dirname(file), { recursive: true });
-    fd = openSync(temp, "w");
+    fd = openSync(temp, "w", options.mode);
   }
   try {
     writeSync(fd, content);

@@ -42,6 +42,7 @@ export interface LocalExecutorOptions {
 export class LocalExecutor implements Executor {
   readonly kind = "local";
   readonly survivesDriver = true;
+  readonly handleInJobDir = true;
   readonly options: Readonly<Required<LocalExecutorOptions>>;
   readonly #children = new Map<string, ChildProcess>();
   readonly #listeners = new Listeners();
