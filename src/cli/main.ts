@@ -23,6 +23,7 @@ import {
   statusCommand,
 } from "./commands/experiment-commands.js";
 import type { GlobalOptions } from "./commands/experiment-commands.js";
+import { registerUiCommand } from "./commands/ui.js";
 import { registerMonitorCommand } from "./commands/monitor.js";
 import { readFileSync } from "node:fs";
 import { registerServeCommand } from "./commands/serve.js";
@@ -307,6 +308,7 @@ runs
     },
   );
 
+registerUiCommand(program, (code) => (exitCode = code));
 registerMonitorCommand(program, (code) => (exitCode = code));
 
 registerServeCommand(program);

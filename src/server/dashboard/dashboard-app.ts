@@ -1,0 +1,178 @@
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import { isLabrunError } from "../../errors.js";
+import type { DashboardSource, MetricQuery } from "./dashboard-source.js";
+import { serveAssets } from "./static-assets.js";
+
+export interface DashboardAppOptions {
+  /** Folder of the built web app (default: the package's dist/web). */
+  readonly assetsDir?: string;
+  /** How often live views look for changes (ms, default 500). */
+  readonly pollMs?: number;
+}
+
+const statusOf: Record<string, number> = {
+  EXPERIMENT_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  RUN_NOT_FOUND: 404,
+  FILE_NOT_FOUND: 404,
+  TRACKING_VALUE: 400,
+  USAGE: 400,
+};
+
+/** NaN and ±Infinity cannot cross as JSON numbers: they become null. */
+const json = (c: Context, value: unknown, status = 200) =>
+  c.body(
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v)),
+    status as 200,
+    { "content-type": "application/json; charset=utf-8" },
+  );
+
+const num = (value: string | undefined): number | undefined =>
+  value === undefined || value === "" || !Number.isFinite(Number(value)) ? undefined : Number(value);
+
+/**
+ * The dashboard's HTTP side: the built web app and a JSON/SSE API under `/api/dashboard/` over any
+ * `DashboardSource`. Mounted alone by `labrun ui`, beside the team API by `labrun serve`.
+ *
+ * @example
+ * const app = dashboardApp(new WorkspaceSource("/data/ws"));
+ * serve({ fetch: app.fetch, port: 4500 });
+ */
+export function dashboardApp(source: DashboardSource, options: DashboardAppOptions = {}): Hono {
+  const pollMs = options.pollMs ?? 500;
+  const app = new Hono();
+  const api = new Hono();
+
+  api.onError((error, c) => {
+    if (isLabrunError(error))
+      return json(c, { error: { code: error.code, message: error.message } }, statusOf[error.code] ?? 400);
+    return json(c, { error: { code: "INTERNAL", message: error.message } }, 500);
+  });
+
+  api.get("/info", (c) =>
+    json(c, { kind: source.kind, label: source.label, capabilities: source.capabilities }),
+  );
+  api.get("/experiments", async (c) => json(c, { experiments: await source.listExperiments() }));
+  api.get("/experiments/:id", async (c) => json(c, { experiment: await source.experiment(c.req.param("id")) }));
+  api.post("/experiments/:id/cancel", async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { job?: unknown };
+    await source.cancel(c.req.param("id"), typeof body.job === "string" ? body.job : undefined);
+    return json(c, { ok: true });
+  });
+
+  // Live experiment: the whole detail whenever it changes (jobs' states, metrics, services).
+  api.get("/experiments/:id/events", (c) => {
+    const id = c.req.param("id");
+    return streamSSE(c, async (stream) => {
+      let last = "";
+      let beat = Date.now();
+      while (!stream.aborted && !stream.closed) {
+        let data: string;
+        try {
+          data = JSON.stringify(await source.experiment(id));
+        } catch (error) {
+          await stream.writeSSE({ event: "problem", data: JSON.stringify({ message: (error as Error).message }) });
+          return;
+        }
+        if (data !== last) {
+          await stream.writeSSE({ event: "experiment", data });
+          last = data;
+          beat = Date.now();
+        } else if (Date.now() - beat > 15_000) {
+          await stream.write(": ping\n\n");
+          beat = Date.now();
+        }
+        await stream.sleep(pollMs);
+      }
+    });
+  });
+
+  api.get("/experiments/:id/jobs/:job/log", (c) => {
+    const follow = c.req.query("follow") === "1";
+    const regex = c.req.query("regex") || undefined;
+    if (regex !== undefined) {
+      try {
+        new RegExp(regex);
+      } catch (error) {
+        return json(c, { error: { code: "USAGE", message: `Not a regular expression: ${(error as Error).message}` } }, 400);
+      }
+    }
+    const controller = new AbortController();
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => controller.abort());
+      let batch: { stream: string; line: string }[] = [];
+      let flushedAt = Date.now();
+      const flush = async () => {
+        if (batch.length > 0) await stream.writeSSE({ event: "lines", data: JSON.stringify(batch) });
+        batch = [];
+        flushedAt = Date.now();
+      };
+      try {
+        for await (const line of source.jobLog(c.req.param("id"), c.req.param("job"), {
+          follow,
+          ...(regex ? { regex } : {}),
+          signal: controller.signal,
+        })) {
+          batch.push(line);
+          if (batch.length >= 500 || Date.now() - flushedAt > 100) await flush();
+        }
+        await flush();
+        await stream.writeSSE({ event: "end", data: "{}" });
+      } catch (error) {
+        await flush();
+        await stream.writeSSE({ event: "problem", data: JSON.stringify({ message: (error as Error).message }) });
+      }
+    });
+  });
+
+  api.get("/runs", async (c) => json(c, { runs: await source.listRuns() }));
+  // A POST: the ids of a thousand runs do not fit in a URL.
+  api.post("/runs-latest", async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { ids?: unknown; keys?: unknown };
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+    return json(c, { latest: await source.latestMetrics(strings(body.ids), strings(body.keys)) });
+  });
+  api.get("/runs/:id", async (c) => json(c, { run: await source.run(c.req.param("id")) }));
+  api.get("/runs/:id/metrics/:stream", async (c) => {
+    const query: MetricQuery = {
+      by: c.req.query("by") ?? "index",
+      field: c.req.query("field") ?? "value",
+      maxPoints: Math.min(20_000, Math.max(10, num(c.req.query("maxPoints")) ?? 2000)),
+      ...(num(c.req.query("from")) !== undefined ? { from: num(c.req.query("from"))! } : {}),
+      ...(num(c.req.query("to")) !== undefined ? { to: num(c.req.query("to"))! } : {}),
+    };
+    return json(c, await source.metric(c.req.param("id"), c.req.param("stream"), query));
+  });
+  api.get("/runs/:id/logs", async (c) => {
+    const level = c.req.query("level") || undefined;
+    const regex = c.req.query("regex") || undefined;
+    const tail = num(c.req.query("tail"));
+    return json(c, {
+      logs: await source.logs(c.req.param("id"), {
+        ...(level ? { level } : {}),
+        ...(regex ? { regex } : {}),
+        ...(tail !== undefined ? { tail } : {}),
+      }),
+    });
+  });
+  api.get("/runs/:id/files", async (c) => json(c, { files: await source.files(c.req.param("id")) }));
+  api.get("/runs/:id/files/:fileId", async (c) => {
+    const file = await source.file(c.req.param("id"), c.req.param("fileId"));
+    if (!file) return json(c, { error: { code: "FILE_NOT_FOUND", message: "No such file in this run." } }, 404);
+    const disposition = c.req.query("download") === "1" ? "attachment" : "inline";
+    return c.body(file.stream(), 200, {
+      "content-type": file.contentType,
+      "content-length": String(file.sizeBytes),
+      "content-disposition": `${disposition}; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+      "x-content-type-options": "nosniff",
+      // A stored HTML or SVG file must not run scripts with the dashboard's origin.
+      "content-security-policy": "sandbox",
+    });
+  });
+
+  app.route("/api/dashboard", api);
+  app.get("*", serveAssets(options.assetsDir));
+  return app;
+}

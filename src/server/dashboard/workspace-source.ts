@@ -1,0 +1,288 @@
+import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import { basename, join, relative, resolve, sep } from "node:path";
+import { Readable } from "node:stream";
+import { RunNotFoundError } from "../../errors.js";
+import { Experiment } from "../../experiment/experiment.js";
+import { listExperiments } from "../../experiment/experiment-index.js";
+import { experimentState } from "../../experiment/experiment-record.js";
+import { findExperimentDir, readExperimentRecord } from "../../experiment/experiment-store.js";
+import { readServicesRecord } from "../../experiment/services/services-record.js";
+import type { JobStatus } from "../../experiment/status-report.js";
+import { listRuns } from "../../tracking/list-runs.js";
+import { readLogs } from "../../tracking/log-read.js";
+import { lastMetricPoint, metricDataFile } from "../../tracking/metric-read.js";
+import { unnamedMetricDir } from "../../tracking/names.js";
+import { readParams } from "../../tracking/params.js";
+import { readFileRecords, storedFilePath } from "../../tracking/run-files.js";
+import type { RunInfo } from "../../tracking/run-info.js";
+import { RunReader } from "../../tracking/run-reader.js";
+import { Workspace } from "../../workspace/workspace.js";
+import type {
+  DashboardSource,
+  ExperimentDetail,
+  ExperimentRow,
+  FileContent,
+  JobLogLine,
+  JobLogOptions,
+  LogQuery,
+  MetricQuery,
+  MetricSeriesDto,
+  RunDetail,
+  RunFileDto,
+  RunLogRecord,
+  RunRow,
+} from "./dashboard-source.js";
+import { MetricCache, downsample } from "./metric-cache.js";
+
+/**
+ * The dashboard over a local workspace: experiments from its index (`index.sqlite`, kept up to date with
+ * the files), jobs and cancellation through `Experiment`, runs from `<workspace>/runs` and from the jobs'
+ * own `run/` folders. A run's id is its folder relative to the workspace.
+ */
+export class WorkspaceSource implements DashboardSource {
+  readonly kind = "workspace";
+  readonly label: string;
+  readonly capabilities = { experiments: true, cancel: true } as const;
+  readonly workspace: Workspace;
+  readonly #metrics = new MetricCache();
+  #runsCache: { at: number; rows: Promise<RunRow[]> } | undefined;
+
+  constructor(root?: string) {
+    this.workspace = new Workspace(root);
+    this.label = this.workspace.root;
+  }
+
+  async listExperiments(): Promise<ExperimentRow[]> {
+    const { experiments } = listExperiments(this.workspace);
+    return experiments.map((e) => ({
+      id: e.id,
+      title: e.title,
+      host: e.host,
+      user: e.user,
+      git: e.git,
+      createdAt: e.createdAt,
+      ...(e.finishedAt ? { finishedAt: e.finishedAt } : {}),
+      state: e.state,
+      jobs: e.jobs,
+    }));
+  }
+
+  async experiment(id: string): Promise<ExperimentDetail> {
+    const dir = findExperimentDir(this.workspace, id);
+    const record = readExperimentRecord(dir)!;
+    const exp = Experiment.fromDir(dir, { cleanMode: true });
+    const jobs = Object.values(await exp.status({ returnDict: true })) as JobStatus[];
+    const counts: Record<string, number> = {};
+    for (const job of jobs) counts[job.state] = (counts[job.state] ?? 0) + 1;
+    return {
+      id: record.id,
+      title: record.title,
+      host: record.host,
+      user: record.user,
+      git: record.git
+        ? { commit: record.git.commit, dirty: record.git.dirty, ...(record.git.branch ? { branch: record.git.branch } : {}) }
+        : null,
+      createdAt: record.createdAt,
+      ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
+      state: experimentState(
+        jobs.map((job) => job.state),
+        record.launchedAt !== undefined,
+      ),
+      jobs: { ...counts, total: jobs.length },
+      dir,
+      jobList: jobs.map((job) => {
+        const runDir = join(job.directory, "run");
+        return {
+          index: job.index,
+          name: job.name,
+          task: job.task,
+          identity: basename(job.directory),
+          executor: job.executor,
+          state: job.state,
+          ...(job.reason ? { reason: job.reason } : {}),
+          ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
+          attempt: job.attempt,
+          retries: job.retries,
+          dependencies: job.dependencies,
+          ...(job.metrics ? { metrics: job.metrics } : {}),
+          ...(job.startedAt ? { startedAt: job.startedAt } : {}),
+          ...(job.endedAt ? { endedAt: job.endedAt } : {}),
+          ...(existsSync(join(runDir, "experiment.json")) ? { runId: this.#runId(runDir) } : {}),
+        };
+      }),
+      services: readServicesRecord(dir).map((s) => ({
+        id: s.id,
+        description: s.description,
+        state: s.state,
+        ...(s.url ? { url: s.url } : {}),
+      })),
+    };
+  }
+
+  async *jobLog(experimentId: string, job: string, options: JobLogOptions): AsyncIterable<JobLogLine> {
+    const exp = Experiment.fromDir(findExperimentDir(this.workspace, experimentId), { cleanMode: true });
+    for await (const { stream, line } of exp.logStream(job, {
+      follow: options.follow,
+      ...(options.regex ? { regex: options.regex } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }))
+      yield { stream, line };
+  }
+
+  async cancel(experimentId: string, job?: string): Promise<void> {
+    const exp = await Experiment.fromId(experimentId, { baseDir: this.workspace.root, cleanMode: true });
+    if (job === undefined) await exp.cancelAll();
+    else await exp.cancel(job);
+  }
+
+  listRuns(): Promise<RunRow[]> {
+    // Several panels ask at once; the folders are walked at most once a second.
+    const now = Date.now();
+    if (!this.#runsCache || now - this.#runsCache.at > 1000)
+      this.#runsCache = { at: now, rows: Promise.resolve(this.#readRuns()) };
+    return this.#runsCache.rows;
+  }
+
+  #readRuns(): RunRow[] {
+    const roots = [join(this.workspace.root, "runs"), join(this.workspace.root, "jobs")];
+    const infos = roots.flatMap((root) => (existsSync(root) ? listRuns({ root }).runs : []));
+    return infos.map((info) => this.#row(info));
+  }
+
+  #row(info: RunInfo): RunRow {
+    return {
+      id: this.#runId(info.dir),
+      prefix: info.prefix,
+      status: info.status,
+      statusReason: info.statusReason,
+      tags: info.tags,
+      createdAt: info.createdAt,
+      endedAt: info.endedAt,
+      params: safe(() => readParams(info.dir), {}),
+      streams: streamNames(info.dir),
+    };
+  }
+
+  async run(id: string): Promise<RunDetail> {
+    const dir = this.#runDir(id);
+    const reader = RunReader.openDir(dir);
+    const info = reader.info();
+    return {
+      ...this.#row(info),
+      description: info.description,
+      host: info.host,
+      startedAt: info.startedAt,
+      error: info.error,
+      metrics: reader.metrics.list().map((summary) => {
+        const last = lastMetricPoint(dir, summary.name);
+        const latest: Record<string, number> = {};
+        for (const [key, value] of Object.entries(last?.data ?? {}))
+          if (typeof value === "number" && key !== "_ts") latest[key] = value;
+        return { name: summary.name ?? unnamedMetricDir, points: summary.totalDataPoints, latest };
+      }),
+    };
+  }
+
+  async latestMetrics(
+    ids: readonly string[],
+    keys: readonly string[],
+  ): Promise<Record<string, Record<string, number>>> {
+    const streams = [...new Set(keys.map((key) => key.slice(0, Math.max(0, key.indexOf(".")))))];
+    const out: Record<string, Record<string, number>> = {};
+    for (const id of ids) {
+      const dir = this.#runDir(id);
+      const values: Record<string, number> = {};
+      for (const stream of streams) {
+        const last = safe(() => lastMetricPoint(dir, stream === unnamedMetricDir ? null : stream), undefined);
+        for (const [field, value] of Object.entries(last?.data ?? {}))
+          if (typeof value === "number" && keys.includes(`${stream}.${field}`)) values[`${stream}.${field}`] = value;
+      }
+      out[id] = values;
+    }
+    return out;
+  }
+
+  async metric(id: string, stream: string, query: MetricQuery): Promise<MetricSeriesDto> {
+    const dir = this.#runDir(id);
+    const columns = this.#metrics.get(metricDataFile(dir, stream === unnamedMetricDir ? null : stream));
+    const byField = query.by === "index" ? "index" : query.by;
+    const x = columns.column(byField) ?? columns.column("index")!;
+    const y = columns.column(query.field);
+    const ts = columns.column("_ts");
+    const empty = { x: [], y: [], total: 0, downsampled: false };
+    const result = y ? downsample(x, y, query, query.maxPoints) : empty;
+    return {
+      ...result,
+      xMin: x.length > 0 ? x[0]! : null,
+      xMax: x.length > 0 ? x[x.length - 1]! : null,
+      t0: ts && ts.length > 0 && Number.isFinite(ts[0]) ? ts[0]! : null,
+    };
+  }
+
+  async logs(id: string, query: LogQuery): Promise<RunLogRecord[]> {
+    const { records } = await readLogs(this.#runDir(id), {
+      ...(query.level ? { level: query.level } : {}),
+      ...(query.regex ? { regex: query.regex } : {}),
+      tail: query.tail ?? 5000,
+    });
+    return records.map((r) => ({ timestamp: r.timestamp, level: r.level, message: r.message }));
+  }
+
+  async files(id: string): Promise<RunFileDto[]> {
+    return readFileRecords(this.#runDir(id)).map((f) => ({
+      id: f.id,
+      path: f.path,
+      filename: f.filename,
+      contentType: f.contentType,
+      sizeBytes: f.sizeBytes,
+      uploadedAt: f.uploadedAt,
+    }));
+  }
+
+  async file(id: string, fileId: string): Promise<FileContent | undefined> {
+    const dir = this.#runDir(id);
+    const record = readFileRecords(dir).find((f) => f.id === fileId);
+    if (!record) return undefined;
+    const path = storedFilePath(dir, record);
+    if (!existsSync(path)) return undefined;
+    return {
+      contentType: record.contentType,
+      sizeBytes: statSync(path).size,
+      filename: record.filename,
+      stream: () => Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
+    };
+  }
+
+  async close(): Promise<void> {}
+
+  #runId(dir: string): string {
+    return relative(this.workspace.root, dir).split(sep).join("/");
+  }
+
+  /** The folder of a run id; ids that leave the workspace or name no run are not found. */
+  #runDir(id: string): string {
+    const dir = resolve(this.workspace.root, id);
+    if (!dir.startsWith(this.workspace.root + sep) || !existsSync(join(dir, "experiment.json")))
+      throw new RunNotFoundError(dir);
+    return dir;
+  }
+}
+
+function safe<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+function streamNames(dir: string): string[] {
+  try {
+    return readdirSync(join(dir, "metrics"), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
