@@ -175,7 +175,7 @@ export type {
   BatchResult,
   StatusChange,
   MetricAppend,
-  MetricPoint,
+  MetricPoint as StoreMetricPoint,
   MetricStreamSummary,
   MetricRange,
   MetricSeries,

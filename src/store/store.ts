@@ -21,6 +21,11 @@ export interface Store {
   getRunByPrefix(prefix: string): Promise<StoredRun | undefined>;
   /** Runs matching the query, one page of them, with their latest metric values. */
   searchRuns(query: RunQuery): Promise<RunPage>;
+  /**
+   * Changes a run's description, tags, bindrs or status (`PATCH /api/runs/:runId`). A finished run goes back
+   * to RUNNING only by an explicit RUNNING status; its final status is set once (same status again: no-op).
+   */
+  updateRun(runId: string, patch: RunPatch): Promise<StoredRun>;
   /** Marks the run deleted (MLflow's soft delete); it no longer shows in searches. */
   deleteRun(runId: string): Promise<void>;
 
@@ -62,6 +67,13 @@ export interface RunUpsert {
   readonly bindrs?: readonly string[];
   /** Free-form metadata (host, pid, labrun version, …). */
   readonly metadata?: Readonly<Record<string, JsonValue>>;
+}
+
+export interface RunPatch {
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly bindrs?: readonly string[];
+  readonly status?: StatusChange;
 }
 
 export interface StoredRun {

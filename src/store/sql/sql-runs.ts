@@ -1,0 +1,204 @@
+import { randomUUID } from "node:crypto";
+import { RunStatusTransitionError, StoredRunNotFoundError, TrackingValueError } from "../../errors.js";
+import { encodeJson, parseJson } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../tracking/json-codec.js";
+import { parsePrefix } from "../../tracking/names.js";
+import type { RunPage, RunQuery, RunUpsert, RunWithLatest, StatusChange, StoredRun } from "../store.js";
+import type { RunRow } from "./rows.js";
+import { placeholders, runColumns, runFromRow } from "./rows.js";
+import type { SqlExecutor } from "./sql-driver.js";
+
+export async function upsertRun(tx: SqlExecutor, run: RunUpsert, now: string): Promise<StoredRun> {
+  const parsed = parsePrefix(run.prefix);
+  const inserted = await tx.all<RunRow>(
+    `INSERT INTO runs (id, prefix, owner, project, name, status, description, tags, bindrs, metadata, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (prefix) WHERE deleted = 0 DO NOTHING
+     RETURNING ${runColumns}`,
+    [
+      randomUUID().replaceAll("-", ""),
+      run.prefix,
+      parsed.owner,
+      parsed.project,
+      parsed.name,
+      run.description ?? null,
+      JSON.stringify(run.tags ?? []),
+      JSON.stringify(run.bindrs ?? []),
+      encodeJson(run.metadata ?? {}),
+      now,
+      now,
+    ],
+  );
+  if (inserted[0]) {
+    await setTags(tx, inserted[0].id, run.tags ?? []);
+    return runFromRow(inserted[0]);
+  }
+  // Resume: the run goes back to RUNNING and takes the given fields.
+  const sets = ["status = 'RUNNING'", "ended_at = NULL", "error = NULL", "updated_at = ?"];
+  const params: unknown[] = [now];
+  if (run.description !== undefined) (sets.push("description = ?"), params.push(run.description));
+  if (run.tags !== undefined) (sets.push("tags = ?"), params.push(JSON.stringify(run.tags)));
+  if (run.bindrs !== undefined) (sets.push("bindrs = ?"), params.push(JSON.stringify(run.bindrs)));
+  if (run.metadata !== undefined) (sets.push("metadata = ?"), params.push(encodeJson(run.metadata)));
+  const rows = await tx.all<RunRow>(
+    `UPDATE runs SET ${sets.join(", ")} WHERE prefix = ? AND deleted = 0 RETURNING ${runColumns}`,
+    [...params, run.prefix],
+  );
+  const row = rows[0];
+  if (!row) throw new StoredRunNotFoundError(run.prefix); // deleted between the two statements
+  if (run.tags !== undefined) await setTags(tx, row.id, run.tags);
+  return runFromRow(row);
+}
+
+async function setTags(tx: SqlExecutor, runId: string, tags: readonly string[]): Promise<void> {
+  await tx.run(`DELETE FROM run_tags WHERE run_id = ?`, [runId]);
+  const unique = [...new Set(tags)];
+  if (unique.length === 0) return;
+  await tx.run(
+    `INSERT INTO run_tags (run_id, tag) VALUES ${unique.map(() => "(?, ?)").join(", ")}`,
+    unique.flatMap((tag) => [runId, tag]),
+  );
+}
+
+export async function getRunRow(tx: SqlExecutor, runId: string, forUpdate = ""): Promise<RunRow | undefined> {
+  const rows = await tx.all<RunRow>(`SELECT ${runColumns} FROM runs WHERE id = ?${forUpdate}`, [runId]);
+  return rows[0];
+}
+
+/** The live run or StoredRunNotFoundError. */
+export async function requireLiveRun(tx: SqlExecutor, runId: string, forUpdate = ""): Promise<RunRow> {
+  const row = await getRunRow(tx, runId, forUpdate);
+  if (!row || Number(row.deleted) !== 0) throw new StoredRunNotFoundError(runId);
+  return row;
+}
+
+export async function getRunByPrefix(tx: SqlExecutor, prefix: string): Promise<StoredRun | undefined> {
+  const rows = await tx.all<RunRow>(`SELECT ${runColumns} FROM runs WHERE prefix = ? AND deleted = 0`, [prefix]);
+  return rows[0] ? runFromRow(rows[0]) : undefined;
+}
+
+/** Fields of a run that can be changed after creation. */
+export interface RunFieldsUpdate {
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly bindrs?: readonly string[];
+  readonly status?: StatusChange;
+}
+
+export async function updateRunFields(
+  tx: SqlExecutor,
+  row: RunRow,
+  patch: RunFieldsUpdate,
+  now: string,
+): Promise<void> {
+  const sets = ["updated_at = ?"];
+  const params: unknown[] = [now];
+  if (patch.description !== undefined) (sets.push("description = ?"), params.push(patch.description));
+  if (patch.tags !== undefined) (sets.push("tags = ?"), params.push(JSON.stringify(patch.tags)));
+  if (patch.bindrs !== undefined) (sets.push("bindrs = ?"), params.push(JSON.stringify(patch.bindrs)));
+  if (patch.status) {
+    const from = row.status;
+    const to = patch.status.status;
+    if (to === "RUNNING") {
+      sets.push("status = 'RUNNING'", "ended_at = NULL", "error = NULL");
+    } else if (from === "RUNNING") {
+      sets.push("status = ?", "ended_at = ?", "error = ?");
+      params.push(to, patch.status.at ?? now, patch.status.error ?? null);
+    } else if (from !== to) {
+      throw new RunStatusTransitionError(row.id, from, to);
+    }
+  }
+  await tx.run(`UPDATE runs SET ${sets.join(", ")} WHERE id = ?`, [...params, row.id]);
+  if (patch.tags !== undefined) await setTags(tx, row.id, patch.tags);
+}
+
+const sortColumns = { createdAt: "created_at", updatedAt: "updated_at", prefix: "prefix", status: "status" } as const;
+
+/** One page of live runs matching the query, with their latest metric values. */
+export async function searchRuns(tx: SqlExecutor, query: RunQuery): Promise<RunPage> {
+  const where = ["deleted = 0"];
+  const params: unknown[] = [];
+  if (query.prefix !== undefined) {
+    // Segment-wise: the prefix itself, or anything below it ("/" + 1 is "0", so the range is the subtree).
+    where.push("(prefix = ? OR (prefix >= ? AND prefix < ?))");
+    params.push(query.prefix, `${query.prefix}/`, `${query.prefix}0`);
+  }
+  if (query.project !== undefined) (where.push("project = ?"), params.push(query.project));
+  if (query.status !== undefined) (where.push("status = ?"), params.push(query.status));
+  if (query.tag !== undefined) {
+    where.push("EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = runs.id AND t.tag = ?)");
+    params.push(query.tag);
+  }
+  for (const [key, value] of Object.entries(query.params ?? {})) {
+    // A string also matches the same text of a number or boolean (query strings carry no types).
+    const encoded = encodeJson(value);
+    where.push("EXISTS (SELECT 1 FROM run_params p WHERE p.run_id = runs.id AND p.key = ? AND p.value IN (?, ?))");
+    params.push(key, encoded, typeof value === "string" ? value : encoded);
+  }
+  const totalRows = await tx.all<{ n: number | string }>(
+    `SELECT count(*) AS n FROM runs WHERE ${where.join(" AND ")}`,
+    params,
+  );
+  const column = sortColumns[query.sort ?? "createdAt"];
+  const desc = (query.order ?? (query.sort === undefined ? "desc" : "asc")) === "desc";
+  const limit = query.limit ?? 100;
+  const pageWhere = [...where];
+  const pageParams = [...params];
+  if (query.cursor !== undefined) {
+    const [value, id] = decodeCursor(query.cursor);
+    const op = desc ? "<" : ">";
+    pageWhere.push(`(${column} ${op} ? OR (${column} = ? AND id ${op} ?))`);
+    pageParams.push(value, value, id);
+  }
+  const direction = desc ? "DESC" : "ASC";
+  const rows = await tx.all<RunRow>(
+    `SELECT ${runColumns} FROM runs WHERE ${pageWhere.join(" AND ")}
+     ORDER BY ${column} ${direction}, id ${direction} LIMIT ?`,
+    [...pageParams, limit + 1],
+  );
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const latest = await latestMetrics(tx, page.map((row) => row.id));
+  const runs: RunWithLatest[] = page.map((row) => ({ ...runFromRow(row), latestMetrics: latest.get(row.id) ?? {} }));
+  const last = page[page.length - 1];
+  return {
+    runs,
+    total: Number(totalRows[0]?.n ?? 0),
+    ...(more && last ? { nextCursor: encodeCursor(String(last[column]), last.id) } : {}),
+  };
+}
+
+/** `stream.field` (just `field` for the unnamed stream) → last value, per run. */
+async function latestMetrics(tx: SqlExecutor, runIds: readonly string[]): Promise<Map<string, Record<string, JsonValue>>> {
+  const out = new Map<string, Record<string, JsonValue>>();
+  if (runIds.length === 0) return out;
+  const rows = await tx.all<{ run_id: string; stream: string; latest: string }>(
+    `SELECT run_id, stream, latest FROM metric_streams WHERE run_id IN (${placeholders(runIds.length)})`,
+    runIds,
+  );
+  for (const row of rows) {
+    let values = out.get(row.run_id);
+    if (!values) out.set(row.run_id, (values = {}));
+    const latest = parseJson(row.latest) as Record<string, JsonValue>;
+    for (const field in latest) values[row.stream === "" ? field : `${row.stream}.${field}`] = latest[field]!;
+  }
+  return out;
+}
+
+function encodeCursor(value: string, id: string): string {
+  return Buffer.from(JSON.stringify([value, id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === "string")) {
+      return parsed as [string, string];
+    }
+  } catch {
+    // reported below
+  }
+  throw new TrackingValueError(`Cursor ${JSON.stringify(cursor)} is not one this server returned. Start from the first page.`, {
+    details: { cursor },
+  });
+}
