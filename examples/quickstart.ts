@@ -25,5 +25,6 @@ Next, try:
   npx labrun experiment list
   npx labrun experiment logs ${result.id} evaluate
   npx labrun experiment status ${result.id} --json
+  npx labrun ui                           # the web dashboard: http://127.0.0.1:4500/
   npx labrun run examples/quickstart.ts   # again, or write your own experiment file
 Everything is in ${result.dir}`);
