@@ -28,6 +28,7 @@ import { registerMonitorCommand } from "./commands/monitor.js";
 import { readFileSync } from "node:fs";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerTokenCommands } from "./commands/token.js";
+import { registerSyncCommand } from "./commands/sync.js";
 
 const version = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -313,6 +314,7 @@ registerMonitorCommand(program, (code) => (exitCode = code));
 
 registerServeCommand(program);
 registerTokenCommands(program);
+registerSyncCommand(program, (code) => (exitCode = code));
 
 for (const command of [
   ...program.commands,
