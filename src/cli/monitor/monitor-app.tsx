@@ -18,6 +18,7 @@ import {
   initialState,
   screenKey,
   selectedIndex,
+  splitTyped,
 } from "./monitor-state.js";
 import type { Effect, Item, MonitorState, View } from "./monitor-state.js";
 import { StatusLine, SubHeader } from "./monitor-lines.js";
@@ -108,11 +109,13 @@ export function MonitorApp({ workspace, initial, color, intervalMs = 500 }: Moni
   };
 
   useInput((input, key) => {
-    const result = handleKey(stateRef.current, input, key, view);
-    stateRef.current = result.state;
-    setState(result.state);
-    if (!quitting.current) setNotice(result.notice !== undefined ? { text: result.notice } : undefined);
-    if (result.effect) run(result.effect);
+    for (const [one, keys] of splitTyped(input, key)) {
+      const result = handleKey(stateRef.current, one, keys, view);
+      stateRef.current = result.state;
+      setState(result.state);
+      if (!quitting.current) setNotice(result.notice !== undefined ? { text: result.notice } : undefined);
+      if (result.effect) run(result.effect);
+    }
   });
 
   const now = Date.now();

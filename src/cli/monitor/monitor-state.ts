@@ -254,3 +254,21 @@ export function applyFilter<T>(items: readonly T[], filter: string, text: (item:
   const needle = filter.trim().toLowerCase();
   return needle ? items.filter((item) => text(item).toLowerCase().includes(needle)) : [...items];
 }
+
+/**
+ * Splits typed text that arrived in one piece (fast typing, or keys coalesced by an SSH connection) into
+ * one key press per character, so that `/live⏎` filters and then opens, as if typed slowly.
+ */
+export function splitTyped(input: string, key: Keys): [string, Keys][] {
+  const chars = Array.from(input);
+  if (chars.length <= 1 || key.ctrl || key.meta) return [[input, key]];
+  return chars.map((ch): [string, Keys] =>
+    ch === "\r" || ch === "\n"
+      ? ["", { return: true }]
+      : ch === "\u007f" || ch === "\b"
+        ? ["", { backspace: true }]
+        : ch === "\t"
+          ? ["", { tab: true }]
+          : [ch, {}],
+  );
+}
