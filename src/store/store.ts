@@ -168,7 +168,9 @@ export interface MetricStreamSummary {
   readonly firstTs?: number;
   readonly lastTs?: number;
   /** Per numeric field: min, max, last. */
-  readonly summary: Readonly<Record<string, { readonly min: number; readonly max: number; readonly last: JsonValue }>>;
+  readonly summary: Readonly<
+    Record<string, { readonly min: number; readonly max: number; readonly last: JsonValue }>
+  >;
 }
 
 export interface MetricRange {

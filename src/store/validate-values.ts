@@ -13,20 +13,27 @@ function describe(value: unknown): string {
 }
 
 export function checkObject(what: string, value: unknown): void {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(what, "must be an object", value);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    fail(what, "must be an object", value);
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) fail(what, "must be a plain object", value);
 }
 
 export function checkString(what: string, value: unknown, maxLength: number, minLength = 0): string {
   if (typeof value !== "string") fail(what, "must be a string", value);
-  if (value.length < minLength) fail(what, minLength === 1 ? "must not be empty" : `must have at least ${minLength} characters`);
+  if (value.length < minLength)
+    fail(what, minLength === 1 ? "must not be empty" : `must have at least ${minLength} characters`);
   if (value.length > maxLength) fail(what, `is longer than ${maxLength} characters`);
   if (value.includes("\0")) fail(what, "contains a NUL character");
   return value;
 }
 
-export function checkStringList(what: string, value: unknown, maxItems: number, maxLength: number): readonly string[] {
+export function checkStringList(
+  what: string,
+  value: unknown,
+  maxItems: number,
+  maxLength: number,
+): readonly string[] {
   if (!Array.isArray(value)) fail(what, "must be an array of strings", value);
   if (value.length > maxItems) fail(what, `has more than ${maxItems} items`);
   for (const item of value) checkString(`${what}[]`, item, maxLength, 1);

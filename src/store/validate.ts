@@ -13,7 +13,14 @@ import type {
   RunUpsert,
   StatusChange,
 } from "./store.js";
-import { checkNumber, checkObject, checkString, checkStringList, checkTime, fail } from "./validate-values.js";
+import {
+  checkNumber,
+  checkObject,
+  checkString,
+  checkStringList,
+  checkTime,
+  fail,
+} from "./validate-values.js";
 
 /** The sizes a store accepts; above them a call fails with TRACKING_VALUE before anything is written. */
 export const storeLimits = Object.freeze({
@@ -26,7 +33,7 @@ export const storeLimits = Object.freeze({
   paramValueBytes: 64 * 1024,
   paramsPerBatch: 10_000,
   pointsPerBatch: 1_000_000,
-  fieldsPerPoint: 1000,
+  fieldsPerPoint: 10_000,
   fieldNameLength: 250,
   fieldValueBytes: 64 * 1024,
   logsPerBatch: 100_000,
@@ -43,7 +50,10 @@ export const logLevels = ["debug", "info", "warn", "error", "fatal"] as const;
 /** A run prefix (≥ 2 segments, as for local runs) of bounded length. */
 export function checkPrefix(prefix: unknown): string {
   if (typeof prefix === "string" && prefix.length > storeLimits.prefixLength) {
-    throw new InvalidPrefixError(prefix.slice(0, 80) + "…", `it is longer than ${storeLimits.prefixLength} characters`);
+    throw new InvalidPrefixError(
+      prefix.slice(0, 80) + "…",
+      `it is longer than ${storeLimits.prefixLength} characters`,
+    );
   }
   return parsePrefix(prefix as string).prefix;
 }
@@ -63,7 +73,8 @@ function checkTags(what: string, tags: unknown): readonly string[] {
 export function checkUpsert(run: RunUpsert): RunUpsert {
   checkObject("run", run);
   checkPrefix(run.prefix);
-  if (run.description !== undefined) checkString("description", run.description, storeLimits.descriptionLength);
+  if (run.description !== undefined)
+    checkString("description", run.description, storeLimits.descriptionLength);
   if (run.tags !== undefined) checkTags("tags", run.tags);
   if (run.bindrs !== undefined) checkTags("bindrs", run.bindrs);
   if (run.metadata !== undefined) checkJsonObject("metadata", run.metadata, storeLimits.metadataBytes);
@@ -72,7 +83,8 @@ export function checkUpsert(run: RunUpsert): RunUpsert {
 
 export function checkPatch(patch: RunPatch): RunPatch {
   checkObject("patch", patch);
-  if (patch.description !== undefined) checkString("description", patch.description, storeLimits.descriptionLength);
+  if (patch.description !== undefined)
+    checkString("description", patch.description, storeLimits.descriptionLength);
   if (patch.tags !== undefined) checkTags("tags", patch.tags);
   if (patch.bindrs !== undefined) checkTags("bindrs", patch.bindrs);
   if (patch.status !== undefined) checkStatus(patch.status);
@@ -102,7 +114,8 @@ export function checkBatch(batch: RunBatch): RunBatch {
   if (batch.params !== undefined) {
     checkObject("params", batch.params);
     const keys = Object.keys(batch.params);
-    if (keys.length > storeLimits.paramsPerBatch) fail("params", `has more than ${storeLimits.paramsPerBatch} keys`);
+    if (keys.length > storeLimits.paramsPerBatch)
+      fail("params", `has more than ${storeLimits.paramsPerBatch} keys`);
     for (const key of keys) {
       checkString(`params key`, key, storeLimits.paramKeyLength, 1);
       const text = encodeJson(batch.params[key], `params.${key}`);
@@ -120,25 +133,31 @@ export function checkBatch(batch: RunBatch): RunBatch {
     for (const append of batch.metrics) {
       checkObject("metrics[]", append);
       checkMetricStream(append.stream);
-      if (!Array.isArray(append.points)) fail(`metrics "${append.stream}" points`, "must be an array", append.points);
+      if (!Array.isArray(append.points))
+        fail(`metrics "${append.stream}" points`, "must be an array", append.points);
       points += append.points.length;
-      if (points > storeLimits.pointsPerBatch) fail("metrics", `hold more than ${storeLimits.pointsPerBatch} points`);
+      if (points > storeLimits.pointsPerBatch)
+        fail("metrics", `hold more than ${storeLimits.pointsPerBatch} points`);
       for (const point of append.points) checkPoint(append.stream, point);
     }
   }
   if (batch.logs !== undefined) {
     if (!Array.isArray(batch.logs)) fail("logs", "must be an array", batch.logs);
-    if (batch.logs.length > storeLimits.logsPerBatch) fail("logs", `hold more than ${storeLimits.logsPerBatch} records`);
+    if (batch.logs.length > storeLimits.logsPerBatch)
+      fail("logs", `hold more than ${storeLimits.logsPerBatch} records`);
     for (const log of batch.logs) {
       checkObject("logs[]", log);
-      if (!logLevels.includes(log.level)) fail("logs[].level", `must be one of ${logLevels.join(", ")}`, log.level);
+      if (!logLevels.includes(log.level))
+        fail("logs[].level", `must be one of ${logLevels.join(", ")}`, log.level);
       checkString("logs[].message", log.message, storeLimits.logMessageLength);
       checkTime("logs[].timestamp", log.timestamp);
-      if (log.metadata !== undefined) checkJsonObject("logs[].metadata", log.metadata, storeLimits.metadataBytes);
+      if (log.metadata !== undefined)
+        checkJsonObject("logs[].metadata", log.metadata, storeLimits.metadataBytes);
     }
   }
   if (batch.status !== undefined) checkStatus(batch.status);
-  if (batch.description !== undefined) checkString("description", batch.description, storeLimits.descriptionLength);
+  if (batch.description !== undefined)
+    checkString("description", batch.description, storeLimits.descriptionLength);
   if (batch.tags !== undefined) checkTags("tags", batch.tags);
   return batch;
 }
@@ -149,14 +168,18 @@ export function checkMetricStream(stream: unknown): string {
   return checkStreamName("Metric name", stream as string);
 }
 
-function checkPoint(stream: string, point: { fields: Readonly<Record<string, JsonValue>>; ts: number }): void {
+function checkPoint(
+  stream: string,
+  point: { fields: Readonly<Record<string, JsonValue>>; ts: number },
+): void {
   checkObject("metric point", point);
   // NaN and ±Infinity are legal field values (stored as numbers); a time must be a real time.
   checkNumber(`metrics "${stream}" point ts`, point.ts, { finite: true });
   checkObject(`metrics "${stream}" point fields`, point.fields);
   let n = 0;
   for (const key in point.fields) {
-    if (++n > storeLimits.fieldsPerPoint) fail(`metrics "${stream}" point`, `has more than ${storeLimits.fieldsPerPoint} fields`);
+    if (++n > storeLimits.fieldsPerPoint)
+      fail(`metrics "${stream}" point`, `has more than ${storeLimits.fieldsPerPoint} fields`);
     if (key.length === 0 || key.length > storeLimits.fieldNameLength) {
       fail(`metrics "${stream}" field name`, `must have 1 to ${storeLimits.fieldNameLength} characters`, key);
     }
@@ -164,7 +187,8 @@ function checkPoint(stream: string, point: { fields: Readonly<Record<string, Jso
     const type = typeof value;
     if (type === "number" || type === "boolean" || value === null) continue;
     if (type === "string") {
-      if ((value as string).length > storeLimits.fieldValueBytes) fail(`metrics "${stream}" field ${key}`, "is too long");
+      if ((value as string).length > storeLimits.fieldValueBytes)
+        fail(`metrics "${stream}" field ${key}`, "is too long");
       continue;
     }
     const text = encodeJson(value, `metrics "${stream}" field ${key}`);
@@ -180,7 +204,8 @@ export function checkRange(range: MetricRange | undefined): MetricRange | undefi
   if (range.maxPoints !== undefined) {
     checkNumber("maxPoints", range.maxPoints, { integer: true, min: 1, max: storeLimits.maxPoints });
   }
-  if (range.fields !== undefined) checkStringList("fields", range.fields, storeLimits.fieldsPerPoint, storeLimits.fieldNameLength);
+  if (range.fields !== undefined)
+    checkStringList("fields", range.fields, storeLimits.fieldsPerPoint, storeLimits.fieldNameLength);
   return range;
 }
 
@@ -189,7 +214,8 @@ export function checkLogQuery(query: LogQuery | undefined): LogQuery | undefined
   checkObject("log query", query);
   if (query.levels !== undefined) {
     if (!Array.isArray(query.levels)) fail("levels", "must be an array", query.levels);
-    for (const level of query.levels) if (!logLevels.includes(level)) fail("levels", `must be among ${logLevels.join(", ")}`, level);
+    for (const level of query.levels)
+      if (!logLevels.includes(level)) fail("levels", `must be among ${logLevels.join(", ")}`, level);
   }
   if (query.regex !== undefined) {
     checkString("regex", query.regex, 1000);
@@ -201,9 +227,12 @@ export function checkLogQuery(query: LogQuery | undefined): LogQuery | undefined
   }
   if (query.since !== undefined) checkTime("since", query.since);
   if (query.until !== undefined) checkTime("until", query.until);
-  if (query.tail !== undefined) checkNumber("tail", query.tail, { integer: true, min: 1, max: storeLimits.logQueryLimit });
-  if (query.limit !== undefined) checkNumber("limit", query.limit, { integer: true, min: 1, max: storeLimits.logQueryLimit });
-  if (query.afterSequence !== undefined) checkNumber("afterSequence", query.afterSequence, { integer: true, min: -1 });
+  if (query.tail !== undefined)
+    checkNumber("tail", query.tail, { integer: true, min: 1, max: storeLimits.logQueryLimit });
+  if (query.limit !== undefined)
+    checkNumber("limit", query.limit, { integer: true, min: 1, max: storeLimits.logQueryLimit });
+  if (query.afterSequence !== undefined)
+    checkNumber("afterSequence", query.afterSequence, { integer: true, min: -1 });
   return query;
 }
 
@@ -225,7 +254,8 @@ export function checkRunQuery(query: RunQuery): RunQuery {
   if (query.order !== undefined && query.order !== "asc" && query.order !== "desc") {
     fail("order", "must be asc or desc", query.order);
   }
-  if (query.limit !== undefined) checkNumber("limit", query.limit, { integer: true, min: 1, max: storeLimits.runPageLimit });
+  if (query.limit !== undefined)
+    checkNumber("limit", query.limit, { integer: true, min: 1, max: storeLimits.runPageLimit });
   if (query.cursor !== undefined) checkString("cursor", query.cursor, 4096, 1);
   return query;
 }
@@ -257,7 +287,8 @@ export function checkNewToken(token: NewToken): NewToken {
       fail("project", 'must be one prefix segment (the 2nd of "owner/project/…") or "*"', token.project);
     }
   }
-  if (token.readOnly !== undefined && typeof token.readOnly !== "boolean") fail("readOnly", "must be a boolean", token.readOnly);
+  if (token.readOnly !== undefined && typeof token.readOnly !== "boolean")
+    fail("readOnly", "must be a boolean", token.readOnly);
   if (token.expiresAt !== undefined) {
     checkTime("expiresAt", token.expiresAt);
     if (Date.parse(token.expiresAt) <= Date.now()) fail("expiresAt", "is in the past", token.expiresAt);

@@ -1,6 +1,5 @@
 import type { JsonValue } from "../tracking/json-codec.js";
 import type {
-
   BatchResult,
   CreatedToken,
   LogQuery,
@@ -88,7 +87,11 @@ export class ValidatingStore implements Store {
   }
   readMetrics(runId: string, stream: string, range?: MetricRange): Promise<MetricSeries> {
     return call(() =>
-      this.inner.readMetrics(checkString("runId", runId, idLength, 1), checkMetricStream(stream), checkRange(range)),
+      this.inner.readMetrics(
+        checkString("runId", runId, idLength, 1),
+        checkMetricStream(stream),
+        checkRange(range),
+      ),
     );
   }
   queryLogs(runId: string, query?: LogQuery): Promise<readonly StoredLog[]> {
@@ -98,11 +101,16 @@ export class ValidatingStore implements Store {
     return call(() => this.inner.addFile(checkString("runId", runId, idLength, 1), checkNewFile(file)));
   }
   listFiles(runId: string, prefix?: string): Promise<readonly StoredFile[]> {
-    return call(() => this.inner.listFiles(checkString("runId", runId, idLength, 1), checkFileFolder(prefix)));
+    return call(() =>
+      this.inner.listFiles(checkString("runId", runId, idLength, 1), checkFileFolder(prefix)),
+    );
   }
   getFile(runId: string, fileId: string): Promise<StoredFile | undefined> {
     return call(() =>
-      this.inner.getFile(checkString("runId", runId, idLength, 1), checkString("fileId", fileId, idLength, 1)),
+      this.inner.getFile(
+        checkString("runId", runId, idLength, 1),
+        checkString("fileId", fileId, idLength, 1),
+      ),
     );
   }
   close(): Promise<void> {
@@ -126,7 +134,8 @@ export class ValidatingServerStore extends ValidatingStore implements ServerStor
   }
   verifyToken(secret: string): Promise<TokenInfo | undefined> {
     // A malformed secret is an unknown one, not a bad request.
-    if (typeof secret !== "string" || secret.length === 0 || secret.length > 1000) return Promise.resolve(undefined);
+    if (typeof secret !== "string" || secret.length === 0 || secret.length > 1000)
+      return Promise.resolve(undefined);
     return this.server.verifyToken(secret);
   }
 }
@@ -139,5 +148,3 @@ function call<T>(fn: () => Promise<T>): Promise<T> {
     return Promise.reject(error);
   }
 }
-
-

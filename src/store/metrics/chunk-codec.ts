@@ -124,7 +124,10 @@ function align8(n: number): number {
 /** Decodes the bytes of a chunk row. */
 export function decodeChunk(bytes: Uint8Array): ChunkColumns {
   // Typed-array views need 8-byte alignment; a driver's buffer may sit anywhere in its pool.
-  const buf = bytes.byteOffset % 8 === 0 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) : Buffer.from(bytes);
+  const buf =
+    bytes.byteOffset % 8 === 0
+      ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+      : Buffer.from(bytes);
   if (buf.readUInt32LE(0) !== magic) throw new Error("metric chunk: bad magic");
   const headerLength = buf.readUInt32LE(4);
   const header = JSON.parse(buf.toString("utf8", 8, 8 + headerLength)) as {
@@ -157,11 +160,7 @@ export function decodeChunk(bytes: Uint8Array): ChunkColumns {
 }
 
 /** The point at offset `i` of decoded columns, optionally only some fields. */
-export function pointAt(
-  columns: ChunkColumns,
-  i: number,
-  fields?: ReadonlySet<string>,
-): MetricPoint {
+export function pointAt(columns: ChunkColumns, i: number, fields?: ReadonlySet<string>): MetricPoint {
   const out: Record<string, JsonValue> = {};
   for (const [name, column] of columns.numeric) {
     if (fields && !fields.has(name)) continue;

@@ -24,9 +24,21 @@ export interface SqlDriver extends SqlExecutor {
 }
 
 /** Column types that differ between the dialects. */
-export function sqlTypes(dialect: SqlDialect): { blob: string; int: string; real: string; text: string; serial: string } {
+export function sqlTypes(dialect: SqlDialect): {
+  blob: string;
+  int: string;
+  real: string;
+  text: string;
+  serial: string;
+} {
   return dialect === "sqlite"
-    ? { blob: "BLOB", int: "INTEGER", real: "REAL", text: "TEXT", serial: "INTEGER PRIMARY KEY AUTOINCREMENT" }
+    ? {
+        blob: "BLOB",
+        int: "INTEGER",
+        real: "REAL",
+        text: "TEXT",
+        serial: "INTEGER PRIMARY KEY AUTOINCREMENT",
+      }
     : {
         blob: "BYTEA",
         int: "BIGINT",

@@ -49,7 +49,12 @@ export async function appendMetrics(
   }
 }
 
-async function streamRow(tx: SqlExecutor, runId: string, stream: string, forUpdate: string): Promise<StreamRow> {
+async function streamRow(
+  tx: SqlExecutor,
+  runId: string,
+  stream: string,
+  forUpdate: string,
+): Promise<StreamRow> {
   const select = `SELECT ${streamColumns} FROM metric_streams WHERE run_id = ? AND stream = ?`;
   const existing = await tx.all<StreamRow>(select + forUpdate, [runId, stream]);
   if (existing[0]) return existing[0];
@@ -117,7 +122,8 @@ async function appendStream(
     }
     const base = count - openCount;
     let at = 0;
-    for (; at + chunkSize <= all.length; at += chunkSize) await insert(base + at, all.slice(at, at + chunkSize), true);
+    for (; at + chunkSize <= all.length; at += chunkSize)
+      await insert(base + at, all.slice(at, at + chunkSize), true);
     newOpen = all.length - at;
     if (newOpen > 0) await insert(base + at, all.slice(at), false);
   }
@@ -166,7 +172,8 @@ function streamSummary(row: StreamRow): MetricStreamSummary {
   const minMax = parseJson(row.summary) as Record<string, [number, number]>;
   const latest = parseJson(row.latest) as Record<string, JsonValue>;
   const summary: Record<string, { min: number; max: number; last: JsonValue }> = {};
-  for (const [name, [min, max]] of Object.entries(minMax)) summary[name] = { min, max, last: latest[name] ?? null };
+  for (const [name, [min, max]] of Object.entries(minMax))
+    summary[name] = { min, max, last: latest[name] ?? null };
   return {
     stream: row.stream,
     count: Number(row.count),
@@ -197,10 +204,10 @@ export async function readMetrics(
   stream: string,
   range: MetricRange = {},
 ): Promise<MetricSeries> {
-  const rows = await tx.all<StreamRow>(`SELECT ${streamColumns} FROM metric_streams WHERE run_id = ? AND stream = ?`, [
-    runId,
-    stream,
-  ]);
+  const rows = await tx.all<StreamRow>(
+    `SELECT ${streamColumns} FROM metric_streams WHERE run_id = ? AND stream = ?`,
+    [runId, stream],
+  );
   const row = rows[0];
   if (!row) return { stream, count: 0, downsampled: false, points: [] };
   const count = Number(row.count);
@@ -252,7 +259,7 @@ export async function readMetrics(
     return { stream, count, downsampled: true, points };
   };
 
-  if (metas.length >= buckets / 4) {
+  if (metas.length >= buckets / 2) {
     // From summaries: whole chunks are grouped into buckets; only chunks cut by the range (or whose
     // summary lacks the extreme points) are decoded.
     const summaries: ChunkSummary[] = [];
@@ -267,14 +274,23 @@ export async function readMetrics(
       const decoded = await loadChunks(` AND first_index IN (${placeholders(decode.length)})`, decode);
       for (const { first, columns } of decoded) {
         const at = metas.findIndex((meta) => Number(meta.first_index) === first);
-        summaries[at] = summarize(columns, first, Math.max(0, from - first), Math.min(columns.n, to - first), true);
+        summaries[at] = summarize(
+          columns,
+          first,
+          Math.max(0, from - first),
+          Math.min(columns.n, to - first),
+          true,
+        );
       }
     }
     const groups = Math.min(buckets, summaries.length);
     const grouped: ChunkSummary[][] = [];
     for (let g = 0; g < groups; g++) {
       grouped.push(
-        summaries.slice(Math.floor((g * summaries.length) / groups), Math.floor(((g + 1) * summaries.length) / groups)),
+        summaries.slice(
+          Math.floor((g * summaries.length) / groups),
+          Math.floor(((g + 1) * summaries.length) / groups),
+        ),
       );
     }
     return toPoints(grouped);

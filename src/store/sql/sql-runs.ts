@@ -73,7 +73,9 @@ export async function requireLiveRun(tx: SqlExecutor, runId: string, forUpdate =
 }
 
 export async function getRunByPrefix(tx: SqlExecutor, prefix: string): Promise<StoredRun | undefined> {
-  const rows = await tx.all<RunRow>(`SELECT ${runColumns} FROM runs WHERE prefix = ? AND deleted = 0`, [prefix]);
+  const rows = await tx.all<RunRow>(`SELECT ${runColumns} FROM runs WHERE prefix = ? AND deleted = 0`, [
+    prefix,
+  ]);
   return rows[0] ? runFromRow(rows[0]) : undefined;
 }
 
@@ -112,7 +114,12 @@ export async function updateRunFields(
   if (patch.tags !== undefined) await setTags(tx, row.id, patch.tags);
 }
 
-const sortColumns = { createdAt: "created_at", updatedAt: "updated_at", prefix: "prefix", status: "status" } as const;
+const sortColumns = {
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  prefix: "prefix",
+  status: "status",
+} as const;
 
 /** One page of live runs matching the query, with their latest metric values. */
 export async function searchRuns(tx: SqlExecutor, query: RunQuery): Promise<RunPage> {
@@ -132,7 +139,9 @@ export async function searchRuns(tx: SqlExecutor, query: RunQuery): Promise<RunP
   for (const [key, value] of Object.entries(query.params ?? {})) {
     // A string also matches the same text of a number or boolean (query strings carry no types).
     const encoded = encodeJson(value);
-    where.push("EXISTS (SELECT 1 FROM run_params p WHERE p.run_id = runs.id AND p.key = ? AND p.value IN (?, ?))");
+    where.push(
+      "EXISTS (SELECT 1 FROM run_params p WHERE p.run_id = runs.id AND p.key = ? AND p.value IN (?, ?))",
+    );
     params.push(key, encoded, typeof value === "string" ? value : encoded);
   }
   const totalRows = await tx.all<{ n: number | string }>(
@@ -158,8 +167,14 @@ export async function searchRuns(tx: SqlExecutor, query: RunQuery): Promise<RunP
   );
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
-  const latest = await latestMetrics(tx, page.map((row) => row.id));
-  const runs: RunWithLatest[] = page.map((row) => ({ ...runFromRow(row), latestMetrics: latest.get(row.id) ?? {} }));
+  const latest = await latestMetrics(
+    tx,
+    page.map((row) => row.id),
+  );
+  const runs: RunWithLatest[] = page.map((row) => ({
+    ...runFromRow(row),
+    latestMetrics: latest.get(row.id) ?? {},
+  }));
   const last = page[page.length - 1];
   return {
     runs,
@@ -169,7 +184,10 @@ export async function searchRuns(tx: SqlExecutor, query: RunQuery): Promise<RunP
 }
 
 /** `stream.field` (just `field` for the unnamed stream) → last value, per run. */
-async function latestMetrics(tx: SqlExecutor, runIds: readonly string[]): Promise<Map<string, Record<string, JsonValue>>> {
+async function latestMetrics(
+  tx: SqlExecutor,
+  runIds: readonly string[],
+): Promise<Map<string, Record<string, JsonValue>>> {
   const out = new Map<string, Record<string, JsonValue>>();
   if (runIds.length === 0) return out;
   const rows = await tx.all<{ run_id: string; stream: string; latest: string }>(
@@ -198,7 +216,10 @@ function decodeCursor(cursor: string): [string, string] {
   } catch {
     // reported below
   }
-  throw new TrackingValueError(`Cursor ${JSON.stringify(cursor)} is not one this server returned. Start from the first page.`, {
-    details: { cursor },
-  });
+  throw new TrackingValueError(
+    `Cursor ${JSON.stringify(cursor)} is not one this server returned. Start from the first page.`,
+    {
+      details: { cursor },
+    },
+  );
 }

@@ -28,7 +28,14 @@ import { fileFromRow, placeholders, runFromRow } from "./rows.js";
 import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 import { appendLogs, queryLogs } from "./sql-logs.js";
 import { appendMetrics, listMetricStreams, readMetrics } from "./sql-metrics.js";
-import { getRunByPrefix, getRunRow, requireLiveRun, searchRuns, updateRunFields, upsertRun } from "./sql-runs.js";
+import {
+  getRunByPrefix,
+  getRunRow,
+  requireLiveRun,
+  searchRuns,
+  updateRunFields,
+  upsertRun,
+} from "./sql-runs.js";
 import { createToken, listTokens, revokeToken, verifyToken } from "./sql-tokens.js";
 
 const fileColumns = "id, prefix, filename, size, sha256, content_type, storage_key, created_at";
@@ -84,10 +91,10 @@ export class SqlStore implements ServerStore {
   }
 
   async deleteRun(runId: string): Promise<void> {
-    const changed = await this.db().run(`UPDATE runs SET deleted = 1, updated_at = ? WHERE id = ? AND deleted = 0`, [
-      now(),
-      runId,
-    ]);
+    const changed = await this.db().run(
+      `UPDATE runs SET deleted = 1, updated_at = ? WHERE id = ? AND deleted = 0`,
+      [now(), runId],
+    );
     if (changed === 0 && !(await getRunRow(this.db(), runId))) throw new StoredRunNotFoundError(runId);
   }
 
@@ -103,7 +110,8 @@ export class SqlStore implements ServerStore {
       if (batch.params && Object.keys(batch.params).length > 0) {
         await setParams(tx, runId, batch.params, batch.immutableParams === true);
       }
-      if (batch.metrics && batch.metrics.length > 0) await appendMetrics(tx, runId, batch.metrics, this.forUpdate);
+      if (batch.metrics && batch.metrics.length > 0)
+        await appendMetrics(tx, runId, batch.metrics, this.forUpdate);
       if (batch.logs && batch.logs.length > 0) await appendLogs(tx, runId, Number(row.log_count), batch.logs);
       await updateRunFields(
         tx,
@@ -189,10 +197,10 @@ export class SqlStore implements ServerStore {
   }
 
   async getFile(runId: string, fileId: string): Promise<StoredFile | undefined> {
-    const rows = await this.db().all<FileRow>(`SELECT ${fileColumns} FROM run_files WHERE run_id = ? AND id = ?`, [
-      runId,
-      fileId,
-    ]);
+    const rows = await this.db().all<FileRow>(
+      `SELECT ${fileColumns} FROM run_files WHERE run_id = ? AND id = ?`,
+      [runId, fileId],
+    );
     return rows[0] ? fileFromRow(rows[0]) : undefined;
   }
 

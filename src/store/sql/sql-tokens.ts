@@ -17,7 +17,15 @@ export async function createToken(tx: SqlExecutor, token: NewToken, now: string)
   const rows = await tx.all<TokenRow>(
     `INSERT INTO auth_tokens (id, token_hash, project, read_only, description, created_at, expires_at)
      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${tokenColumns}`,
-    [id, hashSecret(secret), token.project, token.readOnly ? 1 : 0, token.description ?? null, now, token.expiresAt ?? null],
+    [
+      id,
+      hashSecret(secret),
+      token.project,
+      token.readOnly ? 1 : 0,
+      token.description ?? null,
+      now,
+      token.expiresAt ?? null,
+    ],
   );
   return { secret, token: tokenFromRow(rows[0]!) };
 }
@@ -33,7 +41,11 @@ export async function revokeToken(tx: SqlExecutor, id: string, now: string): Pro
   return rows.length > 0;
 }
 
-export async function verifyToken(tx: SqlExecutor, secret: string, now: string): Promise<TokenInfo | undefined> {
+export async function verifyToken(
+  tx: SqlExecutor,
+  secret: string,
+  now: string,
+): Promise<TokenInfo | undefined> {
   const rows = await tx.all<TokenRow>(`SELECT ${tokenColumns} FROM auth_tokens WHERE token_hash = ?`, [
     hashSecret(secret),
   ]);

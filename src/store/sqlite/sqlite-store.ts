@@ -36,7 +36,9 @@ export class SqliteStore extends SqlStore {
 
   /** Schema versions applied to this database, oldest first. */
   async schemaVersions(): Promise<number[]> {
-    const rows = await this.driver.all<{ version: number }>(`SELECT version FROM schema_migrations ORDER BY version`);
+    const rows = await this.driver.all<{ version: number }>(
+      `SELECT version FROM schema_migrations ORDER BY version`,
+    );
     return rows.map((row) => Number(row.version));
   }
 }

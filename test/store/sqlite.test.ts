@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { openServerStore, openStore } from "../../src/store/open-store.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { storeContract } from "../../src/testing/store-contract.js";
+
+const dir = mkdtempSync(join(tmpdir(), "labrun-sqlite-store-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+storeContract({ name: "sqlite", create: () => openServerStore(`sqlite:${join(dir, "contract.db")}`) });
+
+describe("SqliteStore", () => {
+  it("keeps everything in one WAL-mode file that survives a reopen", async () => {
+    const file = join(dir, "reopen.db");
+    const store = await openServerStore(`sqlite:${file}`);
+    const run = await store.upsertRun({ prefix: "alice/vision/r" });
+    await store.applyBatch(run.id, {
+      clientId: "c",
+      seq: 1,
+      params: { lr: 0.1 },
+      metrics: [{ stream: "train", points: [{ ts: 1, fields: { loss: 1 } }] }],
+    });
+    await store.close();
+    expect(await codeOf(store.getRun(run.id))).toBe("STORE_CLOSED");
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.prepare("SELECT version FROM schema_migrations").all()).toEqual([{ version: 1 }]);
+    db.close();
+    const again = await openStore(`sqlite://${file}`);
+    expect(await again.getParams(run.id)).toEqual({ lr: 0.1 });
+    expect((await again.readMetrics(run.id, "train")).count).toBe(1);
+    await again.close();
+  });
+
+  it("applies migrations once and refuses a database from a newer labrun", async () => {
+    const file = join(dir, "newer.db");
+    const store = await SqliteStore.open(file);
+    expect(await store.schemaVersions()).toEqual([1]);
+    await store.close();
+    const reopened = await SqliteStore.open(file);
+    expect(await reopened.schemaVersions()).toEqual([1]);
+    await reopened.close();
+    const db = new Database(file);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").run();
+    db.close();
+    expect(await codeOf(SqliteStore.open(file))).toBe("STORE_SCHEMA");
+  });
+
+  it("rejects URIs that name no store", async () => {
+    expect(await codeOf(openStore("mysql://localhost/db"))).toBe("STORE_URI");
+    expect(await codeOf(openStore("sqlite:"))).toBe("STORE_URI");
+    expect(await codeOf(openStore("no-scheme"))).toBe("STORE_URI");
+    expect(await codeOf(openServerStore("http://127.0.0.1:1"))).toBe("STORE_URI");
+  });
+});
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return String((error as { code?: unknown }).code);
+  }
+  return "resolved";
+}
