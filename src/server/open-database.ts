@@ -1,12 +1,7 @@
-import { StoreUriError } from "../errors.js";
-import { SqliteStore } from "../store/sqlite/sqlite-store.js";
+import { openServerStore } from "../store/open-store.js";
 import type { ServerStore } from "../store/store.js";
-import { ValidatingServerStore } from "../store/validating-store.js";
 
-/** The server's database from `sqlite:PATH` or `postgres://…`, with validation in front of it. */
-export async function openServerDatabase(uri: string): Promise<ServerStore> {
-  if (uri.startsWith("sqlite:")) {
-    return new ValidatingServerStore(await SqliteStore.open(uri.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "")));
-  }
-  throw new StoreUriError(uri, "the server needs a sqlite: or postgres:// database");
+/** The server's database from `sqlite:PATH` or `postgres://…`, validated, with its tokens. */
+export function openServerDatabase(uri: string): Promise<ServerStore> {
+  return openServerStore(uri);
 }

@@ -58,13 +58,6 @@ export function mlflowArtifactRoutes(app: Hono<ServerEnv>, ctx: ServerContext): 
     return sendJson({});
   });
 
-  app.get(`${base}/*`, async (c) => {
-    const target = await load(c.get("principal"), tail(c.req.path));
-    const file = newest(await store.listFiles(target.run.run.id), target.path);
-    if (!file) throw doesNotExist(`No artifact '${target.path}' in run ${target.runId}.`);
-    return downloadResponse(ctx, file, c.req.header("if-none-match"));
-  });
-
   app.get(base, async (c) => {
     const target = await load(c.get("principal"), c.req.query("path") ?? "");
     const files = await store.listFiles(target.run.run.id);
@@ -83,6 +76,14 @@ export function mlflowArtifactRoutes(app: Hono<ServerEnv>, ctx: ServerContext): 
     }
     return sendJson({ files: [...entries.values()].sort((a, b) => a.path.localeCompare(b.path)) });
   });
+
+  app.get(`${base}/*`, async (c) => {
+    const target = await load(c.get("principal"), tail(c.req.path));
+    const file = newest(await store.listFiles(target.run.run.id), target.path);
+    if (!file) throw doesNotExist(`No artifact '${target.path}' in run ${target.runId}.`);
+    return downloadResponse(ctx, file, c.req.header("if-none-match"));
+  });
+
 }
 
 const pathOf = (file: StoredFile) => (file.prefix ? `${file.prefix}/${file.filename}` : file.filename);
