@@ -121,7 +121,12 @@ export class Job {
   }
 
   markRunning(startedAt?: string): void {
-    this.#transition(["SUBMITTED"], "RUNNING", { startedAt: startedAt ?? now() });
+    this.#transition(["SUBMITTED"], "RUNNING", { startedAt: startedAt ?? now(), reason: undefined });
+  }
+
+  /** Why a submitted job has not started yet, as its backend says (Slurm's "PENDING (Resources)"). */
+  noteQueued(reason: string | undefined): void {
+    this.#transition(["SUBMITTED"], "SUBMITTED", { reason });
   }
 
   markCompleted(exitCode: number, endedAt?: string, startedAt?: string): void {

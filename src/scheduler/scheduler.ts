@@ -1,4 +1,4 @@
-import type { Executor } from "../executors/executor.js";
+import type { Executor, JobSubmission } from "../executors/executor.js";
 import { LabrunError } from "../errors.js";
 import type { Job } from "./job.js";
 import type { TokenSlots } from "./token.js";
@@ -183,6 +183,9 @@ export class Scheduler {
           if (job.isTerminal) return; // cancelled while we were asking
           switch (status.state) {
             case "PENDING":
+              // Queued in the backend (Slurm's "PENDING (Resources)"): readers see why it has not started.
+              if (job.state === "SUBMITTED" && status.reason !== job.record.reason)
+                this.#transition(job, () => job.noteQueued(status.reason));
               return;
             case "RUNNING":
               if (job.state === "SUBMITTED") this.#transition(job, () => job.markRunning(status.startedAt));
@@ -215,18 +218,44 @@ export class Scheduler {
 
   async #cancelDependentsOfFailures(): Promise<void> {
     // Jobs are in add order, and dependencies come first, so one pass settles whole chains.
+    const stopping: Promise<void>[] = [];
     for (const job of this.#jobs) {
-      if (job.state !== "PENDING" && job.state !== "WAITING") continue;
+      // A SUBMITTED job here is held by its backend (native dependencies): it must leave the queue too.
+      const held = job.state === "SUBMITTED";
+      if (job.state !== "PENDING" && job.state !== "WAITING" && !held) continue;
       for (const name of job.dependencies) {
         const dependency = this.#byName.get(name)!;
         if (dependency.state === "FAILED" || dependency.state === "CANCELLED") {
           this.#transition(job, () =>
             job.markCancelled(`dependency "${name}" ${dependency.state.toLowerCase()}`),
           );
+          if (held) stopping.push(this.#stopProcess(job));
           break;
         }
       }
     }
+    await Promise.all(stopping);
+  }
+
+  /**
+   * Handles of the dependencies the job's backend can hold it on, or undefined while it must wait here: every
+   * dependency has COMPLETED, or is submitted on the same backend (`nativeDependencies`) with no retry to come.
+   */
+  #heldOn(job: Job): string[] | undefined {
+    const handles: string[] = [];
+    for (const name of job.dependencies) {
+      const dependency = this.#byName.get(name)!;
+      if (dependency.state === "COMPLETED") continue;
+      const domain = job.executor.nativeDependencies;
+      if (domain === undefined || dependency.executor.nativeDependencies !== domain) return undefined;
+      const handle = dependency.record.handle;
+      if (!activeStates.has(dependency.state) || !handle || this.#submitting.has(dependency))
+        return undefined;
+      // A retried attempt gets a new handle: the dependents of a job that may fail and retry wait here.
+      if (dependency.canRetry) return undefined;
+      handles.push(handle);
+    }
+    return handles;
   }
 
   /**
@@ -247,13 +276,14 @@ export class Scheduler {
   }
 
   #submitReady(): void {
+    const batches = new Map<Executor, { job: Job; dependsOn: string[] }[]>();
     const running = new Map<Executor, number>();
     for (const job of this.#jobs)
       if (activeStates.has(job.state)) running.set(job.executor, (running.get(job.executor) ?? 0) + 1);
     for (const job of this.#jobs) {
       if (job.state !== "PENDING" && job.state !== "WAITING") continue;
-      const ready = job.dependencies.every((name) => this.#byName.get(name)!.state === "COMPLETED");
-      if (!ready) {
+      const dependsOn = this.#heldOn(job);
+      if (!dependsOn) {
         if (job.state === "PENDING") this.#transition(job, () => job.markWaiting());
         continue;
       }
@@ -276,24 +306,36 @@ export class Scheduler {
       }
       running.set(job.executor, inUse + 1);
       this.#transition(job, () => job.markSubmitted());
-      void this.#submit(job);
+      const batch = batches.get(job.executor) ?? [];
+      batch.push({ job, dependsOn });
+      batches.set(job.executor, batch);
+    }
+    for (const [executor, batch] of batches) {
+      // Jobs ready together on an executor that takes many at once go in one call (a Slurm job array).
+      if (executor.submitArray && batch.length > 1) void this.#submitArray(executor, batch);
+      else for (const { job, dependsOn } of batch) void this.#submit(job, dependsOn);
     }
   }
 
-  async #submit(job: Job): Promise<void> {
+  #submission(job: Job, dependsOn: readonly string[]): JobSubmission {
+    const spec = job.record.launch ?? job.task.launchSpec({ jobDir: job.dir, jobName: job.name });
+    const labrunEnv = this.#options.labrunEnv(job);
+    this.#options.beforeSubmit?.(job, labrunEnv);
+    return {
+      jobDir: job.dir,
+      jobName: job.name,
+      experimentId: this.#options.experimentId,
+      task: job.task,
+      spec,
+      labrunEnv,
+      ...(dependsOn.length > 0 ? { dependsOn } : {}),
+    };
+  }
+
+  async #submit(job: Job, dependsOn: readonly string[]): Promise<void> {
     this.#submitting.add(job);
     try {
-      const spec = job.record.launch ?? job.task.launchSpec({ jobDir: job.dir, jobName: job.name });
-      const labrunEnv = this.#options.labrunEnv(job);
-      this.#options.beforeSubmit?.(job, labrunEnv);
-      const handle = await job.executor.submit({
-        jobDir: job.dir,
-        jobName: job.name,
-        experimentId: this.#options.experimentId,
-        task: job.task,
-        spec,
-        labrunEnv,
-      });
+      const handle = await job.executor.submit(this.#submission(job, dependsOn));
       job.recordHandle(handle, { soon: job.executor.handleInJobDir === true });
     } catch (error) {
       const message =
@@ -301,6 +343,23 @@ export class Scheduler {
       if (!job.isTerminal) this.#transition(job, () => job.markFailed(message));
     } finally {
       this.#submitting.delete(job);
+      this.#wake?.();
+    }
+  }
+
+  /** Many jobs in one call; all of them are submitted or none (their records say FAILED with the reason). */
+  async #submitArray(executor: Executor, batch: readonly { job: Job; dependsOn: string[] }[]): Promise<void> {
+    for (const { job } of batch) this.#submitting.add(job);
+    try {
+      const submissions = batch.map(({ job, dependsOn }) => this.#submission(job, dependsOn));
+      const handles = await executor.submitArray!(submissions);
+      batch.forEach(({ job }, i) => job.recordHandle(handles[i]!));
+    } catch (error) {
+      const message =
+        error instanceof LabrunError ? error.message : `could not submit: ${(error as Error).message}`;
+      for (const { job } of batch) if (!job.isTerminal) this.#transition(job, () => job.markFailed(message));
+    } finally {
+      for (const { job } of batch) this.#submitting.delete(job);
       this.#wake?.();
     }
   }
