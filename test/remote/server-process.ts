@@ -43,7 +43,7 @@ export class ServerProcess {
     if (!this.auth) args.push("--no-auth");
     const child = spawn(process.execPath, args, {
       cwd: repoRoot,
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...process.env, NO_COLOR: "1", LABRUN_HOME: this.workspace },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
@@ -86,7 +86,8 @@ export class ServerProcess {
     const result = spawnSync(
       process.execPath,
       [labrunBin, "token", "create", "--project", project, "--workspace", this.workspace, ...extra],
-      { cwd: repoRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
+      // LABRUN_HOME too: the database is the workspace's whichever way the command reads it.
+      { cwd: repoRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", LABRUN_HOME: this.workspace } },
     );
     if (result.status !== 0) throw new Error(`token create failed: ${result.stderr}`);
     return result.stdout.split("\n")[0]!.trim();
