@@ -92,12 +92,10 @@ describe("live updates (SSE) of a run", () => {
     });
     const reader = response.body!.getReader();
     await reader.read();
-    const started = Date.now();
     await running.close();
-    for (;;) {
-      const { done } = await reader.read().catch(() => ({ done: true }));
-      if (done) break;
-    }
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // The stream ends (the loop would otherwise run into the test's timeout).
+    let ended = false;
+    while (!ended) ended = (await reader.read().catch(() => ({ done: true }))).done;
+    expect(ended).toBe(true);
   });
 });

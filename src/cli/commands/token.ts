@@ -50,7 +50,10 @@ export function registerTokenCommands(program: Command): void {
     .option("--read-only", "it may only read")
     .option("--expires <duration>", "expiry: 30d, 12h, 2w, 1y or an ISO date (default: never)")
     .option("--description <text>", "who or what uses it")
-    .action(async (options: TokenOptions & { project: string; readOnly?: boolean; expires?: string; description?: string }) => {
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<
+        TokenOptions & { project: string; readOnly?: boolean; expires?: string; description?: string }
+      >();
       const expiresAt = options.expires ? parseExpiry(options.expires) : undefined;
       const created = await withStore(options, (store) =>
         store.createToken({
@@ -71,7 +74,8 @@ export function registerTokenCommands(program: Command): void {
 
   common(token.command("list"))
     .description("every token (never the secrets)")
-    .action(async (options: TokenOptions) => {
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<TokenOptions>();
       const tokens = await withStore(options, (store) => store.listTokens());
       if (options.json) return printJson(tokens);
       const now = Date.now();
@@ -96,7 +100,8 @@ export function registerTokenCommands(program: Command): void {
   common(token.command("revoke"))
     .description("revoke a token by id (requests with it get 401 at once)")
     .argument("<id>", "the token id shown by `labrun token list`")
-    .action(async (id: string, options: TokenOptions) => {
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<TokenOptions>();
       const revoked = await withStore(options, (store) => store.revokeToken(id));
       if (!revoked) throw new UsageError(`No token with id ${id}. See \`labrun token list\`.`);
       if (options.json) return printJson({ id, revoked: true });
