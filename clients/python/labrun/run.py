@@ -28,6 +28,8 @@ from . import _process as proc
 from ._paths import ENV_RUN_DIR, ENV_RUN_PREFIX, parse_prefix, runs_root
 from ._store import RunStore, iter_run_dirs
 from ._writer import BackgroundWriter
+from ._remote_sender import RemoteSender
+from ._remote_store import RemoteRunStore
 from .system import SystemMetrics, interval_of
 from .errors import (
     InvalidArgumentError,
@@ -257,6 +259,12 @@ class Run(_RunBase):
     ``heartbeat_interval`` seconds (default 15); ``handle_signals``: on SIGTERM, close the run CANCELLED;
     ``system_metrics``: while open, sample CPU, memory, disk, network and GPUs into the ``system`` stream
     every 10 s (``True``) or every that many seconds (a number); off by default.
+
+    Remote mode: ``dash_url`` (default ``$LABRUN_URL``; ``False`` forces local mode) and ``token`` (default
+    ``$LABRUN_TOKEN``) send the run to a labrun server in background batches, buffered on disk while the
+    server is unreachable; ``local=True`` writes the run's folder too; ``remote={...}`` tunes it
+    (``flush_timeout`` 5 s, ``close_timeout`` 10 s, ``buffer_dir``, ``retry_delay``, ``max_retry_delay``,
+    ``quiet``). See ``remote_status()``.
     """
 
     _current: Optional["Run"] = None
@@ -279,6 +287,10 @@ class Run(_RunBase):
         heartbeat_interval: float = 15.0,
         handle_signals: bool = True,
         system_metrics: Union[bool, float, None] = False,
+        dash_url: Union[str, bool, None] = None,
+        token: Optional[str] = None,
+        local: bool = False,
+        remote: Optional[Dict[str, Any]] = None,
     ) -> None:
         env_prefix = os.environ.get(ENV_RUN_PREFIX)
         env_dir = os.environ.get(ENV_RUN_DIR)
@@ -296,6 +308,7 @@ class Run(_RunBase):
         else:
             run_dir = os.path.join(runs_root(root), *prefix.split("/"))
         super().__init__(prefix, run_dir)
+        self._remote_options = self._remote_mode(prefix, run_dir, dash_url, token, local, remote or {})
         self._description = description if description is not None else readme
         self._tags = list(tags) if tags is not None else None
         self._bindrs = list(bindrs) if bindrs is not None else None
@@ -318,6 +331,60 @@ class Run(_RunBase):
         self._writer: Optional[BackgroundWriter] = None
         self._state_lock = threading.RLock()
         self._final_status: Optional[str] = None
+
+    def _remote_mode(
+        self, prefix: str, run_dir: str, dash_url: Any, token: Optional[str], local: bool, options: Dict[str, Any]
+    ) -> Optional[Dict[str, Any]]:
+        """Remote mode when ``dash_url`` (or ``$LABRUN_URL``) names a server: the store becomes a
+        ``RemoteRunStore`` (batches to the server; the run's folder too with ``local=True``)."""
+        if dash_url is False:
+            return None
+        url = dash_url if isinstance(dash_url, str) and dash_url else os.environ.get("LABRUN_URL") or None
+        if not url:
+            return None
+        if not (url.startswith("http://") or url.startswith("https://")):
+            raise InvalidArgumentError(
+                f"dash_url {url!r} is not an http(s) URL: pass e.g. dash_url='http://127.0.0.1:4400' (or set LABRUN_URL).",
+                {"dash_url": url},
+            )
+        known = {"flush_timeout", "close_timeout", "buffer_dir", "retry_delay", "max_retry_delay", "quiet"}
+        unknown = set(options) - known
+        if unknown:
+            raise InvalidArgumentError(
+                f"Unknown remote option(s) {sorted(unknown)}; known: {sorted(known)}.", {"remote": sorted(unknown)}
+            )
+        tok = token if token is not None else os.environ.get("LABRUN_TOKEN") or None
+        settings = {"url": url, "token": tok, "local": bool(local), **options}
+
+        def make_sender(upsert: Dict[str, Any]) -> RemoteSender:
+            return RemoteSender(
+                url,
+                tok,
+                prefix,
+                upsert,
+                buffer_root=options.get("buffer_dir"),
+                retry_delay=float(options.get("retry_delay", 0.25)),
+                max_retry_delay=float(options.get("max_retry_delay", 30.0)),
+                quiet=bool(options.get("quiet", False)),
+            )
+
+        self._store = RemoteRunStore(run_dir, prefix, make_sender, bool(local))
+        return settings
+
+    @property
+    def remote(self) -> bool:
+        """True in remote mode (``dash_url`` / ``$LABRUN_URL``)."""
+        return self._remote_options is not None
+
+    def remote_status(self) -> Optional[Dict[str, Any]]:
+        """How the run's data is getting to the server (None for a local run): ``state`` (connecting,
+        online, retrying, refused, closed), ``acknowledgedBatches``, ``duplicateBatches``, ``uploadedFiles``,
+        ``pending``, ``rejected``, ``retries``, ``errors``, ``lastError``, ``bufferDir``. Remote errors are never
+        raised into the program: they are counted here and reported once on stderr."""
+        store = self._store
+        if isinstance(store, RemoteRunStore) and store.sender is not None:
+            return store.sender.status()
+        return None
 
     # ------------------------------------------------------------------------------ constructors
 
@@ -430,7 +497,8 @@ class Run(_RunBase):
             if not self.attached and proc.owner_is_live(existing):
                 assert existing is not None
                 raise RunBusyError(self.prefix, existing.get("host"), existing.get("pid"))
-            os.makedirs(self.dir, exist_ok=True)
+            if self._remote_options is None or self._remote_options["local"]:
+                os.makedirs(self.dir, exist_ok=True)
             now = jio.utc_now_iso()
             segments = self.prefix.split("/")
 
@@ -565,6 +633,9 @@ class Run(_RunBase):
                     self._store.update_experiment(change)
                 except Exception as err:  # noqa: BLE001 - closing must not raise over the body's error
                     writer.report(("status", None), err, "The run's status could not be recorded.")
+            if isinstance(self._store, RemoteRunStore):
+                # A bounded wait for the server; what it did not acknowledge stays in the buffer.
+                self._store.close_remote(float((self._remote_options or {}).get("close_timeout", 10.0)))
             self._writer = None
             self._final_status = status
             proc.unregister(self)
@@ -613,7 +684,13 @@ class Run(_RunBase):
         """Writes everything buffered now. True when all of it was written (I/O errors are kept in
         ``write_errors``, never raised)."""
         writer = self._writer
-        return writer.flush() if writer is not None else True
+        done = writer.flush() if writer is not None else True
+        store = self._store
+        if isinstance(store, RemoteRunStore) and store.sender is not None:
+            timeout = float((self._remote_options or {}).get("flush_timeout", 5.0))
+            if timeout > 0 and store.sender.status()["state"] != "retrying":
+                done = store.sender.drain(timeout) and done
+        return done
 
     @property
     def write_errors(self) -> List[BaseException]:

@@ -1,0 +1,317 @@
+"""The sender of remote mode: one background thread per run sends its batches and file uploads in order.
+
+Every batch is written to the on-disk buffer first (``<LABRUN_HOME>/buffer/<prefix>/<clientId>-<seq>.json``,
+atomically, the same envelope as the TypeScript SDK's, so ``labrun sync`` sends either), then POSTed with its
+``(clientId, seq)`` until the server acknowledges it (a retried batch is stored once), then deleted. 4xx other
+than 408/429 are not retried: the batch moves to ``rejected/``. Nothing here raises into the caller.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import json
+import os
+import random
+import sys
+import threading
+import uuid
+from typing import Any, Deque, Dict, List, Optional
+
+from ._remote_errors import ServerUnreachableError, is_retryable
+from ._remote_http import HttpClient, wire_dumps
+
+IN_MEMORY = 64
+
+
+def default_buffer_root() -> str:
+    home = os.environ.get("LABRUN_HOME") or os.path.join(os.path.expanduser("~"), ".labrun")
+    return os.path.join(os.path.abspath(home), "buffer")
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _write_atomic(path: str, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _code(error: BaseException) -> str:
+    code = getattr(error, "code", None)
+    return code if isinstance(code, str) else type(error).__name__
+
+
+class _Item:
+    __slots__ = ("kind", "seq", "path", "text", "upload")
+
+    def __init__(self, kind: str, seq: int, path: Optional[str], text: Optional[str], upload: Optional[Dict[str, Any]]):
+        self.kind = kind
+        self.seq = seq
+        self.path = path
+        self.text = text
+        self.upload = upload
+
+
+class RemoteSender:
+    def __init__(
+        self,
+        url: str,
+        token: Optional[str],
+        prefix: str,
+        upsert: Dict[str, Any],
+        buffer_root: Optional[str] = None,
+        retry_delay: float = 0.25,
+        max_retry_delay: float = 30.0,
+        quiet: bool = False,
+    ) -> None:
+        self.client = HttpClient(url, token)
+        self.prefix = prefix
+        self.upsert = upsert
+        self.client_id = str(uuid.uuid4())
+        self.buffer_dir = os.path.join(buffer_root or default_buffer_root(), *prefix.split("/"))
+        self.retry_delay = retry_delay
+        self.max_retry_delay = max_retry_delay
+        self.quiet = quiet
+        self.run_id: Optional[str] = None
+        self._queue: Deque[_Item] = collections.deque()
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._next_seq = 1
+        self._next_file = 1
+        self._next_order = 1
+        self._state = "connecting"
+        self._reported: set = set()
+        self.counts = {"acknowledged": 0, "duplicates": 0, "uploaded": 0, "rejected": 0, "retries": 0, "errors": 0}
+        self.last_error: Optional[Dict[str, str]] = None
+        self._thread = threading.Thread(target=self._loop, name=f"labrun-remote {prefix}", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------------------------ producer side
+
+    def enqueue_batch(self, fields: Dict[str, Any]) -> None:
+        """Queues a batch (RunBatch fields without clientId/seq); written to the buffer first."""
+        with self._lock:
+            seq = self._next_seq
+            self._next_seq += 1
+            order = self._next_order
+            self._next_order += 1
+            text = wire_dumps({"clientId": self.client_id, "seq": seq, **fields})
+            envelope = self._envelope("batch", order, f'"seq":{seq},"batch":{text}')
+            path = self._write(f"{self.client_id}-{seq}.json", envelope)
+            keep = path is None or len(self._queue) < IN_MEMORY
+            self._queue.append(_Item("batch", seq, path, text if keep else None, None))
+            self._changed.notify_all()
+        self._wake.set()
+
+    def enqueue_file(self, upload: Dict[str, Any]) -> None:
+        """Queues a file upload: ``folder, filename, sha256, size, contentType, source, staged``."""
+        with self._lock:
+            n = self._next_file
+            self._next_file += 1
+            order = self._next_order
+            self._next_order += 1
+            envelope = self._envelope("file", order, f'"n":{n},' + json.dumps(upload)[1:-1])
+            path = self._write(f"{self.client_id}-f{n}.file.json", envelope)
+            self._queue.append(_Item("file", n, path, None, json.loads(envelope)))
+            self._changed.notify_all()
+        self._wake.set()
+
+    def staged_path(self) -> str:
+        return os.path.join(self.buffer_dir, f"{self.client_id}-{uuid.uuid4()}.bin")
+
+    def drain(self, timeout: float) -> bool:
+        """Waits until everything queued is acknowledged (or refused), at most ``timeout`` seconds."""
+        self._wake.set()
+        with self._lock:
+            self._changed.wait_for(lambda: not self._queue or self._state == "refused" or self._stop.is_set(), timeout)
+            return not self._queue
+
+    def stop(self) -> None:
+        """Stops the thread; what is not acknowledged stays in the buffer for ``labrun sync``."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        self._wake.set()
+        with self._lock:
+            self._changed.notify_all()
+            left = sum(1 for item in self._queue if item.path is not None)
+            lost = len(self._queue) - left
+        if left:
+            self._say(
+                f"remote: {left} batch(es) of run {self.prefix} were not acknowledged by {self.client.url}; they are "
+                f"kept in {self.buffer_dir}. Run `labrun sync` to send them."
+            )
+        if lost:
+            self._say(f"remote: {lost} batch(es) of run {self.prefix} could not be written to the buffer and are lost.")
+
+    def status(self) -> Dict[str, Any]:
+        with self._lock:
+            pending = len(self._queue)
+        status: Dict[str, Any] = {
+            "url": self.client.url,
+            "prefix": self.prefix,
+            "clientId": self.client_id,
+            "state": "closed" if self._stop.is_set() else self._state,
+            "acknowledgedBatches": self.counts["acknowledged"],
+            "duplicateBatches": self.counts["duplicates"],
+            "uploadedFiles": self.counts["uploaded"],
+            "pending": pending,
+            "rejected": self.counts["rejected"],
+            "retries": self.counts["retries"],
+            "errors": self.counts["errors"],
+            "bufferDir": self.buffer_dir,
+        }
+        if self.run_id:
+            status["runId"] = self.run_id
+        if self.last_error:
+            status["lastError"] = dict(self.last_error)
+        return status
+
+    # ------------------------------------------------------------------------------ internals
+
+    def _envelope(self, kind: str, order: int, rest: str) -> str:
+        head = {
+            "labrunBuffer": 1,
+            "kind": kind,
+            "url": self.client.url,
+            "prefix": self.prefix,
+            "upsert": self.upsert,
+            "clientId": self.client_id,
+            "order": order,
+            "createdAt": _now(),
+        }
+        return json.dumps(head, separators=(",", ":"))[:-1] + "," + rest + "}"
+
+    def _write(self, name: str, text: str) -> Optional[str]:
+        path = os.path.join(self.buffer_dir, name)
+        try:
+            _write_atomic(path, text)
+            return path
+        except OSError as error:
+            self._error(error, "buffer", f"remote: cannot write the buffer in {self.buffer_dir}: {error}; keeping batches in memory only")
+            return None
+
+    def _say(self, message: str) -> None:
+        if self.quiet:
+            return
+        try:
+            sys.stderr.write(f"[labrun] {message}\n")
+        except Exception:  # noqa: BLE001 - stderr may be closed at exit
+            pass
+
+    def _error(self, error: BaseException, kind: str, message: str) -> None:
+        self.counts["errors"] += 1
+        self.last_error = {"code": _code(error), "message": str(error), "at": _now()}
+        if kind not in self._reported:
+            self._reported.add(kind)
+            self._say(message)
+
+    def _loop(self) -> None:
+        delay = 0.0
+        while not self._stop.is_set():
+            with self._lock:
+                head = self._queue[0] if self._queue else None
+            if self.run_id is not None and head is None:
+                self._wake.wait(0.5)
+                self._wake.clear()
+                continue
+            if self._state == "refused":
+                self._wake.wait(0.5)
+                self._wake.clear()
+                continue
+            try:
+                if self.run_id is None:
+                    self.run_id = self.client.request("POST", "/api/runs", body=self.upsert)["run"]["id"]
+                else:
+                    self._send(head)  # type: ignore[arg-type]
+                    self._done(head)  # type: ignore[arg-type]
+                if self._state == "retrying":
+                    self._say(f"remote: {self.client.url} answers again")
+                    self._reported = {k for k in self._reported if not str(k).startswith("retry:")}
+                self._state = "online"
+                delay = 0.0
+            except Exception as error:  # noqa: BLE001 - nothing may reach the training loop
+                if is_retryable(error):
+                    self.counts["retries"] += 1
+                    self._error(error, f"retry:{_code(error)}", f"remote: {_code(error)}: {error}; keeping batches in {self.buffer_dir} and retrying")
+                    self._state = "retrying"
+                    delay = min(self.max_retry_delay, delay * 2 if delay else self.retry_delay)
+                    self._stop.wait(delay * (0.5 + random.random() / 2))
+                elif self.run_id is None:
+                    self._state = "refused"
+                    self._error(error, "refused", f"remote: the server refuses run {self.prefix}: {_code(error)}: {error}. Its batches stay in {self.buffer_dir}; fix the problem and run `labrun sync`")
+                    with self._lock:
+                        self._changed.notify_all()
+                else:
+                    self.counts["rejected"] += 1
+                    self._error(error, f"reject:{_code(error)}", f"remote: the server refused {head.kind} {head.seq} of run {self.prefix}: {_code(error)}: {error}")  # type: ignore[union-attr]
+                    self._reject(head, error)  # type: ignore[arg-type]
+
+    def _send(self, item: _Item) -> None:
+        run_path = f"/api/runs/{self.run_id}"
+        if item.kind == "file":
+            upload = item.upload or {}
+            with open(upload["source"], "rb") as f:
+                data = f.read()
+            self.client.request(
+                "PUT",
+                f"{run_path}/files",
+                query={"prefix": upload.get("folder") or "", "filename": upload["filename"]},
+                raw=data,
+                headers={"Content-Type": upload.get("contentType") or "application/octet-stream", "X-Labrun-Sha256": upload["sha256"]},
+                timeout=300,
+            )
+            self.counts["uploaded"] += 1
+            return
+        text = item.text
+        if text is None and item.path is not None:
+            with open(item.path, "r", encoding="utf-8") as f:
+                text = json.dumps(json.loads(f.read())["batch"], separators=(",", ":"))
+        result = self.client.request("POST", f"{run_path}/batches", text=text or "{}", timeout=60)
+        self.counts["acknowledged"] += 1
+        if isinstance(result, dict) and result.get("duplicate"):
+            self.counts["duplicates"] += 1
+
+    def _remove_files(self, item: _Item) -> None:
+        if item.path:
+            try:
+                os.remove(item.path)
+            except OSError:
+                pass
+        if item.kind == "file" and item.upload and item.upload.get("staged"):
+            try:
+                os.remove(item.upload["source"])
+            except OSError:
+                pass
+
+    def _done(self, item: _Item) -> None:
+        self._remove_files(item)
+        with self._lock:
+            if self._queue and self._queue[0] is item:
+                self._queue.popleft()
+            self._changed.notify_all()
+
+    def _reject(self, item: _Item, error: BaseException) -> None:
+        if item.path:
+            rejected = os.path.join(os.path.dirname(item.path), "rejected")
+            try:
+                os.makedirs(rejected, exist_ok=True)
+                target = os.path.join(rejected, os.path.basename(item.path))
+                os.replace(item.path, target)
+                _write_atomic(target[: -len(".json")] + ".error.json", json.dumps({"code": _code(error), "message": str(error), "at": _now()}) + "\n")
+            except OSError:
+                pass
+        with self._lock:
+            if self._queue and self._queue[0] is item:
+                self._queue.popleft()
+            self._changed.notify_all()
+
+
+__all__ = ["RemoteSender", "ServerUnreachableError", "default_buffer_root"]

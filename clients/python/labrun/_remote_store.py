@@ -1,0 +1,238 @@
+"""A run's store in remote mode: the primitives of ``RunStore`` (append logs / points / track entries, merge
+parameters, store a file, rewrite experiment.json) turned into batches for the server. With ``local=True``
+the run's folder is written as well (the local write first: its checks are the reference)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import mimetypes
+import os
+import shutil
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+
+from . import _jsonio as jio
+from ._remote_sender import RemoteSender
+from ._store import RunStore
+
+FINAL = ("COMPLETED", "FAILED", "CANCELLED")
+
+
+def wire_fields(fields: Dict[str, Any], parent: str = "", out: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Metric fields as the server takes them (numbers, strings, booleans, null): nested dicts become dot keys,
+    lists their JSON text."""
+    out = {} if out is None else out
+    for key, value in fields.items():
+        flat = f"{parent}.{key}" if parent else str(key)
+        if isinstance(value, dict):
+            wire_fields(value, flat, out)
+        elif isinstance(value, (list, tuple)):
+            out[flat] = json.dumps(value, separators=(",", ":"))
+        else:
+            out[flat] = value
+    return out
+
+
+class RemoteRunStore(RunStore):
+    def __init__(self, run_dir: str, prefix: str, make_sender: Callable[[Dict[str, Any]], RemoteSender], local: bool) -> None:
+        super().__init__(run_dir)
+        self.prefix = prefix
+        self.local = local
+        self._make_sender = make_sender
+        self.sender: Optional[RemoteSender] = None
+        self._doc: Optional[Dict[str, Any]] = None
+        self._params: Dict[str, Any] = {}
+        self.saved_files: List[Dict[str, Any]] = []
+
+    # ---------------------------------------------------------------------------------- experiment.json
+
+    def read_experiment(self) -> Optional[Dict[str, Any]]:
+        if self.local:
+            return super().read_experiment()
+        return copy.deepcopy(self._doc) if self._doc is not None else None
+
+    def update_experiment(self, change: Callable[[Dict[str, Any]], None]) -> Dict[str, Any]:
+        with self._lock:
+            before = (self._doc or {}).get("status")
+            if self.local:
+                doc = super().update_experiment(change)
+            else:
+                doc = copy.deepcopy(self._doc) if self._doc is not None else {}
+                change(doc)
+            self._doc = doc
+            if self.sender is None:
+                upsert: Dict[str, Any] = {"prefix": self.prefix}
+                for key in ("description", "tags", "bindrs", "metadata"):
+                    if doc.get(key) is not None:
+                        upsert[key] = doc[key]
+                self.sender = self._make_sender(upsert)
+            status = doc.get("status")
+            if status in FINAL and status != before:
+                error = doc.get("error") if isinstance(doc.get("error"), dict) else None
+                reason = doc.get("statusReason")
+                text = reason or (f"{error.get('name')}: {error.get('message')}" if error else None)
+                change_doc: Dict[str, Any] = {"status": status}
+                if text:
+                    change_doc["error"] = str(text)[:100_000]
+                if isinstance(doc.get("endedAt"), str):
+                    change_doc["at"] = doc["endedAt"]
+                self.sender.enqueue_batch({"status": change_doc})
+            return doc
+
+    def ensure_folders(self) -> None:
+        if self.local:
+            super().ensure_folders()
+
+    # ---------------------------------------------------------------------------------- parameters
+
+    def read_params(self) -> Dict[str, Any]:
+        return super().read_params() if self.local else dict(self._params)
+
+    def merge_params(self, flat: Dict[str, Any]) -> Dict[str, Any]:
+        result = super().merge_params(flat) if self.local else None
+        self._params.update(flat)
+        self._send({"params": dict(flat)})
+        return result if result is not None else dict(self._params)
+
+    # ---------------------------------------------------------------------------------- streams
+
+    def append_logs(self, encoded: List[str]) -> None:
+        if not encoded:
+            return
+        if self.local:
+            super().append_logs(encoded)
+        logs = []
+        for text in encoded:
+            record = jio.loads(text)
+            log = {"level": record["level"], "message": record["message"], "timestamp": record["timestamp"]}
+            if isinstance(record.get("metadata"), dict) and record["metadata"]:
+                log["metadata"] = record["metadata"]
+            logs.append(log)
+        self._send({"logs": logs})
+
+    def append_metric(
+        self,
+        name: Optional[str],
+        points: List[str],
+        description: Optional[str] = None,
+        tags: Optional[List[str]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        if not points:
+            return
+        if self.local:
+            super().append_metric(name, points, description, tags, metadata)
+        wire = []
+        for text in points:
+            data = jio.loads(text)
+            ts = data.pop("_ts", None)
+            wire.append({"fields": wire_fields(data), "ts": ts if isinstance(ts, (int, float)) else 0})
+        self._send({"metrics": [{"stream": "" if name is None else name, "points": wire}]})
+
+    def append_track(self, topic: str, folder: str, entries: List[Tuple[float, Dict[str, Any]]]) -> None:
+        if not entries:
+            return
+        if self.local:
+            super().append_track(topic, folder, entries)
+        points = [{"fields": wire_fields(fields), "ts": ts} for ts, fields in entries]
+        self._send({"metrics": [{"stream": f"track.{folder}", "points": points}]})
+
+    # ---------------------------------------------------------------------------------- files
+
+    def save_file(
+        self,
+        path: str,
+        filename: str,
+        source: Union[str, bytes, bytearray, memoryview],
+        prefix: str,
+        description: Optional[str] = None,
+        tags: Optional[List[str]] = None,
+        bindrs: Optional[List[str]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+    ) -> Tuple[str, Dict[str, Any]]:
+        folder = path.strip("/")
+        sender = self._sender()
+        if self.local:
+            target, record = super().save_file(path, filename, source, prefix, description, tags, bindrs, metadata)
+            sender.enqueue_file(
+                {
+                    "folder": folder,
+                    "filename": filename,
+                    "sha256": record["checksum"],
+                    "size": record["sizeBytes"],
+                    "contentType": record["contentType"],
+                    "source": target,
+                    "staged": False,
+                }
+            )
+            return target, record
+        staged = sender.staged_path()
+        os.makedirs(os.path.dirname(staged), exist_ok=True)
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            with open(staged, "wb") as f:
+                f.write(bytes(source))
+        else:
+            shutil.copyfile(source, staged)
+        digest = hashlib.sha256()
+        with open(staged, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        size = os.path.getsize(staged)
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        sender.enqueue_file(
+            {"folder": folder, "filename": filename, "sha256": digest.hexdigest(), "size": size, "contentType": content_type, "source": staged, "staged": True}
+        )
+        now = jio.utc_now_iso()
+        record = {
+            "id": digest.hexdigest()[:16],
+            "experimentId": self._experiment_id_fields(prefix),
+            "path": path,
+            "filename": filename,
+            "description": description,
+            "tags": list(tags or []),
+            "bindrs": list(bindrs or []),
+            "contentType": content_type,
+            "sizeBytes": size,
+            "checksum": digest.hexdigest(),
+            "metadata": metadata,
+            "uploadedAt": now,
+            "updatedAt": now,
+            "deletedAt": None,
+        }
+        self.saved_files = [r for r in self.saved_files if not (r["path"] == path and r["filename"] == filename)]
+        self.saved_files.append(record)
+        return staged, record
+
+    def list_files(self, path: Optional[str] = None) -> List[Dict[str, Any]]:
+        if self.local:
+            return super().list_files(path)
+        folder = "/" + (path or "").strip("/")
+        return [r for r in self.saved_files if folder == "/" or r["path"] == folder or r["path"].startswith(folder + "/")]
+
+    def find_file(self, path: str, filename: str) -> Optional[Dict[str, Any]]:
+        if self.local:
+            return super().find_file(path, filename)
+        for record in self.saved_files:
+            if record["path"].strip("/") == path.strip("/") and record["filename"] == filename:
+                return record
+        return None
+
+    # ---------------------------------------------------------------------------------- sending
+
+    def _sender(self) -> RemoteSender:
+        if self.sender is None:
+            self.sender = self._make_sender({"prefix": self.prefix})
+        return self.sender
+
+    def _send(self, fields: Dict[str, Any]) -> None:
+        self._sender().enqueue_batch(fields)
+
+    def close_remote(self, timeout: float) -> bool:
+        """Waits (at most ``timeout`` s) for the server to acknowledge everything, then stops the sender."""
+        sender = self.sender
+        if sender is None:
+            return True
+        done = sender.drain(timeout)
+        sender.stop()
+        return done
