@@ -49,19 +49,20 @@ export class MetricColumns {
     if (stat.size === this.#size) return;
     const fd = openSync(this.file, "r");
     try {
-      const length = stat.size - this.#size;
-      const buffer = Buffer.allocUnsafe(length);
-      let read = 0;
-      while (read < length) {
-        const n = readSync(fd, buffer, read, length - read, this.#size + read);
+      // In slabs: a 100 MB file is never held as one string.
+      const slab = Buffer.allocUnsafe(16 * 2 ** 20);
+      while (this.#size < stat.size) {
+        const n = readSync(fd, slab, 0, Math.min(slab.length, stat.size - this.#size), this.#size);
         if (n === 0) break;
-        read += n;
+        // Only whole lines: a torn last line is read again once its writer finishes it.
+        const end = slab.lastIndexOf(10, n - 1);
+        if (end < 0) {
+          if (n === slab.length) throw new Error(`a line of ${this.file} is longer than ${slab.length} bytes`);
+          break;
+        }
+        this.#parse(slab.toString("utf8", 0, end));
+        this.#size += end + 1;
       }
-      // Only whole lines: a torn last line is read again once its writer finishes it.
-      const end = buffer.lastIndexOf(10, read - 1);
-      if (end < 0) return;
-      this.#parse(buffer.toString("utf8", 0, end));
-      this.#size += end + 1;
     } finally {
       closeSync(fd);
     }
@@ -76,28 +77,31 @@ export class MetricColumns {
   #parse(text: string): void {
     for (const line of text.split("\n")) {
       if (line.length === 0) continue;
-      let record: Record<string, unknown>;
       try {
-        record = parseJson(line) as Record<string, unknown>;
+        this.#add(parseJson(line) as Record<string, unknown>);
       } catch {
-        continue;
+        // skipped, as every reader skips a complete line that is not a record
       }
-      const data = record?.data;
-      if (typeof record?.index !== "number" || typeof data !== "object" || data === null) continue;
-      const at = this.#count;
-      if (at >= this.#index.length) this.#grow(this.#index.length * 2);
-      this.#index[at] = record.index;
-      for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-        if (typeof value !== "number") continue;
-        let column = this.#fields.get(key);
-        if (!column) {
-          column = new Float64Array(this.#index.length).fill(NaN);
-          this.#fields.set(key, column);
-        }
-        column[at] = value;
-      }
-      this.#count++;
     }
+  }
+
+  #add(record: Record<string, unknown>): void {
+    const data = record?.data as Record<string, unknown> | null | undefined;
+    if (typeof record?.index !== "number" || typeof data !== "object" || data === null) return;
+    const at = this.#count;
+    if (at >= this.#index.length) this.#grow(this.#index.length * 2);
+    this.#index[at] = record.index;
+    for (const key in data) {
+      const value = data[key];
+      if (typeof value !== "number") continue;
+      let column = this.#fields.get(key);
+      if (!column) {
+        column = new Float64Array(this.#index.length).fill(NaN);
+        this.#fields.set(key, column);
+      }
+      column[at] = value;
+    }
+    this.#count++;
   }
 
   #grow(capacity: number): void {
