@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Real servers the tests need, started once per run (each one says how to skip it).
+    globalSetup: ["test/store/postgres-setup.ts"],
     // Real processes and real timing: keep two files at a time on this 2-core machine.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },

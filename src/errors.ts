@@ -567,3 +567,15 @@ export class MlflowRequestError extends LabrunError {
     this.status = status;
   }
 }
+
+/** The database server of a store cannot be reached or refuses the connection. */
+export class StoreUnavailableError extends LabrunError {
+  override readonly code = "STORE_UNAVAILABLE";
+  constructor(where: string, problem: string, cause?: unknown) {
+    super(
+      `Cannot use the database at ${where} (${problem}). Check that the server runs and that the URL's host, ` +
+        "port, user, password and database name are right (the database must exist: createdb <name>).",
+      { cause, details: { where, problem } },
+    );
+  }
+}

@@ -81,29 +81,26 @@ async function appendStream(
   const openCount = Number(row.open_count);
   const written: ChunkColumns[] = [];
   const summaries: ChunkSummary[] = [];
-  const insert = async (firstIndex: number, chunk: readonly MetricPoint[], sealed: boolean) => {
+  const rows: unknown[][] = [];
+  const insert = (firstIndex: number, chunk: readonly MetricPoint[], sealed: boolean) => {
     const columns = toColumns(chunk);
     const summary = summarize(columns, firstIndex);
     written.push(columns);
     summaries.push(summary);
-    await tx.run(
-      `INSERT INTO metric_chunks (stream_id, first_index, count, sealed, first_ts, last_ts, summary, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        streamId,
-        firstIndex,
-        chunk.length,
-        sealed ? 1 : 0,
-        columns.ts[0]!,
-        columns.ts[columns.n - 1]!,
-        encodeJson(summary),
-        encodeChunk(columns),
-      ],
-    );
+    rows.push([
+      streamId,
+      firstIndex,
+      chunk.length,
+      sealed ? 1 : 0,
+      columns.ts[0]!,
+      columns.ts[columns.n - 1]!,
+      encodeJson(summary),
+      encodeChunk(columns),
+    ]);
   };
   let newOpen: number;
   if (openCount + points.length < chunkSize) {
-    await insert(count, points, false);
+    insert(count, points, false);
     newOpen = openCount + points.length;
   } else {
     let all = points;
@@ -123,9 +120,18 @@ async function appendStream(
     const base = count - openCount;
     let at = 0;
     for (; at + chunkSize <= all.length; at += chunkSize)
-      await insert(base + at, all.slice(at, at + chunkSize), true);
+      insert(base + at, all.slice(at, at + chunkSize), true);
     newOpen = all.length - at;
-    if (newOpen > 0) await insert(base + at, all.slice(at), false);
+    if (newOpen > 0) insert(base + at, all.slice(at), false);
+  }
+  // Many rows per statement: one round trip per 200 chunks rather than per chunk.
+  for (let start = 0; start < rows.length; start += 200) {
+    const slice = rows.slice(start, start + 200);
+    await tx.run(
+      `INSERT INTO metric_chunks (stream_id, first_index, count, sealed, first_ts, last_ts, summary, data)
+       VALUES ${slice.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+      slice.flat(),
+    );
   }
   const fields = new Set(JSON.parse(row.fields) as string[]);
   const summary = parseJson(row.summary) as Record<string, [number, number]>;
