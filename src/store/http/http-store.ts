@@ -18,7 +18,7 @@ import type {
   StoredRun,
 } from "../store.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
-import { decodeSeries, encodePoint } from "./wire.js";
+import { decodeDeep, decodeSeries, encodePoint } from "./wire.js";
 
 export type HttpStoreOptions = HttpClientOptions;
 
@@ -120,7 +120,8 @@ export class HttpStore implements Store {
   }
 
   async getParams(runId: string): Promise<Readonly<Record<string, JsonValue>>> {
-    return (await this.#json<{ params: Record<string, JsonValue> }>("GET", `/api/runs/${enc(runId)}/params`)).params;
+    const { params } = await this.#json<{ params: Record<string, JsonValue> }>("GET", `/api/runs/${enc(runId)}/params`);
+    return decodeDeep(params) as Record<string, JsonValue>;
   }
 
   async listMetricStreams(runId: string): Promise<readonly MetricStreamSummary[]> {
@@ -150,7 +151,9 @@ export class HttpStore implements Store {
         limit: query.limit,
       },
     });
-    return result.logs;
+    return result.logs.map((log) =>
+      log.metadata === undefined ? log : { ...log, metadata: decodeDeep(log.metadata) as Record<string, JsonValue> },
+    );
   }
 
   /** Not available over HTTP: use `uploadFile`, which sends the bytes with the record. */

@@ -45,3 +45,14 @@ export function stringifyWire(value: unknown): string {
     typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
   );
 }
+
+/** Any value as received: the names of non-finite numbers become numbers again, at any depth. */
+export function decodeDeep(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(decodeDeep);
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, JsonValue> = {};
+    for (const key in value) out[key] = decodeDeep((value as Record<string, JsonValue>)[key]!);
+    return out;
+  }
+  return decodeFieldValue(value);
+}
