@@ -173,4 +173,65 @@ describe("labrun monitor", () => {
     expect(tty.format("#{alternate_on}")).toBe("0");
     expect(tty.screen()).not.toContain("labrun monitor");
   });
+
+  it("opens an experiment given by title, in colour, cancels all of it with C + y, follows a resize, quits on Ctrl-C", async () => {
+    const other = launchLive("other");
+    const tty = monitor(["other"]); // a title: its latest experiment
+
+    let screen = await tty.waitForScreen(/ticker\s+RUNNING/);
+    expect(screen).toContain(`${other.id}  RUNNING`);
+    expect(hasColorCodes(tty.screenWithEscapes())).toBe(true); // a terminal without NO_COLOR gets colours
+
+    // A smaller terminal: the frame is laid out again for it, nothing of the wider one is left behind.
+    tty.resize(80, 24);
+    screen = await tty.waitForScreen((s) => {
+      const lines = s.split("\n");
+      return (
+        /^labrun monitor /.test(lines[0] ?? "") &&
+        lines[22]?.endsWith("q quit") === true &&
+        lines.every((line) => Array.from(line).length <= 80) &&
+        !s.includes("Job id") && // the optional column is left out at this width
+        /sleeper\s+RUNNING/.test(rowOf(s, "sleeper"))
+      );
+    });
+    expect(screen.split("\n").slice(23).join("").trim()).toBe(""); // nothing below the frame
+
+    // C asks, then cancels every unfinished job; nothing of them is left running.
+    tty.send("C");
+    await tty.waitForScreen(new RegExp(`Cancel every unfinished job of ${other.id}\\? y/n`));
+    tty.send("y");
+    screen = await tty.waitForScreen((s) =>
+      ["ticker", "sleeper", "after"].every((name) => /CANCELLED/.test(rowOf(s, name))),
+    );
+    expect(screen).toContain(`${other.id}  CANCELLED`);
+    await waitFor("the jobs' processes to end", () => processesWithMarker(other.marker).length === 0, 10_000);
+
+    // Back (Esc) to the list, opened under it: the experiment is CANCELLED there too; C now has nothing to do.
+    tty.send("Escape");
+    screen = await tty.waitForScreen((s) => /CANCELLED/.test(rowOf(s, "other")));
+    tty.send("C");
+    await tty.waitForScreen(/has ended: nothing to cancel/);
+
+    tty.send("C-c");
+    expect(await tty.waitForExit()).toBe(0);
+    expect(tty.format("#{alternate_on}")).toBe("0");
+  });
+
+  it("says so and exits 1 for an unknown experiment, before drawing anything", async () => {
+    const tty = monitor(["no-such-experiment"]);
+    expect(await tty.waitForExit()).toBe(1);
+    const screen = tty.transcript();
+    expect(screen).toMatch(/error \[EXPERIMENT_NOT_FOUND\] No experiment "no-such-experiment"/);
+    expect(screen).not.toMatch(/\n\s+at /);
+  });
+
+  it("restores the terminal when it is ended by SIGTERM", async () => {
+    const tty = monitor([]);
+    await tty.waitForScreen(/Experiments \(\d+\)/);
+    const shell = Number(tty.format("#{pane_pid}"));
+    // The pane runs `env … node …`, which env replaced by node: the pane's process is the monitor.
+    process.kill(shell, "SIGTERM");
+    expect(await tty.waitForExit()).toBe(143);
+    expect(tty.format("#{alternate_on}")).toBe("0");
+  });
 });

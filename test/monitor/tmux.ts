@@ -65,6 +65,11 @@ export class TmuxSession {
     return this.#tmux("capture-pane", "-p", "-t", "monitor");
   }
 
+  /** The screen and the lines scrolled off it, with wrapped lines joined. */
+  transcript(): string {
+    return this.#tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "monitor");
+  }
+
   /** The screen with its colour and attribute escape sequences. */
   screenWithEscapes(): string {
     return this.#tmux("capture-pane", "-p", "-e", "-t", "monitor");
@@ -86,8 +91,13 @@ export class TmuxSession {
 
   /** The program's exit status once it has ended, else undefined. */
   exitStatus(): number | undefined {
-    const [dead, status] = this.format("#{pane_dead} #{pane_dead_status}").split(" ");
-    return dead === "1" ? Number(status) : undefined;
+    const [dead, status, signal] = this.format("#{pane_dead} #{pane_dead_status} #{pane_dead_signal}").split(
+      " ",
+    );
+    // tmux may see the terminal close before it has collected the exit status: not ended yet, then.
+    if (dead !== "1" || (!status && !signal)) return undefined;
+    // Killed by a signal: the shell's convention, 128 + its number.
+    return status ? Number(status) : 128 + Number(signal);
   }
 
   /** Waits until the screen matches `pattern`, and returns it; a timeout shows the last screen. */

@@ -4,10 +4,10 @@ import { TableView } from "./table-view.js";
 import type { Cell, TableColumn } from "./table-view.js";
 import { stateColor, useColorEnabled } from "./theme.js";
 
-const columns: readonly TableColumn[] = [
+const columns = (stateWidth: number): readonly TableColumn[] => [
   { title: "Title", flex: 2, min: 8 },
   { title: "Id", flex: 3, min: 14 },
-  { title: "State", width: 19 },
+  { title: "State", width: stateWidth },
   { title: "Jobs", flex: 3, min: 12 },
   { title: "Started", width: 19, hideBelow: 100 },
   { title: "Duration", width: 8, hideBelow: 72 },
@@ -44,9 +44,10 @@ export function ExperimentsView({ rows, selected, width, height, now, filtered }
       { text: elapsed(row.createdAt, row.finishedAt, unfinished, now) },
     ];
   });
+  const stateWidth = Math.max(5, ...cells.map((row) => row[2]!.text.length));
   return (
     <TableView
-      columns={columns}
+      columns={columns(stateWidth)}
       rows={cells}
       selected={selected}
       width={width}
