@@ -3,7 +3,9 @@ import { resolve } from "node:path";
 
 /**
  * vitest globalSetup: starts the real one-node Slurm cluster (`../shared/slurm/local-cluster.sh up`, next to
- * the repository) and stops it at the end, but only when this run started it.
+ * the repository) for the Slurm and SSH tests, and stops it at the end, but only when this run started it.
+ * Nothing starts when LABRUN_TEST_BACKENDS leaves `slurm` out, or when the run names test files and none
+ * of them is a Slurm or SSH test.
  */
 const script = resolve(import.meta.dirname, "..", "..", "..", "shared", "slurm", "local-cluster.sh");
 
@@ -11,7 +13,17 @@ function cluster(command: "up" | "down" | "status") {
   return spawnSync("bash", [script, command], { encoding: "utf8", env: process.env, timeout: 300_000 });
 }
 
-export default function setup(): () => void {
+/** True when this vitest run includes tests that need the cluster. */
+export function slurmWanted(argv: readonly string[] = process.argv): boolean {
+  const backends = process.env.LABRUN_TEST_BACKENDS;
+  if (backends !== undefined && !backends.split(",").includes("slurm")) return false;
+  const runAt = argv.findIndex((arg) => arg === "run" || arg === "watch");
+  const filters = argv.slice(runAt >= 0 ? runAt + 1 : argv.length).filter((arg) => !arg.startsWith("-"));
+  return filters.length === 0 || filters.some((filter) => /slurm|ssh/.test(filter));
+}
+
+export default function setup(): (() => void) | undefined {
+  if (!slurmWanted()) return undefined;
   const before = cluster("status");
   const wasUp = before.status === 0 && / up /.test(before.stdout);
   if (!wasUp) {

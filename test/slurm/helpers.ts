@@ -26,3 +26,6 @@ export function scontrol(id: string): Record<string, string> {
 export function read(file: string): string {
   return readFileSync(file, "utf8");
 }
+
+/** False when LABRUN_TEST_BACKENDS leaves `slurm` out (the cluster is then not started). */
+export const slurmEnabled = (process.env.LABRUN_TEST_BACKENDS ?? "slurm").split(",").includes("slurm");

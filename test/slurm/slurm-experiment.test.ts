@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Experiment, Script } from "../../src/index.js";
 import type { JobStatus } from "../../src/index.js";
 import { repoRoot, tempWorkspace } from "../helpers.js";
-import { newExperiment, read, scontrol, slurm } from "./helpers.js";
+import { newExperiment, read, scontrol, slurm, slurmEnabled } from "./helpers.js";
 
 let ws: ReturnType<typeof tempWorkspace>;
 beforeEach(() => {
@@ -15,7 +15,7 @@ afterEach(() => ws.cleanup());
 
 const byName = (jobs: readonly JobStatus[]) => Object.fromEntries(jobs.map((job) => [job.name, job]));
 
-describe("SlurmExecutor in an experiment", () => {
+describe.skipIf(!slurmEnabled)("SlurmExecutor in an experiment", () => {
   it("holds dependents in Slurm with --dependency=afterok, submitted before their dependency ends", async () => {
     await using exp = newExperiment(ws.root, "deps");
     const prep = exp.add(new Script({ inline: "sleep 2; echo prepared" }), { name: "prep" });

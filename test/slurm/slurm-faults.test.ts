@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalTunnel, Script, SlurmExecutor, SlurmSubmitError } from "../../src/index.js";
 import type { Executor, ExecutorJobStatus, JobRef } from "../../src/index.js";
 import { tempWorkspace } from "../helpers.js";
-import { newExperiment, read, scontrol, slurm } from "./helpers.js";
+import { newExperiment, read, scontrol, slurm, slurmEnabled } from "./helpers.js";
 
 let ws: ReturnType<typeof tempWorkspace>;
 beforeEach(() => {
@@ -50,7 +50,7 @@ function queuedNamed(name: string): string {
   }).stdout.trim();
 }
 
-describe("Slurm faults", () => {
+describe.skipIf(!slurmEnabled)("Slurm faults", () => {
   it("turns an sbatch rejection into a typed error carrying Slurm's message", async () => {
     const badPartition = submit(slurm({ partition: "no-such-partition" }), "echo hi");
     await expect(badPartition).rejects.toThrow(SlurmSubmitError);

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ExecutorJobStatus, JobRef } from "../executor.js";
-import { endedStatus, jobFile, readJobOutcome } from "../job-files.js";
+import { endedStatus, exitReason, jobFile, readJobOutcome } from "../job-files.js";
 import type { JobOutcome } from "../job-files.js";
 import type { Tunnel } from "../tunnel/tunnel.js";
 import { baseId, combineStatus, sacct, scontrolShow, squeue } from "./slurm-status.js";
@@ -138,17 +138,32 @@ export class SlurmPoller {
   }
 
   /** Copies the job directories of jobs that ended on a remote cluster back here (logs, exit code, run). */
-  async #bringBack(
-    jobs: readonly JobRef[],
-    statuses: readonly (ExecutorJobStatus | undefined)[],
-  ): Promise<void> {
+  async #bringBack(jobs: readonly JobRef[], statuses: (ExecutorJobStatus | undefined)[]): Promise<void> {
     if (this.#tunnel.sharedFilesystem) return;
     for (const [i, job] of jobs.entries()) {
-      const state = statuses[i]?.state;
-      if (state !== "COMPLETED" && state !== "FAILED") continue;
+      const status = statuses[i];
+      if (status?.state !== "COMPLETED" && status?.state !== "FAILED") continue;
       if (existsSync(join(job.jobDir, jobFile.exitCode))) continue;
       await this.bringBack(job);
+      statuses[i] = this.#settled(job, status);
     }
+  }
+
+  /** A remote job's status completed with its files once brought back (read earlier, they may have lagged). */
+  #settled(job: JobRef, status: ExecutorJobStatus): ExecutorJobStatus {
+    if (status.exitCode !== undefined) return status;
+    const outcome = readJobOutcome(job.jobDir);
+    if (outcome.exitCode === undefined) return status;
+    return {
+      ...status,
+      exitCode: outcome.exitCode,
+      ...(outcome.startedAt ? { startedAt: outcome.startedAt } : {}),
+      ...(outcome.endedAt ? { endedAt: outcome.endedAt } : {}),
+      // Slurm's plain FAILED said nothing the exit code does not say better.
+      ...(status.state === "FAILED" && status.reason?.startsWith("FAILED")
+        ? { reason: exitReason(outcome.exitCode) }
+        : {}),
+    };
   }
 
   async bringBack(job: JobRef): Promise<void> {
