@@ -41,8 +41,11 @@ export const runPatchSchema = z.strictObject({
   status: statusChangeSchema.optional(),
 });
 
-/** A metric field value: NaN and ±Infinity travel as the strings "NaN", "Infinity", "-Infinity". */
-export const metricValueSchema = z.union([z.number(), z.string().max(10_000), z.boolean(), z.null()]);
+/**
+ * A metric field value: usually a number, string, boolean or null, but any JSON (a histogram array) is
+ * kept. NaN and ±Infinity travel as the strings "NaN", "Infinity", "-Infinity".
+ */
+export const metricValueSchema = z.json();
 
 export const metricPointSchema = z.strictObject({
   fields: z.record(flatKey, metricValueSchema),

@@ -90,12 +90,15 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
     expect(conflict.body.error.code).toBe("RUN_STATUS_TRANSITION");
   });
 
-  it("deletes a run (404 afterwards)", async () => {
+  it("deletes a run softly: gone from searches and prefix lookups, still readable by id", async () => {
     const run = await createRun();
     expect((await s.json("DELETE", `/api/runs/${run.id}`)).body).toEqual({ ok: true });
-    const gone = await s.json("GET", `/api/runs/${run.id}`);
+    expect((await s.json("GET", `/api/runs/${run.id}`)).body.run).toMatchObject({ id: run.id, deleted: true });
+    expect((await s.json("GET", "/api/runs")).body.runs).toEqual([]);
+    const gone = await s.json("GET", `/api/runs/by-prefix?prefix=${run.prefix}`);
     expect(gone.status).toBe(404);
     expect(gone.body.error.code).toBe("RUN_NOT_FOUND");
+    expect((await s.json("GET", "/api/runs/no-such-run")).status).toBe(404);
   });
 
   it("uploads a file with its SHA-256 checked and downloads the same bytes", async () => {

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { Context } from "hono";
+import type { Context, Env } from "hono";
 import { streamSSE } from "hono/streaming";
 import { isLabrunError } from "../../errors.js";
 import type { DashboardSource, MetricQuery } from "./dashboard-source.js";
@@ -41,8 +41,25 @@ const num = (value: string | undefined): number | undefined =>
  * serve({ fetch: app.fetch, port: 4500 });
  */
 export function dashboardApp(source: DashboardSource, options: DashboardAppOptions = {}): Hono {
-  const pollMs = options.pollMs ?? 500;
   const app = new Hono();
+  mountDashboard(app, source, options);
+  return app;
+}
+
+/**
+ * Adds the dashboard to an existing app (the team server's): its API under `/api/dashboard/` (behind whatever
+ * middleware the app runs on `/api/*`, such as token auth) and the web app on every other GET path that is
+ * not under `/api/`. Mount it after the app's own routes.
+ */
+export function mountDashboard<E extends Env>(app: Hono<E>, source: DashboardSource, options: DashboardAppOptions = {}): void {
+  app.route("/api/dashboard", dashboardApi(source, options));
+  const assets = serveAssets(options.assetsDir);
+  app.get("*", (c, next) => (c.req.path.startsWith("/api/") ? next() : assets(c)));
+}
+
+/** The dashboard's JSON/SSE API over a source, to mount under `/api/dashboard`. */
+export function dashboardApi(source: DashboardSource, options: DashboardAppOptions = {}): Hono {
+  const pollMs = options.pollMs ?? 500;
   const api = new Hono();
 
   api.onError((error, c) => {
@@ -172,7 +189,5 @@ export function dashboardApp(source: DashboardSource, options: DashboardAppOptio
     });
   });
 
-  app.route("/api/dashboard", api);
-  app.get("*", serveAssets(options.assetsDir));
-  return app;
+  return api;
 }

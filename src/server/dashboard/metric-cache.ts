@@ -1,22 +1,11 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { parseJson } from "../../tracking/json-codec.js";
 
-/**
- * One metric file (`metrics/<stream>/data.jsonl`) parsed once into columns. A file that only grew (a live
- * run appending) is read from where the last read stopped; a file that shrank or was replaced is read again.
- * Zooming into a 1M-point series then costs a binary search and one pass over the range, not a re-parse.
- */
-export class MetricColumns {
-  readonly file: string;
-  #size = 0;
-  #ino = -1;
+/** Points of one stream as columns: the index, and one Float64Array per numeric field (NaN where absent). */
+export class ColumnSet {
   #count = 0;
   #index = new Float64Array(1024);
   readonly #fields = new Map<string, Float64Array>();
-
-  constructor(file: string) {
-    this.file = file;
-  }
 
   get count(): number {
     return this.#count;
@@ -30,6 +19,55 @@ export class MetricColumns {
 
   get fields(): string[] {
     return [...this.#fields.keys()];
+  }
+
+  /** Appends one point: its index and its fields (non-numbers are left out). */
+  add(index: number, data: Readonly<Record<string, unknown>>): void {
+    const at = this.#count;
+    if (at >= this.#index.length) this.#grow(this.#index.length * 2);
+    this.#index[at] = index;
+    for (const key in data) {
+      const value = data[key];
+      if (typeof value !== "number") continue;
+      let column = this.#fields.get(key);
+      if (!column) {
+        column = new Float64Array(this.#index.length).fill(NaN);
+        this.#fields.set(key, column);
+      }
+      column[at] = value;
+    }
+    this.#count++;
+  }
+
+  clear(): void {
+    this.#count = 0;
+    this.#fields.clear();
+  }
+
+  #grow(capacity: number): void {
+    const grow = (old: Float64Array) => {
+      const next = new Float64Array(capacity).fill(NaN);
+      next.set(old);
+      return next;
+    };
+    this.#index = grow(this.#index);
+    for (const [key, column] of this.#fields) this.#fields.set(key, grow(column));
+  }
+}
+
+/**
+ * One metric file (`metrics/<stream>/data.jsonl`) parsed once into columns. A file that only grew (a live
+ * run appending) is read from where the last read stopped; a file that shrank or was replaced is read again.
+ * Zooming into a 1M-point series then costs a binary search and one pass over the range, not a re-parse.
+ */
+export class MetricColumns extends ColumnSet {
+  readonly file: string;
+  #size = 0;
+  #ino = -1;
+
+  constructor(file: string) {
+    super();
+    this.file = file;
   }
 
   /** Reads what was appended since the last call (everything, the first time or after a rewrite). */
@@ -69,49 +107,23 @@ export class MetricColumns {
   }
 
   #reset(): void {
-    this.#count = 0;
+    this.clear();
     this.#size = 0;
-    this.#fields.clear();
   }
 
   #parse(text: string): void {
     for (const line of text.split("\n")) {
       if (line.length === 0) continue;
+      let record: Record<string, unknown> | undefined;
       try {
-        this.#add(parseJson(line) as Record<string, unknown>);
+        record = parseJson(line) as Record<string, unknown>;
       } catch {
-        // skipped, as every reader skips a complete line that is not a record
+        continue; // skipped, as every reader skips a complete line that is not a record
       }
+      const data = record?.data;
+      if (typeof record?.index === "number" && typeof data === "object" && data !== null)
+        this.add(record.index, data as Record<string, unknown>);
     }
-  }
-
-  #add(record: Record<string, unknown>): void {
-    const data = record?.data as Record<string, unknown> | null | undefined;
-    if (typeof record?.index !== "number" || typeof data !== "object" || data === null) return;
-    const at = this.#count;
-    if (at >= this.#index.length) this.#grow(this.#index.length * 2);
-    this.#index[at] = record.index;
-    for (const key in data) {
-      const value = data[key];
-      if (typeof value !== "number") continue;
-      let column = this.#fields.get(key);
-      if (!column) {
-        column = new Float64Array(this.#index.length).fill(NaN);
-        this.#fields.set(key, column);
-      }
-      column[at] = value;
-    }
-    this.#count++;
-  }
-
-  #grow(capacity: number): void {
-    const grow = (old: Float64Array) => {
-      const next = new Float64Array(capacity).fill(NaN);
-      next.set(old);
-      return next;
-    };
-    this.#index = grow(this.#index);
-    for (const [key, column] of this.#fields) this.#fields.set(key, grow(column));
   }
 }
 
