@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { PackagingError, UncommittedChangesError } from "../../errors.js";
 import { runProcess, runProcessBytes } from "../tunnel/process-run.js";
+import { tarFiles } from "./tar-files.js";
 import { registerPackagerKind } from "./packager.js";
 import type { Packager, PackagerConfig } from "./packager.js";
 
@@ -77,35 +78,15 @@ export class GitArchivePackager implements Packager {
       "--others",
       "--exclude-standard",
     ]);
-    const existing = files.stdout.split("\0").filter((file) => file !== "");
-    const tar = await runProcessBytesWithInput(this.root, existing);
-    return tar;
+    return tarFiles(
+      this.root,
+      files.stdout.split("\0").filter((file) => file !== ""),
+    );
   }
 
   toConfig(): PackagerConfig {
     return { kind: this.kind, ...this.options };
   }
-}
-
-/** tar of the listed files (relative to `root`); files deleted from the working tree are skipped. */
-export async function runProcessBytesWithInput(root: string, files: readonly string[]): Promise<Buffer> {
-  const { spawn } = await import("node:child_process");
-  const { existsSync } = await import("node:fs");
-  const present = files.filter((file) => existsSync(resolve(root, file)));
-  return new Promise((done, fail) => {
-    const child = spawn("tar", ["-c", "--null", "--no-recursion", "-T", "-"], { cwd: root });
-    const out: Buffer[] = [];
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.once("error", (error) => fail(new PackagingError(`tar could not start: ${error.message}`)));
-    child.once("close", (code) =>
-      code === 0
-        ? done(Buffer.concat(out))
-        : fail(new PackagingError(`tar failed in ${root}: ${err.trim()}`)),
-    );
-    child.stdin.end(present.map((file) => `${file}\0`).join(""));
-  });
 }
 
 registerPackagerKind("git-archive", (config) => new GitArchivePackager(config as GitArchivePackagerOptions));

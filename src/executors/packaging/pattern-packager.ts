@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { PackagingError } from "../../errors.js";
 import { quote, runProcess } from "../tunnel/process-run.js";
-import { runProcessBytesWithInput } from "./git-archive-packager.js";
+import { tarFiles } from "./tar-files.js";
 import { registerPackagerKind } from "./packager.js";
 import type { Packager, PackagerConfig } from "./packager.js";
 
@@ -26,15 +26,20 @@ export class PatternPackager implements Packager {
   constructor(options: PatternPackagerOptions) {
     if (!options.include?.length)
       throw new PackagingError("PatternPackager needs at least one glob in `include`.");
+    const unsafe = options.include.find((glob) => /[;&|`$<>()\\"'\n]/.test(glob));
+    if (unsafe !== undefined)
+      throw new PackagingError(
+        `PatternPackager glob ${JSON.stringify(unsafe)} has shell characters; use only names, /, *, ?, ** and [...].`,
+      );
     this.root = resolve(options.root ?? process.cwd());
     this.options = Object.freeze({ include: Object.freeze([...options.include]), root: this.root });
   }
 
   async archive(): Promise<Buffer> {
     // bash's globstar matches the way users expect from their shell, without a glob library.
-    const script = `shopt -s globstar nullglob dotglob; cd -- ${quote(this.root)} || exit 1; for f in ${this.options.include
-      .map((glob) => glob.split("'").join(""))
-      .join(" ")}; do [ -f "$f" ] && printf '%s\\0' "$f"; done; true`;
+    const script = `shopt -s globstar nullglob dotglob; cd -- ${quote(this.root)} || exit 1; for f in ${this.options.include.join(
+      " ",
+    )}; do [ -f "$f" ] && printf '%s\\0' "$f"; done; true`;
     const listed = await runProcess(["bash", "-c", script]);
     if (listed.code !== 0)
       throw new PackagingError(`Listing files in ${this.root} failed: ${listed.stderr.trim()}`);
@@ -43,7 +48,7 @@ export class PatternPackager implements Packager {
       throw new PackagingError(
         `No file in ${this.root} matches ${this.options.include.join(", ")}. Check the globs and the \`root\`.`,
       );
-    return runProcessBytesWithInput(this.root, files);
+    return tarFiles(this.root, files);
   }
 
   toConfig(): PackagerConfig {
