@@ -20,7 +20,7 @@ function setup() {
 
 function bufferFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((name) => name.endsWith(".json"));
+  return readdirSync(dir).filter((name) => name.endsWith(".json") && name !== "remote-status.json");
 }
 
 const fast = (bufferDir: string, extra: Record<string, unknown> = {}) => ({
@@ -128,6 +128,12 @@ describe("remote mode when the server is away", () => {
     expect(left.state).toBe("closed");
     expect(left.pending).toBeGreaterThan(0);
     expect(bufferFiles(join(bufferRoot, "alice", "vision", "offline")).length).toBe(left.pending);
+
+    // `labrun runs show` tells what the run left behind, though it has no local folder.
+    const shown = runCli(["runs", "show", "alice/vision/offline"], { workspace: root });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`remote ${url}: closed, 0 batch(es) acknowledged, ${left.pending} pending`);
+    expect(shown.stdout).toContain("labrun sync");
 
     const server = new ServerProcess(join(root, "server"), port);
     await server.start();

@@ -15,6 +15,7 @@ import os
 import random
 import sys
 import threading
+import time
 import uuid
 from typing import Any, Deque, Dict, List, Optional
 
@@ -90,6 +91,7 @@ class RemoteSender:
         self._reported: set = set()
         self.counts = {"acknowledged": 0, "duplicates": 0, "uploaded": 0, "rejected": 0, "retries": 0, "errors": 0}
         self.last_error: Optional[Dict[str, str]] = None
+        self._status_written = 0.0
         self._thread = threading.Thread(target=self._loop, name=f"labrun-remote {prefix}", daemon=True)
         self._thread.start()
 
@@ -143,6 +145,7 @@ class RemoteSender:
             self._changed.notify_all()
             left = sum(1 for item in self._queue if item.path is not None)
             lost = len(self._queue) - left
+        self._persist_status(True)
         if left:
             self._say(
                 f"remote: {left} batch(es) of run {self.prefix} were not acknowledged by {self.client.url}; they are "
@@ -198,6 +201,17 @@ class RemoteSender:
             self._error(error, "buffer", f"remote: cannot write the buffer in {self.buffer_dir}: {error}; keeping batches in memory only")
             return None
 
+    def _persist_status(self, force: bool) -> None:
+        """``remote-status.json`` in the run's buffer folder: what ``labrun runs show`` prints."""
+        now = time.monotonic()
+        if not force and now - self._status_written < 1.0:
+            return
+        self._status_written = now
+        try:
+            _write_atomic(os.path.join(self.buffer_dir, "remote-status.json"), json.dumps({**self.status(), "savedAt": _now()}) + "\n")
+        except OSError:
+            pass
+
     def _say(self, message: str) -> None:
         if self.quiet:
             return
@@ -235,17 +249,24 @@ class RemoteSender:
                 if self._state == "retrying":
                     self._say(f"remote: {self.client.url} answers again")
                     self._reported = {k for k in self._reported if not str(k).startswith("retry:")}
-                self._state = "online"
+                if self._state != "online":
+                    self._state = "online"
+                    self._persist_status(True)
+                else:
+                    self._persist_status(False)
                 delay = 0.0
             except Exception as error:  # noqa: BLE001 - nothing may reach the training loop
                 if is_retryable(error):
                     self.counts["retries"] += 1
                     self._error(error, f"retry:{_code(error)}", f"remote: {_code(error)}: {error}; keeping batches in {self.buffer_dir} and retrying")
-                    self._state = "retrying"
+                    if self._state != "retrying":
+                        self._state = "retrying"
+                        self._persist_status(True)
                     delay = min(self.max_retry_delay, delay * 2 if delay else self.retry_delay)
                     self._stop.wait(delay * (0.5 + random.random() / 2))
                 elif self.run_id is None:
                     self._state = "refused"
+                    self._persist_status(True)
                     self._error(error, "refused", f"remote: the server refuses run {self.prefix}: {_code(error)}: {error}. Its batches stay in {self.buffer_dir}; fix the problem and run `labrun sync`")
                     with self._lock:
                         self._changed.notify_all()

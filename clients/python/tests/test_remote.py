@@ -83,7 +83,7 @@ def fast(tmp_path, **extra):
 
 def buffer_files(tmp_path, prefix):
     d = os.path.join(str(tmp_path / "buffer"), *prefix.split("/"))
-    return sorted(f for f in os.listdir(d) if f.endswith(".json")) if os.path.isdir(d) else []
+    return sorted(f for f in os.listdir(d) if f.endswith(".json") and f != "remote-status.json") if os.path.isdir(d) else []
 
 
 def points(client, run_id, stream):
@@ -196,9 +196,12 @@ def test_bounded_close_then_labrun_sync(tmp_path):
     assert run.status == "COMPLETED"
     left = run.remote_status()["pending"]
     assert left > 0 and len(buffer_files(tmp_path, "alice/vision/offline")) == left
+    env = {**os.environ, "LABRUN_HOME": str(tmp_path), "NO_COLOR": "1"}
+    shown = subprocess.run(["node", BIN, "runs", "show", "alice/vision/offline"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert f"remote {url}: closed, 0 batch(es) acknowledged, {left} pending" in shown.stdout
     server = Server(tmp_path / "server", port=port).start()
     try:
-        env = {**os.environ, "LABRUN_HOME": str(tmp_path), "NO_COLOR": "1"}
         for _ in range(2):  # twice: nothing is stored twice
             out = subprocess.run(["node", BIN, "sync", "--url", url, "--no-runs"], cwd=REPO, env=env, capture_output=True, text=True)
             assert out.returncode == 0, out.stderr

@@ -1,4 +1,8 @@
-import { UsageError } from "../../errors.js";
+import { join } from "node:path";
+import { RunNotFoundError, UsageError } from "../../errors.js";
+import { parsePrefix } from "../../tracking/names.js";
+import { describeRemoteStatus, readRemoteStatus } from "../../tracking/remote/remote-status.js";
+import { Workspace } from "../../workspace/workspace.js";
 import { runStatuses } from "../../tracking/run-record.js";
 import type { ReportedStatus } from "../../tracking/run-record.js";
 import { encodeJson } from "../../tracking/json-codec.js";
@@ -53,7 +57,17 @@ export function runsListCommand(
 }
 
 export function runsShowCommand(prefix: string, global: RunsGlobal): number {
-  const run = openRunForReading(prefix, global);
+  // A run in remote mode leaves its last session's status in the workspace's buffer (remote-status.json).
+  const remote = readRemoteStatus(join(new Workspace(global.workspace).root, "buffer"), parsePrefix(prefix).prefix);
+  let run;
+  try {
+    run = openRunForReading(prefix, global);
+  } catch (error) {
+    if (!(error instanceof RunNotFoundError) || !remote) throw error;
+    if (global.json) printJson({ prefix: parsePrefix(prefix).prefix, remote });
+    else console.log(`${parsePrefix(prefix).prefix}: no local folder (remote mode)\n${describeRemoteStatus(remote)}`);
+    return 0;
+  }
   const info = run.info();
   const params = run.params.get();
   const metrics = run.metrics
@@ -61,7 +75,7 @@ export function runsShowCommand(prefix: string, global: RunsGlobal): number {
     .map((summary) => ({ ...summary, last: run.metrics(summary.name).last()?.data ?? null }));
   const files = run.listFiles();
   if (global.json) {
-    printJson({ ...info, params, metrics, files });
+    printJson({ ...info, params, metrics, files, ...(remote ? { remote } : {}) });
     return 0;
   }
   console.log(
@@ -94,6 +108,7 @@ export function runsShowCommand(prefix: string, global: RunsGlobal): number {
       : "  (none)",
   );
   console.log(`\nfiles: ${files.length}`);
+  if (remote) console.log(`\n${describeRemoteStatus(remote)}`);
   return 0;
 }
 

@@ -11,7 +11,7 @@ import {
   writeBufferedText,
   type BufferedFile,
 } from "./run-buffer.js";
-import type { RemoteStatus } from "./remote-status.js";
+import { remoteStatusFile, type RemoteStatus } from "./remote-status.js";
 
 export interface RemoteSenderOptions {
   readonly store: HttpStore;
@@ -67,6 +67,7 @@ export class RemoteSender {
   #counts = { acknowledged: 0, duplicates: 0, uploaded: 0, rejected: 0, retries: 0, errors: 0 };
   #lastError: RemoteStatus["lastError"];
   #waiters: (() => void)[] = [];
+  #statusWrittenAt = 0;
 
   constructor(options: RemoteSenderOptions) {
     this.#options = options;
@@ -170,6 +171,7 @@ export class RemoteSender {
           `they are kept in ${this.#options.bufferDir}. Run \`labrun sync\` to send them.`,
       );
     }
+    this.#persistStatus(true);
     const lost = this.#queue.length - left;
     if (lost > 0) this.#report(`remote: ${lost} batch(es) of run ${this.#options.prefix} could not be written to the buffer and are lost.`);
     for (const waiter of this.#waiters.splice(0)) waiter();
@@ -217,11 +219,15 @@ export class RemoteSender {
         if (isRetryable(error)) {
           this.#counts.retries++;
           this.#error(error, `retry:${errorCode(error)}`, `remote: ${describe(error)}; keeping batches in ${this.#options.bufferDir} and retrying`);
-          if (this.#state !== "retrying") this.#state = "retrying";
+          if (this.#state !== "retrying") {
+            this.#state = "retrying";
+            this.#persistStatus(true);
+          }
           this.#delay = Math.min(this.#options.maxRetryDelayMs ?? 30_000, this.#delay ? this.#delay * 2 : (this.#options.retryDelayMs ?? 250));
           await sleep(this.#delay * (0.5 + Math.random() / 2), undefined, { ref: false });
         } else if (this.#runId === undefined) {
           this.#state = "refused";
+          this.#persistStatus(true);
           this.#error(error, "refused", `remote: the server refuses run ${this.#options.prefix}: ${describe(error)}. Its batches stay in ${this.#options.bufferDir}; fix the problem and run \`labrun sync\``);
           for (const waiter of this.#waiters.splice(0)) waiter();
         } else {
@@ -263,11 +269,25 @@ export class RemoteSender {
     this.#queue.shift();
     if (item.file) removeBuffered(item.file, item.upload);
     this.#markOnline();
+    this.#persistStatus(false);
     this.#settle();
+  }
+
+  // `labrun runs show` reads it: how the last session of this run got (or did not get) to the server.
+  #persistStatus(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.#statusWrittenAt < 1000) return;
+    this.#statusWrittenAt = now;
+    try {
+      writeBufferedText(this.#options.bufferDir, remoteStatusFile, `${JSON.stringify({ ...this.status(), savedAt: new Date(now).toISOString() })}\n`);
+    } catch {
+      // the buffer's own errors are counted where batches are written
+    }
   }
 
   #markOnline(): void {
     if (this.#state !== "online") {
+      this.#statusWrittenAt = 0;
       if (this.#state === "retrying") this.#report(`remote: ${this.#options.store.url} answers again; sending the ${this.#queue.length} waiting batch(es)`);
       this.#state = "online";
     }

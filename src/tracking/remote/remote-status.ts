@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 /** What `run.remoteStatus()` reports: how the run's data is getting to the server. */
 export interface RemoteStatus {
   readonly url: string;
@@ -29,4 +32,30 @@ export interface RemoteStatus {
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
   /** Where unacknowledged batches are kept. */
   readonly bufferDir: string;
+}
+
+/** The file in a run's buffer folder holding the last remote session's status (what `labrun runs show` prints). */
+export const remoteStatusFile = "remote-status.json";
+
+/** The last saved remote status of the run with this prefix, if a remote-mode session left one. */
+export function readRemoteStatus(bufferRoot: string, prefix: string): (RemoteStatus & { savedAt?: string }) | undefined {
+  try {
+    const text = readFileSync(join(bufferRoot, ...prefix.split("/"), remoteStatusFile), "utf8");
+    const value = JSON.parse(text) as RemoteStatus;
+    return typeof value === "object" && value !== null && typeof value.state === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line for people: `remote http://…: online, 12 batch(es) acknowledged, 0 pending, …`. */
+export function describeRemoteStatus(status: RemoteStatus): string {
+  const parts = [
+    `${status.acknowledgedBatches} batch(es) acknowledged`,
+    `${status.pending} pending`,
+    ...(status.rejected ? [`${status.rejected} refused`] : []),
+    ...(status.uploadedFiles ? [`${status.uploadedFiles} file(s) uploaded`] : []),
+    ...(status.errors ? [`${status.errors} error(s), last: ${status.lastError?.code ?? "?"} ${status.lastError?.message ?? ""}`.trim()] : []),
+  ];
+  return `remote ${status.url}: ${status.state}, ${parts.join(", ")}${status.pending ? ` (buffer ${status.bufferDir}; \`labrun sync\` sends it)` : ""}`;
 }
