@@ -4,11 +4,12 @@ import { TableView } from "./table-view.js";
 import type { Cell, TableColumn } from "./table-view.js";
 import { stateColor, useColorEnabled } from "./theme.js";
 
-const columns = (stateWidth: number): readonly TableColumn[] => [
-  { title: "Title", flex: 2, min: 8 },
-  { title: "Id", flex: 3, min: 14 },
+// The id is what the other commands take, so it is shown whole; the title and the counts share the rest.
+const columns = (idWidth: number, stateWidth: number): readonly TableColumn[] => [
+  { title: "Title", flex: 1, min: 8 },
+  { title: "Id", width: idWidth },
   { title: "State", width: stateWidth },
-  { title: "Jobs", flex: 3, min: 12 },
+  { title: "Jobs", flex: 2, min: 12 },
   { title: "Started", width: 19, hideBelow: 100 },
   { title: "Duration", width: 8, hideBelow: 72 },
 ];
@@ -45,9 +46,10 @@ export function ExperimentsView({ rows, selected, width, height, now, filtered }
     ];
   });
   const stateWidth = Math.max(5, ...cells.map((row) => row[2]!.text.length));
+  const idWidth = Math.min(Math.max(2, ...rows.map((row) => row.id.length)), Math.max(14, width - 55));
   return (
     <TableView
-      columns={columns(stateWidth)}
+      columns={columns(idWidth, stateWidth)}
       rows={cells}
       selected={selected}
       width={width}
