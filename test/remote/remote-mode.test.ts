@@ -10,7 +10,6 @@ import { ServerProcess } from "./server-process.js";
 const workspace = tempWorkspace("remote");
 let server: ServerProcess;
 let store: HttpStore;
-const messages: string[] = [];
 const remote = (extra: Record<string, unknown> = {}) => ({
   bufferDir: join(workspace.root, "buffer"),
   batchIntervalMs: 50,
