@@ -35,11 +35,21 @@ export async function listen(app: Hono<ServerEnv>, context: ServerContext, optio
               { status: 503, headers: { "content-type": "application/json", connection: "close", "retry-after": "1" } },
             );
           }
+          // A request is in flight until its response is fully sent (streamed downloads included).
           inFlight++;
+          let done = false;
+          const settle = () => {
+            if (!done) (done = true), inFlight--;
+          };
+          const outgoing = (env as { outgoing?: { once(event: "close", listener: () => void): void } }).outgoing;
+          if (outgoing) outgoing.once("close", settle);
           try {
             return await app.fetch(request, env);
+          } catch (error) {
+            settle();
+            throw error;
           } finally {
-            inFlight--;
+            if (!outgoing) settle();
           }
         },
         port: options.port,
@@ -62,13 +72,13 @@ export async function listen(app: Hono<ServerEnv>, context: ServerContext, optio
       context.events.closeAll();
       server.closeIdleConnections();
       const deadline = Date.now() + (options.drainMs ?? 10_000);
-      // Responses in flight finish; idle keep-alive sockets are closed as soon as they become idle.
-      while (Date.now() < deadline) {
+      // Responses in flight finish; then the remaining (keep-alive) sockets carry nothing and are closed.
+      while (Date.now() < deadline && inFlight > 0) {
         server.closeIdleConnections();
-        const done = await Promise.race([closed.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 50))]);
+        const done = await Promise.race([closed.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 20))]);
         if (done) break;
       }
-      if (inFlight > 0 || Date.now() >= deadline) server.closeAllConnections();
+      server.closeAllConnections();
       await closed;
       await context.store.close();
     })());
