@@ -121,8 +121,8 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-/** Decodes the bytes of a chunk row. */
-export function decodeChunk(bytes: Uint8Array): ChunkColumns {
+/** Decodes the bytes of a chunk row; with `only`, just those fields (the others are not even looked at). */
+export function decodeChunk(bytes: Uint8Array, only?: ReadonlySet<string>): ChunkColumns {
   // Typed-array views need 8-byte alignment; a driver's buffer may sit anywhere in its pool.
   const buf =
     bytes.byteOffset % 8 === 0
@@ -146,12 +146,20 @@ export function decodeChunk(bytes: Uint8Array): ChunkColumns {
       jsonNames.push(name);
       continue;
     }
+    if (only && !only.has(name)) {
+      at += 8 * n;
+      continue;
+    }
     const values = new Float64Array(buf.buffer, buf.byteOffset + at, n);
     numeric.set(name, { values, bits: new Uint32Array(buf.buffer, buf.byteOffset + at, 2 * n) });
     at += 8 * n;
   }
   for (const name of jsonNames) {
     const length = buf.readUInt32LE(at);
+    if (only && !only.has(name)) {
+      at += 4 + length;
+      continue;
+    }
     const entries = parseJson(buf.toString("utf8", at + 4, at + 4 + length)) as [number, JsonValue][];
     json.set(name, new Map(entries));
     at += 4 + length;

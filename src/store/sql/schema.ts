@@ -81,7 +81,8 @@ export const migrations: readonly Migration[] = [
           sealed ${t.int} NOT NULL,
           first_ts ${t.real} NOT NULL,
           last_ts ${t.real} NOT NULL,
-          summary ${t.text} NOT NULL,
+          summary_fields ${t.text} NOT NULL,
+          summary ${t.blob} NOT NULL,
           data ${t.blob} NOT NULL,
           PRIMARY KEY (stream_id, first_index)
         )`,
