@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { InvalidPrefixError, RunNotFoundError, ServerRequestError, isLabrunError } from "../../errors.js";
+import { rebuildError } from "./rebuild-error.js";
+import { decodeDeep, decodeFields, encodeFields } from "./wire.js";
+
+describe("rebuildError", () => {
+  it("rebuilds the class of a known code with the server's message and details", () => {
+    const error = rebuildError(404, { code: "RUN_NOT_FOUND", message: "No run x.", details: { run: "x" } });
+    expect(error).toBeInstanceOf(RunNotFoundError);
+    expect(isLabrunError(error)).toBe(true);
+    expect(error).toMatchObject({ code: "RUN_NOT_FOUND", message: "No run x.", name: "RunNotFoundError" });
+    expect(error.details).toEqual({ run: "x", status: 404 });
+    expect(rebuildError(400, { code: "INVALID_PREFIX", message: "bad" })).toBeInstanceOf(InvalidPrefixError);
+  });
+
+  it("keeps an unknown code in a ServerRequestError, and names a missing body by status", () => {
+    const error = rebuildError(401, { code: "SOMETHING_NEW", message: "Ask for a token." });
+    expect(error).toBeInstanceOf(ServerRequestError);
+    expect(error).toMatchObject({ code: "SOMETHING_NEW", message: "Ask for a token.", status: 401 });
+    expect(rebuildError(502, undefined)).toMatchObject({ code: "INTERNAL" });
+    expect(rebuildError(400, undefined).message).toContain("HTTP 400");
+  });
+});
+
+describe("wire values", () => {
+  it("sends non-finite numbers as their names and reads them back", () => {
+    expect(encodeFields({ a: NaN, b: Infinity, c: -Infinity, d: 1, e: "x" })).toEqual({
+      a: "NaN",
+      b: "Infinity",
+      c: "-Infinity",
+      d: 1,
+      e: "x",
+    });
+    const back = decodeFields({ a: "NaN", b: "Infinity", c: "-Infinity", d: 1 });
+    expect(back.a).toBeNaN();
+    expect(back).toMatchObject({ b: Infinity, c: -Infinity, d: 1 });
+    expect(decodeDeep({ m: ["Infinity", { n: "NaN" }] })).toEqual({ m: [Infinity, { n: NaN }] });
+  });
+});
