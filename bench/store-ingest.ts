@@ -16,7 +16,7 @@ import { cpus, release, tmpdir, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openServerStore } from "labrun";
-import type { MetricPoint, ServerStore } from "labrun";
+import type { ServerStore, StoreMetricPoint as MetricPoint } from "labrun";
 import { postgresBinDir, startTestPostgres } from "../test/store/postgres-setup.js";
 import { writeResultsSection } from "./results-file.js";
 
