@@ -98,6 +98,34 @@ describe.skipIf(!slurmEnabled)("SlurmExecutor over SSH", () => {
     }
   });
 
+  it("submits a sweep over SSH as one array and brings each element's outputs back", async () => {
+    const ws = tempWorkspace("slurm-ssh-array");
+    try {
+      await using exp = new Experiment("remote-sweep", {
+        executor: new SlurmExecutor({ partition: "debug", time: "5", tunnel: tunnel() }),
+        baseDir: ws.root,
+        cleanMode: true,
+        systemMetricsIntervalMs: 0,
+      });
+      for (const seed of [1, 2, 3])
+        exp.add(new Script({ inline: 'echo "seed $SEED in $LABRUN_JOB_DIR"', env: { SEED: String(seed) } }), {
+          name: `seed-${seed}`,
+        });
+      const result = await exp.run();
+      expect(result.ok).toBe(true);
+      const arrayId = exp.jobs[0]!.jobId!.split("_")[0];
+      for (const [i, job] of exp.jobs.entries()) {
+        expect(job.jobId).toBe(`${arrayId}_${i}`);
+        const remoteDir = join(remoteRoot, "jobs", "script", job.directory.split("/").at(-1)!);
+        expect(readFileSync(join(job.directory, "stdout.log"), "utf8")).toBe(
+          `seed ${i + 1} in ${remoteDir}\n`,
+        );
+      }
+    } finally {
+      ws.cleanup();
+    }
+  });
+
   it("refuses uncommitted changes instead of silently leaving them out", async () => {
     const repo = mkdtempSync(join(tmpdir(), "labrun-dirty-"));
     execFileSync("git", ["-C", repo, "init", "-q"]);

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { SlurmSubmitError, TunnelError } from "../../errors.js";
 import type { JobSubmission } from "../executor.js";
 import { clearOutcome, prepareJobDir, shellQuote, wrapperScript } from "../job-files.js";
@@ -126,8 +126,15 @@ export async function submitArrayJobs(
   return jobs.map((_, index) => `${id}_${index}`);
 }
 
-/** Copies many job directories in one transfer per workspace (their common `jobs/` parent). */
+/** Copies many job directories with one transfer per parent folder (`jobs/<task>/`) they share. */
 async function putJobDirs(tunnel: Tunnel, jobs: readonly PreparedJob[]): Promise<void> {
-  for (const job of jobs)
-    await tunnel.putDirectory(job.local.jobDir, job.remote.jobDir, { exclude: ["./job.lock"] });
+  const byParent = new Map<string, { remote: string; members: string[] }>();
+  for (const job of jobs) {
+    const local = dirname(job.local.jobDir);
+    const entry = byParent.get(local) ?? { remote: dirname(job.remote.jobDir), members: [] };
+    entry.members.push(basename(job.local.jobDir));
+    byParent.set(local, entry);
+  }
+  for (const [local, { remote, members }] of byParent)
+    await tunnel.putDirectory(local, remote, { members, exclude: ["*/job.lock"] });
 }

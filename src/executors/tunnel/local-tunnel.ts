@@ -9,10 +9,10 @@ import {
   chmodSync,
   renameSync,
 } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { runProcess } from "./process-run.js";
 import { registerTunnelKind } from "./tunnel.js";
-import type { ExecOptions, ExecResult, RemoteFile, Tunnel, TunnelConfig } from "./tunnel.js";
+import type { ExecOptions, ExecResult, RemoteFile, TransferOptions, Tunnel, TunnelConfig } from "./tunnel.js";
 
 export interface LocalTunnelOptions {
   /** Variables for every Slurm command (e.g. `SLURM_CONF` to reach another controller). */
@@ -61,10 +61,12 @@ export class LocalTunnel implements Tunnel {
     }
   }
 
-  async putDirectory(localDir: string, remoteDir: string): Promise<void> {
+  async putDirectory(localDir: string, remoteDir: string, options: TransferOptions = {}): Promise<void> {
     if (localDir === remoteDir) return;
-    mkdirSync(remoteDir, { recursive: true });
-    cpSync(localDir, remoteDir, { recursive: true });
+    for (const member of options.members ?? ["."]) {
+      mkdirSync(join(remoteDir, member), { recursive: true });
+      cpSync(join(localDir, member), join(remoteDir, member), { recursive: true });
+    }
   }
 
   async getDirectory(remoteDir: string, localDir: string): Promise<void> {

@@ -13,7 +13,7 @@ import {
   writeFilesScript,
 } from "./process-run.js";
 import { registerTunnelKind } from "./tunnel.js";
-import type { ExecOptions, ExecResult, RemoteFile, Tunnel, TunnelConfig } from "./tunnel.js";
+import type { ExecOptions, ExecResult, RemoteFile, TransferOptions, Tunnel, TunnelConfig } from "./tunnel.js";
 
 export interface SSHTunnelOptions {
   readonly host: string;
@@ -96,13 +96,10 @@ export class SSHTunnel implements Tunnel {
       throw new TunnelError(this.endpoint, `writing files failed: ${result.stderr.trim()}`);
   }
 
-  async putDirectory(
-    localDir: string,
-    remoteDir: string,
-    options: { readonly exclude?: readonly string[] } = {},
-  ): Promise<void> {
+  async putDirectory(localDir: string, remoteDir: string, options: TransferOptions = {}): Promise<void> {
     const excludes = (options.exclude ?? []).map((pattern) => `--exclude=${pattern}`);
-    const archive = await runProcessBytes(["tar", "-c", ...excludes, "-C", localDir, "."], localDir);
+    const members = options.members ?? ["."];
+    const archive = await runProcessBytes(["tar", "-c", ...excludes, "-C", localDir, ...members], localDir);
     if (archive.code !== 0)
       throw new TunnelError(this.endpoint, `tar of ${localDir} failed: ${archive.stderr}`);
     const result = await this.exec(`mkdir -p ${quote(remoteDir)} && tar -x -m -C ${quote(remoteDir)}`, {

@@ -23,12 +23,11 @@ export interface Tunnel {
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
   /** Writes files on the cluster (absolute paths), creating their directories. */
   putFiles(files: readonly RemoteFile[]): Promise<void>;
-  /** Copies a local directory's contents into a directory on the cluster (created if missing). */
-  putDirectory(
-    localDir: string,
-    remoteDir: string,
-    options?: { readonly exclude?: readonly string[] },
-  ): Promise<void>;
+  /**
+   * Copies a local directory's contents into a directory on the cluster (created if missing); with `members`,
+   * only those paths under it (many job directories in one transfer).
+   */
+  putDirectory(localDir: string, remoteDir: string, options?: TransferOptions): Promise<void>;
   /** Copies a directory on the cluster into a local directory (created if missing). */
   getDirectory(
     remoteDir: string,
@@ -42,6 +41,13 @@ export interface Tunnel {
   toConfig(): TunnelConfig;
   /** Closes the shared connection, if any. */
   close(): Promise<void>;
+}
+
+export interface TransferOptions {
+  /** tar patterns to leave out (`./job.lock`). */
+  readonly exclude?: readonly string[];
+  /** Paths relative to the source directory to copy instead of all of it. */
+  readonly members?: readonly string[];
 }
 
 export interface TunnelConfig {
