@@ -217,6 +217,21 @@ describe("labrun monitor", () => {
     expect(tty.format("#{alternate_on}")).toBe("0");
   });
 
+  it("shows each job's latest metrics, and every key on ?", async () => {
+    const tty = monitor(["quick"], { NO_COLOR: "1" });
+    const screen = await tty.waitForScreen(/second\s+COMPLETED/);
+    expect(rowOf(screen, "second")).toMatch(/second\s+COMPLETED\s+\S+\s+train\.loss=0\.25 train\.step=1/);
+    expect(rowOf(screen, "first")).toMatch(/first\s+COMPLETED/);
+    tty.send("?");
+    const help = await tty.waitForScreen(/Keys \(/);
+    for (const key of ["Enter", "/", "c ", "C ", "Esc  Backspace", "q  Ctrl-C"])
+      expect(help).toMatch(new RegExp(`^${key.replace(/[/]/g, "\\/")}\\s`, "m"));
+    tty.send("Escape");
+    await tty.waitForScreen((s) => !s.includes("Keys (") && rowOf(s, "second") !== "");
+    tty.send("q");
+    expect(await tty.waitForExit()).toBe(0);
+  });
+
   it("says so and exits 1 for an unknown experiment, before drawing anything", async () => {
     const tty = monitor(["no-such-experiment"]);
     expect(await tty.waitForExit()).toBe(1);

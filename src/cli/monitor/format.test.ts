@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { columnWidths, fit, jobCounts, printable } from "./format.js";
+import { columnWidths, fit, jobCounts, metricsText, printable } from "./format.js";
 
 describe("monitor formatting", () => {
   it("fits text to a width, cutting with an ellipsis", () => {
@@ -16,6 +16,12 @@ describe("monitor formatting", () => {
   it("counts jobs as done/total, then the other states that have jobs", () => {
     expect(jobCounts({ COMPLETED: 1, RUNNING: 2, FAILED: 1, PENDING: 0, total: 4 })).toBe(
       "1/4 done, 2 running, 1 failed",
+    );
+  });
+
+  it("shows metrics with four significant digits at most", () => {
+    expect(metricsText({ "train.loss": 0.25, "train.step": 1200, "eval.acc": 0.912345, "x.y": NaN })).toBe(
+      "train.loss=0.25 train.step=1200 eval.acc=0.9123 x.y=NaN",
     );
   });
 

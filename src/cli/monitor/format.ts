@@ -64,7 +64,7 @@ export function jobCounts(counts: Readonly<Record<string, number>> & { readonly 
 /** The latest metrics of a job, short: `train.loss=0.0123 eval.acc=0.91`. */
 export function metricsText(metrics: Readonly<Record<string, number>> | undefined): string {
   return Object.entries(metrics ?? {})
-    .map(([key, value]) => `${key}=${Number.isInteger(value) ? value : value.toPrecision(4)}`)
+    .map(([key, value]) => `${key}=${Number.isFinite(value) ? Number(value.toPrecision(4)) : value}`)
     .join(" ");
 }
 

@@ -24,8 +24,10 @@ export function HelpView({ height }: { readonly height: number }) {
       ))}
       <Text> </Text>
       <Text dimColor wrap="truncate-end">
-        States refresh every half second from the workspace files. Cancelling asks the process that drives the
-        experiment (or stops the jobs itself when none does), as `labrun experiment cancel` does.
+        Jobs are read again every half second; the output is followed as the job writes it.
+      </Text>
+      <Text dimColor wrap="truncate-end">
+        Cancelling asks the process that drives the experiment, as `labrun experiment cancel` does.
       </Text>
     </Box>
   );

@@ -184,7 +184,7 @@ export function MonitorApp({ workspace, initial, color, intervalMs = 500 }: Moni
           now={now}
           width={size.columns}
         />
-        <Box height={bodyHeight} flexDirection="column">
+        <Box height={bodyHeight} flexDirection="column" overflow="hidden">
           {body}
         </Box>
         <StatusLine

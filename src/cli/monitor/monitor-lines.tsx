@@ -48,7 +48,9 @@ export function SubHeader({ screen, experimentCount, opened, jobs, job, scroll, 
             counts,
             header ? `${header.user}@${header.host}` : "",
             header ? `started ${shortDate(header.createdAt)}` : "",
-            header && jobs ? elapsed(header.createdAt, lastEnd(jobs), state === "RUNNING", now) : "",
+            header && jobs
+              ? elapsed(header.createdAt, header.finishedAt ?? lastEnd(jobs), state === "RUNNING", now)
+              : "",
           ]
             .filter((part) => part !== "")
             .map((part) => `  ${part}`)
