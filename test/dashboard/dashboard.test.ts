@@ -21,7 +21,7 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
   let experimentId = "";
 
   // Browser-side conditions are strings: this file is type-checked without the DOM's types.
-  const until = (expression: string, timeout = 15_000) => page.waitForFunction(expression, undefined, { timeout });
+  const until = (expression: string, timeout = 30_000) => page.waitForFunction(expression, undefined, { timeout });
   const shot = (name: string) => page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: false });
 
   beforeAll(async () => {
@@ -80,6 +80,8 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
 
     await page.locator('[data-testid=graph] g.node[data-job="ticker"]').click();
     expect(page.url()).toContain("job=ticker");
+    // The ticker starts after prepare and both trainings (slow on a busy machine): the graph shows it start.
+    await page.locator('[data-testid=graph] g.node[data-job="ticker"][data-state="RUNNING"]').waitFor({ timeout: 90_000 });
     // The ticker prints a line every 0.4 s: the panel shows lines as they come, then the job's end.
     await until(`/tick \\d+\\/15/.test(document.querySelector("[data-testid=log-lines]")?.textContent ?? "")`, 30_000);
     const early = await page.getByTestId("log-lines").innerText();
@@ -97,7 +99,7 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
     await until(`(document.querySelector("[data-testid=log-lines]")?.textContent ?? "").includes("tick 15/15")`);
     const filtered = (await page.getByTestId("log-lines").innerText()).split("\n").filter(Boolean);
     expect(filtered.every((line) => /^tick 1\d\//.test(line))).toBe(true);
-  });
+  }, 150_000);
 
   it("cancels a job after confirmation, and the page shows it cancelled", async () => {
     await page.getByTestId("cancel-sleeper").click();
@@ -122,9 +124,17 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
     await page.getByTestId("add-param").press("Enter");
     await page.getByTestId("add-metric").fill("train.loss");
     await page.getByTestId("add-metric").press("Enter");
-    await until(`/train\\.loss[\\s\\S]*\\d\\.\\d/.test(document.querySelector("[data-testid=runs]")?.textContent ?? "")`);
-    const prefixes = await page.locator("[data-testid=runs] .vrow.body").allInnerTexts();
-    expect(prefixes.join("\n")).toContain("0.3");
+    await until(
+      `[...document.querySelectorAll('[data-testid=runs] [data-col="m:train.loss"]')].map((e) => e.textContent).filter((t) => /^-?\\d/.test(t)).length === 2`,
+    );
+    const lrs = await page.locator('[data-testid=runs] [data-col="p:lr"]').allInnerTexts();
+    expect(lrs.sort()).toEqual(["0.05", "0.3"]);
+    const losses = (await page.locator('[data-testid=runs] [data-col="m:train.loss"]').allInnerTexts()).map(Number);
+    expect(losses.every((v) => Number.isFinite(v) && v < 2)).toBe(true);
+    // Sorting by the metric column puts the lower loss (lr 0.3) first.
+    await page.locator(".vrow.head > div", { hasText: "train.loss" }).click();
+    await until(`document.querySelector(".vrow.head")?.textContent?.includes("train.loss ▲")`);
+    expect(await page.locator('[data-testid=runs] .vrow.body [data-col="p:lr"]').first().innerText()).toBe("0.3");
     for (const box of await page.locator("[data-testid=runs] .vrow.body input[type=checkbox]").all()) await box.check();
     expect(await page.getByTestId("compare").innerText()).toBe("Compare 2 runs");
     await shot("runs");
@@ -157,13 +167,18 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
     expect(keys).toContain("lr");
     expect(keys).not.toContain("seed");
     await shot("compare-params");
-  });
+  }, 90_000);
 
   it("shows one run's logs by level and previews its files", async () => {
     await page.goto(`${url}runs?param=lr%3D0.3`);
     await page.locator("[data-testid=runs] .vrow.body a").first().click();
     await page.locator("[data-testid=chart] [data-ready='1'] canvas").first().waitFor({ timeout: 20_000 });
     await shot("run");
+    await page.getByTestId("theme").click();
+    expect(await page.evaluate("document.documentElement.dataset.theme")).toBe("dark");
+    await page.locator("[data-testid=chart] [data-ready='1'] canvas").first().waitFor();
+    await shot("run-dark");
+    await page.getByTestId("theme").click();
     await page.getByTestId("tab-logs").click();
     await page.locator("[data-testid=run-logs] [data-level]").first().waitFor();
     const levels = await page.locator("[data-testid=run-logs] [data-level]").evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { level: string } }).dataset.level));

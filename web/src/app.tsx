@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { getJson } from "./api.js";
+import { getJson, onLoginNeeded, token } from "./api.js";
 import { linkProps, useLocation } from "./router.js";
 import { ExperimentsPage } from "./pages/experiments-page.js";
 import { ExperimentPage } from "./pages/experiment-page.js";
@@ -25,12 +25,51 @@ function ThemeToggle() {
   );
 }
 
+/** The team server (`labrun serve`) asks for a token; it is kept in this browser. */
+function Login({ onDone }: { onDone: () => void }) {
+  const [value, setValue] = useState("");
+  return (
+    <form
+      className="panel"
+      style={{ maxWidth: 520, margin: "60px auto" }}
+      onSubmit={(e) => {
+        e.preventDefault();
+        token.set(value.trim());
+        onDone();
+      }}
+    >
+      <h1>Sign in</h1>
+      <p className="muted">
+        This server needs a token. Create one on the server with <span className="mono">labrun token create</span>.
+      </p>
+      <div className="toolbar">
+        <input type="password" value={value} onChange={(e) => setValue(e.target.value)} placeholder="token" style={{ flex: 1 }} data-testid="token" />
+        <button className="primary" type="submit">
+          Sign in
+        </button>
+      </div>
+    </form>
+  );
+}
+
 export function App() {
   const { path } = useLocation();
   const [info, setInfo] = useState<Info>();
+  const [login, setLogin] = useState(false);
+  const [session, setSession] = useState(0);
+  useEffect(() => onLoginNeeded(() => setLogin(true)), []);
   useEffect(() => {
     getJson<Info>("/info").then(setInfo, () => undefined);
-  }, []);
+  }, [session]);
+  if (login)
+    return (
+      <Login
+        onDone={() => {
+          setLogin(false);
+          setSession((s) => s + 1);
+        }}
+      />
+    );
   const experiments = info?.capabilities.experiments ?? true;
   const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
   let page;
@@ -59,8 +98,13 @@ export function App() {
           {info?.label}
         </span>
         <ThemeToggle />
+        {token.get() && (
+          <button onClick={() => (token.set(""), location.reload())} title="forget the token">
+            Sign out
+          </button>
+        )}
       </header>
-      <main>{page}</main>
+      <main key={session}>{page}</main>
     </>
   );
 }

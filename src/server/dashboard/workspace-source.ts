@@ -14,7 +14,8 @@ import { lastMetricPoint, metricDataFile } from "../../tracking/metric-read.js";
 import { unnamedMetricDir } from "../../tracking/names.js";
 import { readParams } from "../../tracking/params.js";
 import { readFileRecords, storedFilePath } from "../../tracking/run-files.js";
-import type { RunInfo } from "../../tracking/run-info.js";
+import { toRunInfo, type RunInfo } from "../../tracking/run-info.js";
+import { readRunRecord } from "../../tracking/run-record.js";
 import { RunReader } from "../../tracking/run-reader.js";
 import { Workspace } from "../../workspace/workspace.js";
 import type {
@@ -136,16 +137,25 @@ export class WorkspaceSource implements DashboardSource {
   }
 
   listRuns(): Promise<RunRow[]> {
-    // Several panels ask at once; the folders are walked at most once a second.
+    // Several panels and tabs ask at once; the folders are walked at most every 2 s.
     const now = Date.now();
-    if (!this.#runsCache || now - this.#runsCache.at > 1000)
+    if (!this.#runsCache || now - this.#runsCache.at > 2000)
       this.#runsCache = { at: now, rows: Promise.resolve(this.#readRuns()) };
     return this.#runsCache.rows;
   }
 
   #readRuns(): RunRow[] {
-    const roots = [join(this.workspace.root, "runs"), join(this.workspace.root, "jobs")];
-    const infos = roots.flatMap((root) => (existsSync(root) ? listRuns({ root }).runs : []));
+    const runsRoot = join(this.workspace.root, "runs");
+    const infos = existsSync(runsRoot) ? listRuns({ root: runsRoot }).runs : [];
+    // A job's run is always jobs/<task>/<identity>/run: look there only, rather than walk every job folder.
+    const now = Date.now();
+    for (const task of subfolders(join(this.workspace.root, "jobs")))
+      for (const identity of subfolders(join(this.workspace.root, "jobs", task))) {
+        const dir = join(this.workspace.root, "jobs", task, identity, "run");
+        if (!existsSync(join(dir, "experiment.json"))) continue;
+        const record = safe(() => readRunRecord(dir), undefined);
+        if (record) infos.push(toRunInfo(dir, record, now));
+      }
     return infos.map((info) => this.#row(info));
   }
 
@@ -277,8 +287,12 @@ function safe<T>(fn: () => T, fallback: T): T {
 }
 
 function streamNames(dir: string): string[] {
+  return subfolders(join(dir, "metrics"));
+}
+
+function subfolders(dir: string): string[] {
   try {
-    return readdirSync(join(dir, "metrics"), { withFileTypes: true })
+    return readdirSync(dir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name)
       .sort();

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import { apiUrl, enc } from "../api.js";
+import { eventsUrl, enc } from "../api.js";
 import { useQueryParam } from "../router.js";
 
 interface Line {
@@ -21,7 +21,7 @@ export function JobLog({ experimentId, job }: { experimentId: string; job: strin
   useEffect(() => {
     setLines([]);
     setStatus("following");
-    const url = apiUrl(
+    const url = eventsUrl(
       `/experiments/${enc(experimentId)}/jobs/${enc(job)}/log?follow=1${regex ? `&regex=${enc(regex)}` : ""}`,
     );
     const source = new EventSource(url);

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
 import { getJson, enc, type MetricSeriesDto } from "../api.js";
+import { useTheme } from "../theme.js";
 
 export type XMode = "step" | "wall" | "rel";
 
@@ -61,6 +62,7 @@ export function MetricChart(props: {
   const box = useRef<HTMLDivElement>(null);
   const plotBox = useRef<HTMLDivElement>(null);
   const visible = useVisible(box);
+  const theme = useTheme();
   const t0s = useRef(new Map<string, number | null>());
   const [series, setSeries] = useState<(MetricSeriesDto | undefined)[]>();
   const [info, setInfo] = useState("");
@@ -130,7 +132,7 @@ export function MetricChart(props: {
       {
         width: el.clientWidth || width,
         height: 220,
-        legend: { show: runs.length <= 6 },
+        legend: { show: runs.length > 1 && runs.length <= 6 },
         scales: {
           x: { time: x === "wall", ...(zoom ? { range: () => [zoom[0], zoom[1]] as uPlot.Range.MinMax } : {}) },
           y: { distr: props.log ? 3 : 1 },
@@ -169,7 +171,7 @@ export function MetricChart(props: {
       plot.destroy();
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [series, props.smoothing, props.log, width]);
+  }, [series, props.smoothing, props.log, width, theme]);
 
   return (
     <div className="chart" ref={box} data-testid="chart" data-key={`${stream}.${field}`}>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { apiUrl, enc, getJson, type RunFileDto } from "../api.js";
+import { authedFetch, enc, getJson, token, useAuthedUrl, type RunFileDto } from "../api.js";
 import { bytes, when } from "../format.js";
 import { useData } from "./use-data.js";
 
@@ -7,17 +7,18 @@ const textLike = (type: string) =>
   type.startsWith("text/") || ["application/json", "application/yaml", "application/x-ndjson"].includes(type);
 
 function Preview({ runId, file }: { runId: string; file: RunFileDto }) {
-  const url = apiUrl(`/runs/${enc(runId)}/files/${enc(file.id)}`);
+  const path = `/runs/${enc(runId)}/files/${enc(file.id)}`;
+  const image = file.contentType.startsWith("image/");
+  const url = useAuthedUrl(image ? path : "");
   const [text, setText] = useState<string>();
   useEffect(() => {
     setText(undefined);
     if (!textLike(file.contentType)) return;
-    fetch(url, { headers: { range: "bytes=0-200000" } })
+    authedFetch(path)
       .then((r) => r.text())
       .then((t) => setText(t.length > 200_000 ? `${t.slice(0, 200_000)}\n…` : t));
-  }, [url, file.contentType]);
-  if (file.contentType.startsWith("image/"))
-    return <img src={url} alt={file.filename} data-testid="image-preview" />;
+  }, [path, file.contentType]);
+  if (image) return url ? <img src={url} alt={file.filename} data-testid="image-preview" /> : null;
   if (textLike(file.contentType))
     return (
       <pre className="log" style={{ height: "auto", maxHeight: 420 }} data-testid="text-preview">
@@ -25,6 +26,17 @@ function Preview({ runId, file }: { runId: string; file: RunFileDto }) {
       </pre>
     );
   return <p className="muted">No preview for {file.contentType}; download it.</p>;
+}
+
+/** Downloads through fetch when a token is needed (a plain link cannot send it). */
+async function download(path: string, filename: string): Promise<void> {
+  const blob = await (await authedFetch(path)).blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** A run's stored files: download any, preview images and text. */
@@ -55,7 +67,16 @@ export function RunFiles({ runId }: { runId: string }) {
               <td>{bytes(f.sizeBytes)}</td>
               <td>{when(f.uploadedAt)}</td>
               <td>
-                <a href={apiUrl(`/runs/${enc(runId)}/files/${enc(f.id)}?download=1`)} onClick={(e) => e.stopPropagation()} download={f.filename}>
+                <a
+                  href={`/api/dashboard/runs/${enc(runId)}/files/${enc(f.id)}?download=1`}
+                  download={f.filename}
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    if (!token.get()) return;
+                    e.preventDefault();
+                    void download(`/runs/${enc(runId)}/files/${enc(f.id)}?download=1`, f.filename);
+                  }}
+                >
                   download
                 </a>
               </td>

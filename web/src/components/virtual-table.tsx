@@ -4,7 +4,7 @@ import { useRef, type ReactNode } from "react";
 export interface Column<T> {
   readonly key: string;
   readonly label: ReactNode;
-  /** A CSS grid track, e.g. "120px" or "minmax(200px, 2fr)". */
+  /** A CSS grid track in pixels ("120px"): every row is its own grid, so fractions would not line up. */
   readonly width: string;
   readonly render: (row: T) => ReactNode;
   readonly sortable?: boolean;
@@ -57,7 +57,9 @@ export function VirtualTable<T>(props: {
               onClick={() => props.onRowClick?.(row)}
             >
               {props.columns.map((column) => (
-                <div key={column.key}>{column.render(row)}</div>
+                <div key={column.key} data-col={column.key}>
+                  {column.render(row)}
+                </div>
               ))}
             </div>
           );

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { apiUrl, enc, postJson, type ExperimentDetail, type JobRow } from "../api.js";
+import { eventsUrl, enc, postJson, type ExperimentDetail, type JobRow } from "../api.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { DependencyGraph } from "../components/dependency-graph.js";
 import { JobLog } from "../components/job-log.js";
@@ -14,7 +14,7 @@ function useLiveExperiment(id: string) {
   const [experiment, setExperiment] = useState<ExperimentDetail>();
   const [problem, setProblem] = useState<string>();
   useEffect(() => {
-    const source = new EventSource(apiUrl(`/experiments/${enc(id)}/events`));
+    const source = new EventSource(eventsUrl(`/experiments/${enc(id)}/events`));
     source.addEventListener("experiment", (event) => {
       setExperiment(JSON.parse((event as MessageEvent).data) as ExperimentDetail);
       setProblem(undefined);

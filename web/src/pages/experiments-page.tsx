@@ -12,10 +12,10 @@ const columns: Column<ExperimentRow>[] = [
   {
     key: "title",
     label: "Title",
-    width: "minmax(180px, 2fr)",
+    width: "220px",
     render: (e) => <a {...linkProps(`/experiments/${encodeURIComponent(e.id)}`)}>{e.title}</a>,
   },
-  { key: "id", label: "Id", width: "minmax(200px, 2fr)", render: (e) => <span className="mono">{e.id}</span> },
+  { key: "id", label: "Id", width: "250px", render: (e) => <span className="mono">{e.id}</span> },
   { key: "state", label: "State", width: "110px", render: (e) => <StateBadge state={e.state} /> },
   {
     key: "jobs",

@@ -148,7 +148,7 @@ export function RunsPage() {
     {
       key: "prefix",
       label: "Run",
-      width: "minmax(260px, 3fr)",
+      width: "460px",
       sortable: true,
       render: (r) => <a {...linkProps(`/runs/view?ids=${encodeURIComponent(r.id)}`)}>{r.prefix}</a>,
     },
@@ -159,7 +159,7 @@ export function RunsPage() {
       (key): Column<RunRow> => ({
         key: `p:${key}`,
         label: <span title="parameter">{key}</span>,
-        width: "minmax(90px, 1fr)",
+        width: "110px",
         sortable: true,
         render: (r) => display(r.params[key]),
       }),
@@ -168,7 +168,7 @@ export function RunsPage() {
       (key): Column<RunRow> => ({
         key: `m:${key}`,
         label: <span title="latest metric value">{key}</span>,
-        width: "minmax(100px, 1fr)",
+        width: "120px",
         sortable: true,
         render: (r) => <span className="mono">{num(latest[r.id]?.[key])}</span>,
       }),
