@@ -67,7 +67,7 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
     expect(evalPoint.a).toBeNaN();
     expect(evalPoint.b).toBe(Infinity);
     expect(evalPoint.c).toBe(-Infinity);
-    expect(evalPoint["nested.x"]).toBe(1);
+    expect(evalPoint.nested).toEqual({ x: 1 });
     expect((await store.readMetrics(id, "")).points[0]!.fields).toEqual({ epoch: 1 });
     expect((await store.readMetrics(id, "track.robot_pos")).points[0]).toMatchObject({ ts: 1.5, fields: { x: 0.25 } });
     const logs = await store.queryLogs(id);

@@ -46,6 +46,7 @@ describe("labrun sync", () => {
       run.metrics.log({ epoch: 1 });
       for (let i = 0; i < 30; i++) run.log(`line ${i}`, { level: i % 10 === 0 ? "warn" : "info" });
       run.tracks("arm/pose").append({ _ts: 2, x: 1, q: [1, 0] });
+      run.metrics("hist").log({ bins: [1, 2, NaN], meta: { k: Infinity } });
       await run.files("ckpt").save(source);
     }
     const failed = new Run({ prefix: "bob/nlp/broken", root: runsRoot, url: false });
@@ -56,7 +57,7 @@ describe("labrun sync", () => {
     const first = runCli(["sync", "--url", server.url, "--root", runsRoot], { workspace: workspace.root, env });
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain("bob/nlp/bert: created, 12002 point(s), 30 log record(s), 1 file(s), status COMPLETED");
+    expect(first.stdout).toContain("bob/nlp/bert: created, 12003 point(s), 30 log record(s), 1 file(s), status COMPLETED");
     expect(first.stdout).toContain("Synced 2 run(s)");
     const after = await snapshot("bob/nlp/bert");
     expect(after).toEqual({
@@ -64,13 +65,15 @@ describe("labrun sync", () => {
       tags: ["t1"],
       description: "BERT",
       params: { lr: 0.01, "opt.name": "adam" },
-      streams: { train: 12_000, "": 1, "track.arm_pose": 1 },
+      streams: { train: 12_000, "": 1, "track.arm_pose": 1, hist: 1 },
       logs: Array.from({ length: 30 }, (_, i) => `line ${i}`),
       files: ["ckpt/weights.bin:10"],
     });
     const bert = await store.getRunByPrefix("bob/nlp/bert");
     const nan = await store.readMetrics(bert!.id, "train", { from: 7, to: 8 });
     expect(nan.points[0]!.fields.loss).toBeNaN();
+    expect((await store.readMetrics(bert!.id, "hist")).points[0]!.fields).toEqual({ bins: [1, 2, NaN], meta: { k: Infinity } });
+    expect((await store.readMetrics(bert!.id, "track.arm_pose")).points[0]).toMatchObject({ ts: 2, fields: { x: 1, q: [1, 0] } });
     const broken = await store.getRunByPrefix("bob/nlp/broken");
     expect(broken?.status).toBe("FAILED");
     expect(broken?.error).toContain("out of memory");

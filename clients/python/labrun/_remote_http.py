@@ -32,9 +32,20 @@ def wire_dumps(value: Any) -> str:
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
+def unwire(value: Any) -> Any:
+    """A value as read back: "NaN", "Infinity", "-Infinity" become floats again, at any depth."""
+    if isinstance(value, str) and value in _NON_FINITE:
+        return _NON_FINITE[value]
+    if isinstance(value, dict):
+        return {k: unwire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwire(v) for v in value]
+    return value
+
+
 def unwire_fields(fields: Mapping[str, Any]) -> Dict[str, Any]:
-    """Metric fields as read back: "NaN", "Infinity", "-Infinity" become floats again."""
-    return {k: (_NON_FINITE[v] if isinstance(v, str) and v in _NON_FINITE else v) for k, v in fields.items()}
+    """Metric fields as read back (see ``unwire``)."""
+    return {k: unwire(v) for k, v in fields.items()}
 
 
 class HttpClient:

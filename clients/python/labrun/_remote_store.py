@@ -19,19 +19,10 @@ from ._store import RunStore
 FINAL = ("COMPLETED", "FAILED", "CANCELLED")
 
 
-def wire_fields(fields: Dict[str, Any], parent: str = "", out: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """Metric fields as the server takes them (numbers, strings, booleans, null): nested dicts become dot keys,
-    lists their JSON text."""
-    out = {} if out is None else out
-    for key, value in fields.items():
-        flat = f"{parent}.{key}" if parent else str(key)
-        if isinstance(value, dict):
-            wire_fields(value, flat, out)
-        elif isinstance(value, (list, tuple)):
-            out[flat] = json.dumps(value, separators=(",", ":"))
-        else:
-            out[flat] = value
-    return out
+def wire_fields(fields: Dict[str, Any]) -> Dict[str, Any]:
+    """Metric fields as sent: any JSON values (non-finite floats become their names when the batch is
+    serialised, at any depth)."""
+    return {str(key): value for key, value in fields.items()}
 
 
 class RemoteRunStore(RunStore):

@@ -100,7 +100,11 @@ export class HttpStore implements Store {
     for (const [key, value] of Object.entries(query.params ?? {})) {
       params[`param.${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    return this.#json("GET", "/api/runs", { query: params });
+    const page = await this.#json<RunPage>("GET", "/api/runs", { query: params });
+    return {
+      ...page,
+      runs: page.runs.map((run) => ({ ...run, latestMetrics: decodeDeep(run.latestMetrics as never) as Record<string, JsonValue> })),
+    };
   }
 
   /** Changes description, tags, bindrs or status (`PATCH /api/runs/:id`). */
@@ -125,7 +129,8 @@ export class HttpStore implements Store {
   }
 
   async listMetricStreams(runId: string): Promise<readonly MetricStreamSummary[]> {
-    return (await this.#json<{ streams: MetricStreamSummary[] }>("GET", `/api/runs/${enc(runId)}/metrics`)).streams;
+    const { streams } = await this.#json<{ streams: MetricStreamSummary[] }>("GET", `/api/runs/${enc(runId)}/metrics`);
+    return streams.map((stream) => ({ ...stream, summary: decodeDeep(stream.summary as never) as MetricStreamSummary["summary"] }));
   }
 
   async readMetrics(runId: string, stream: string, range: MetricRange = {}): Promise<MetricSeries> {

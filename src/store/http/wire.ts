@@ -33,7 +33,10 @@ export function encodePoint(point: MetricPoint): MetricPoint {
 }
 
 export function decodeSeries(series: MetricSeries): MetricSeries {
-  return { ...series, points: series.points.map((p) => ({ ...p, fields: decodeFields(p.fields) })) };
+  return {
+    ...series,
+    points: series.points.map((p) => ({ ...p, fields: decodeDeep(p.fields) as Record<string, JsonValue> })),
+  };
 }
 
 /**

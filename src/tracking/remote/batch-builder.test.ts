@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BatchBuilder } from "./batch-builder.js";
-import { wireFields, wireStringify } from "./remote-sink.js";
+import { wireStringify } from "./remote-sink.js";
 
 describe("BatchBuilder", () => {
   it("builds the RunBatch JSON of what was added, then starts empty", () => {
@@ -30,10 +30,9 @@ describe("BatchBuilder", () => {
     expect(builder.cut(wireStringify).body).toBe("");
   });
 
-  it("puts metric fields in the server's shape: dot keys, arrays as JSON text, non-finite numbers as names", () => {
-    const fields = wireFields({ a: { b: 1, c: { d: true } }, list: [1, [2]], n: null, u: undefined, x: NaN });
-    expect(fields).toEqual({ "a.b": 1, "a.c.d": true, list: "[1,[2]]", n: null, x: NaN });
-    expect(wireStringify(fields)).toBe('{"a.b":1,"a.c.d":true,"list":"[1,[2]]","n":null,"x":"NaN"}');
+  it("writes non-finite numbers as their names, at any depth", () => {
+    const fields = { a: { b: 1, c: { d: NaN } }, list: [1, [-Infinity]], n: null, u: undefined, x: NaN };
+    expect(wireStringify(fields)).toBe('{"a":{"b":1,"c":{"d":"NaN"}},"list":[1,["-Infinity"]],"n":null,"x":"NaN"}');
     expect(wireStringify({ p: Infinity, q: -Infinity })).toBe('{"p":"Infinity","q":"-Infinity"}');
   });
 });

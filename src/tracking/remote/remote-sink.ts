@@ -25,21 +25,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/**
- * Metric fields as the server takes them: numbers, strings, booleans, null. Nested objects become dot keys
- * (as parameters do) and arrays their JSON text, so that one point never makes the server refuse a batch.
- */
-export function wireFields(fields: JsonFields, out: Record<string, JsonValue> = {}, parent = ""): Record<string, JsonValue> {
-  for (const key in fields) {
-    const value = fields[key];
-    if (value === undefined) continue;
-    const flatKey = parent ? `${parent}.${key}` : key;
-    if (isObject(value)) wireFields(value as JsonFields, out, flatKey);
-    else if (Array.isArray(value)) out[flatKey] = wireStringify(value);
-    else out[flatKey] = value;
-  }
-  return out;
-}
 
 /**
  * The sink of a run in remote mode: each call checks its values (the same errors as local mode, at the
@@ -157,7 +142,7 @@ export class RemoteSink implements TrackingSink {
     }
     checkFields(data, name === null ? "metrics" : (this.#paths.get(name) ?? name));
     const ts = this.#timestamp(given, now);
-    return `{"fields":${wireStringify(wireFields(data))},"ts":${ts}}`;
+    return `{"fields":${wireStringify(data)},"ts":${ts}}`;
   }
 
   #timestamp(given: unknown, now: number): number {

@@ -10,7 +10,6 @@ import { unnamedMetricDir } from "../names.js";
 import { readParams } from "../params.js";
 import { readFileRecords, storedFilePath } from "../run-files.js";
 import type { RunInfo } from "../run-info.js";
-import { wireFields } from "../remote/remote-sink.js";
 
 /** Points or log records per batch. */
 const chunk = 5000;
@@ -93,12 +92,12 @@ export async function syncLocalRun(store: HttpStore, info: RunInfo): Promise<Loc
       if (position++ < from) return;
       if (track) {
         const { timestamp, ...fields } = record as { timestamp?: unknown } & JsonFields;
-        pending.push({ fields: wireFields(fields), ts: typeof timestamp === "number" ? timestamp : 0 });
+        pending.push({ fields: fields as Record<string, JsonValue>, ts: typeof timestamp === "number" ? timestamp : 0 });
       } else {
         const data = (record.data ?? {}) as { _ts?: unknown } & JsonFields;
         const { _ts, ...fields } = data;
         const ts = typeof _ts === "number" ? _ts : Date.parse(String(record.createdAt ?? "")) / 1000 || 0;
-        pending.push({ fields: wireFields(fields), ts });
+        pending.push({ fields: fields as Record<string, JsonValue>, ts });
       }
     });
     const clientId = `${key}.m.${hash(stream, 10)}`;
