@@ -249,4 +249,21 @@ describe("labrun monitor", () => {
     expect(await tty.waitForExit()).toBe(143);
     expect(tty.format("#{alternate_on}")).toBe("0");
   });
+
+  it("ends when its terminal goes away (an SSH connection closing), leaving no process behind", async () => {
+    const tty = monitor([]);
+    await tty.waitForScreen(/Experiments \(\d+\)/);
+    const pid = Number(tty.format("#{pane_pid}"));
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    tty.close(); // the terminal closes: the monitor gets SIGHUP and its writes fail
+    await waitFor("the monitor to end", () => !alive(), 10_000);
+  });
 });

@@ -54,6 +54,12 @@ export async function runMonitor(options: MonitorOptions): Promise<number> {
     process.on(signal, handler);
     return () => process.off(signal, handler);
   });
+  // The terminal went away (SSH connection closed): writing fails; stop quietly instead of crashing.
+  const terminalGone = () => {
+    code = signals.SIGHUP;
+    instance.unmount();
+  };
+  process.stdout.on("error", terminalGone);
   // A resize can leave pieces of the old, larger frame behind: start the next frame on a clean screen.
   const clearOnResize = () => process.stdout.write("\u001b[2J\u001b[H");
   process.stdout.prependListener("resize", clearOnResize);
@@ -61,6 +67,7 @@ export async function runMonitor(options: MonitorOptions): Promise<number> {
     await instance.waitUntilExit();
   } finally {
     process.stdout.off("resize", clearOnResize);
+    process.stdout.off("error", terminalGone);
     for (const off of handlers) off();
     restore();
     process.off("exit", restore);
