@@ -53,7 +53,10 @@ export interface RunInit {
   readonly url?: string | false;
   /** Bearer token for the server (`labrun token create`); default `$LABRUN_TOKEN`. */
   readonly token?: string;
-  /** In remote mode, also write the run's local folder (default false: the server only). */
+  /**
+   * In remote mode, also write the run's local folder. Default false (the server only), except for a run
+   * given its folder with `dir` (launched jobs): it keeps writing it.
+   */
   readonly local?: boolean;
   /** Batching, retry and buffer settings of remote mode. */
   readonly remote?: RemoteOptions;
@@ -106,6 +109,7 @@ export class Run {
   readonly #lifecycle: Lifecycle;
   readonly #parsed: ParsedPrefix;
   readonly #target: RemoteTarget | undefined;
+  readonly #alsoLocal: boolean;
   #remote: RemoteSession | undefined;
   #lastRemote: RemoteSession | undefined;
   readonly #remoteFiles: FileRecord[] = [];
@@ -130,17 +134,19 @@ export class Run {
         ? resolve(options.dir)
         : runDirFor(options.root ?? defaultRunsRoot(), this.prefix);
     this.#target = remoteTarget(options);
+    // A run bound to a folder (a launched job's) keeps writing it in remote mode: the launcher reads it.
+    this.#alsoLocal = options.local ?? options.dir !== undefined;
     const local = new RunLifecycle(this.dir, this.#parsed, {
       owner: !options.attach,
       heartbeatIntervalSec: positive("heartbeatIntervalSec", options.heartbeatIntervalSec, 15),
     });
     const remote = new RemoteLifecycle(() => this.#remote?.sink, !options.attach);
-    this.#lifecycle = !this.#target ? local : options.local ? new BothLifecycles(local, remote) : remote;
+    this.#lifecycle = !this.#target ? local : this.#alsoLocal ? new BothLifecycles(local, remote) : remote;
     positive("flushIntervalMs", options.flushIntervalMs, 1);
     positive("flushBytes", options.flushBytes, 1);
     const sink = () => this.#openSink();
     this.params = this.#target
-      ? new RemoteParams(this.dir, () => void this.#openSink(), () => this.#openSink() && this.#remote!.sink, !!options.local)
+      ? new RemoteParams(this.dir, () => void this.#openSink(), () => this.#openSink() && this.#remote!.sink, this.#alsoLocal)
       : new Params(this.dir, () => void this.#openSink());
     this.logs = new Logs(sink);
     this.metrics = createMetrics(sink);
@@ -203,7 +209,7 @@ export class Run {
     this.#lifecycle.open(this.options);
     if (!this.options.attach) ownedRuns.set(this.dir, this);
     const local =
-      !this.#target || this.options.local
+      !this.#target || this.#alsoLocal
         ? new RunSink(this.dir, {
             flushIntervalMs: this.options.flushIntervalMs ?? 1000,
             flushBytes: this.options.flushBytes ?? 1024 * 1024,
@@ -264,7 +270,7 @@ export class Run {
     if (!this.#remote) return new RunFiles(this.dir, folder, writable);
     const files = new RemoteFiles(this.dir, folder, {
       sender: this.#remote.sender,
-      local: !!this.options.local,
+      local: this.#alsoLocal,
       saved: this.#remoteFiles,
       experimentId: writable.experimentId,
       writable,

@@ -262,7 +262,8 @@ class Run(_RunBase):
 
     Remote mode: ``dash_url`` (default ``$LABRUN_URL``; ``False`` forces local mode) and ``token`` (default
     ``$LABRUN_TOKEN``) send the run to a labrun server in background batches, buffered on disk while the
-    server is unreachable; ``local=True`` writes the run's folder too; ``remote={...}`` tunes it
+    server is unreachable; ``local=True`` writes the run's folder too (the default for a run bound to a
+    folder with ``dir`` or ``$LABRUN_RUN_DIR``); ``remote={...}`` tunes it
     (``flush_timeout`` 5 s, ``close_timeout`` 10 s, ``buffer_dir``, ``retry_delay``, ``max_retry_delay``,
     ``quiet``). See ``remote_status()``.
     """
@@ -289,7 +290,7 @@ class Run(_RunBase):
         system_metrics: Union[bool, float, None] = False,
         dash_url: Union[str, bool, None] = None,
         token: Optional[str] = None,
-        local: bool = False,
+        local: Optional[bool] = None,
         remote: Optional[Dict[str, Any]] = None,
     ) -> None:
         env_prefix = os.environ.get(ENV_RUN_PREFIX)
@@ -308,7 +309,10 @@ class Run(_RunBase):
         else:
             run_dir = os.path.join(runs_root(root), *prefix.split("/"))
         super().__init__(prefix, run_dir)
-        self._remote_options = self._remote_mode(prefix, run_dir, dash_url, token, local, remote or {})
+        # A run bound to a folder (``dir``, a launched job's) keeps writing it in remote mode.
+        bound = dir is not None or (env_dir is not None and prefix == env_prefix and root is None)
+        also_local = bool(local) if local is not None else bound
+        self._remote_options = self._remote_mode(prefix, run_dir, dash_url, token, also_local, remote or {})
         self._description = description if description is not None else readme
         self._tags = list(tags) if tags is not None else None
         self._bindrs = list(bindrs) if bindrs is not None else None
