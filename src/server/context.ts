@@ -36,28 +36,3 @@ export function sendJson(value: unknown, status = 200): Response {
     headers: { "content-type": "application/json; charset=utf-8" },
   });
 }
-
-const nonFinite: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Infinity, "-Infinity": -Infinity };
-
-/** A value as stored: "NaN", "Infinity", "-Infinity" strings become those numbers, at any depth. */
-function decodeValue(value: unknown): unknown {
-  if (typeof value === "string") return Object.hasOwn(nonFinite, value) ? nonFinite[value] : value;
-  if (typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return value.map(decodeValue);
-  const out: Record<string, unknown> = {};
-  for (const key in value) out[key] = decodeValue((value as Record<string, unknown>)[key]);
-  return out;
-}
-
-/** Metric fields as stored: the strings "NaN", "Infinity", "-Infinity" (at any depth) become those numbers. */
-export function decodeMetricFields<T>(fields: Readonly<Record<string, T>>): Record<string, T> {
-  let out: Record<string, T> | undefined;
-  for (const key in fields) {
-    const value = fields[key];
-    if (typeof value === "string" ? Object.hasOwn(nonFinite, value) : typeof value === "object" && value !== null) {
-      out ??= { ...fields };
-      out[key] = decodeValue(value) as T;
-    }
-  }
-  return out ?? fields;
-}

@@ -122,3 +122,11 @@ export const fileUploadQuerySchema = z.strictObject({
 
 export const fileListQuerySchema = z.strictObject({ prefix: z.string().max(1024).optional() });
 export const byPrefixQuerySchema = z.strictObject({ prefix: shortText.min(1) });
+
+/**
+ * What POST …/batches validates with zod: the batch with its points left to `checkPoints` (fast-points.ts),
+ * which checks them by hand. `runBatchSchema` above is the documented shape.
+ */
+export const runBatchWireSchema = runBatchSchema.extend({
+  metrics: z.array(z.strictObject({ stream: z.string().max(256), points: z.array(z.unknown()) })).optional(),
+});

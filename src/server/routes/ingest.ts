@@ -3,21 +3,15 @@ import type { MetricAppend, RunBatch } from "../../store/store.js";
 import { checkStreamName } from "../../tracking/names.js";
 import type { ServerEnv } from "../auth.js";
 import { readJson } from "../body.js";
-import { decodeMetricFields, loadRun, sendJson, type ServerContext } from "../context.js";
-import { runBatchSchema } from "../schemas.js";
+import { loadRun, sendJson, type ServerContext } from "../context.js";
+import { checkPoints } from "../fast-points.js";
+import { runBatchWireSchema } from "../schemas.js";
 
-/** Checks stream names and turns "NaN"/"Infinity" strings of metric fields into numbers. */
-function decodeMetrics(metrics: readonly MetricAppend[]): MetricAppend[] {
-  return metrics.map((append) => {
+/** Checks stream names and points, turning "NaN"/"Infinity" strings of metric fields into numbers. */
+function decodeMetrics(metrics: readonly { stream: string; points: readonly unknown[] }[]): MetricAppend[] {
+  return metrics.map((append, i) => {
     if (append.stream !== "") checkStreamName("Metric name", append.stream);
-    return {
-      stream: append.stream,
-      points: append.points.map((point) => {
-        if (!Number.isFinite(point.ts)) return point;
-        const fields = decodeMetricFields(point.fields);
-        return fields === point.fields ? point : { fields, ts: point.ts };
-      }),
-    };
+    return { stream: append.stream, points: checkPoints(append.points, `body.metrics.${i}.points`) };
   });
 }
 
@@ -27,8 +21,8 @@ export function ingestRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
 
   app.post("/api/runs/:runId/batches", async (c) => {
     const run = await loadRun(c, store, c.req.param("runId"));
-    const body = await readJson(c.req.raw, runBatchSchema, limits);
-    const batch: RunBatch = body.metrics ? { ...body, metrics: decodeMetrics(body.metrics) } : body;
+    const { metrics, ...rest } = await readJson(c.req.raw, runBatchWireSchema, limits);
+    const batch: RunBatch = metrics ? { ...rest, metrics: decodeMetrics(metrics) } : rest;
     const result = await store.applyBatch(run.id, batch);
     if (!result.duplicate && events.hasListeners(run.id)) {
       for (const append of batch.metrics ?? []) {

@@ -1,0 +1,77 @@
+import { BadRequestError } from "../errors.js";
+import type { MetricPoint } from "../store/store.js";
+import type { JsonValue } from "../tracking/json-codec.js";
+
+const nonFinite: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+function fail(path: string, problem: string): never {
+  throw new BadRequestError(`The request body is not valid: ${path}: ${problem}.`, {
+    details: { problem: "invalid", issues: [`${path}: ${problem}`] },
+  });
+}
+
+function decodeDeep(value: unknown): unknown {
+  if (typeof value === "string") return Object.hasOwn(nonFinite, value) ? nonFinite[value] : value;
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(decodeDeep);
+  const out: Record<string, unknown> = {};
+  for (const key in value) out[key] = decodeDeep((value as Record<string, unknown>)[key]);
+  return out;
+}
+
+/**
+ * Checks the points of one metric append (`{fields, ts}` objects, nothing else) and decodes the names of
+ * non-finite numbers in their fields, in one pass. Written by hand because it runs once per ingested point:
+ * the equivalent zod schema costs ~15 µs a point, ten times the rest of the request.
+ */
+export function checkPoints(points: readonly unknown[], path: string): MetricPoint[] {
+  const out = new Array<MetricPoint>(points.length);
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i] as { fields?: unknown; ts?: unknown } | null;
+    if (typeof point !== "object" || point === null || Array.isArray(point)) fail(`${path}.${i}`, "expected an object {fields, ts}");
+    let keys = 0;
+    for (const key in point) {
+      keys++;
+      if (key !== "fields" && key !== "ts") fail(`${path}.${i}`, `Unrecognized key: "${key}"`);
+    }
+    const { fields, ts } = point;
+    if (keys !== 2) fail(`${path}.${i}`, "expected both fields and ts");
+    if (typeof ts !== "number") fail(`${path}.${i}.ts`, "expected number (seconds since the epoch)");
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) fail(`${path}.${i}.fields`, "expected an object");
+    let decoded: Record<string, unknown> | undefined;
+    for (const key in fields) {
+      const value = (fields as Record<string, unknown>)[key];
+      if (key.length === 0 || key.length > 500) fail(`${path}.${i}.fields`, "field names have 1 to 500 characters");
+      if (typeof value === "string" ? Object.hasOwn(nonFinite, value) : typeof value === "object" && value !== null) {
+        decoded ??= { ...(fields as Record<string, unknown>) };
+        decoded[key] = decodeDeep(value);
+      }
+    }
+    out[i] = { fields: (decoded ?? fields) as Record<string, JsonValue>, ts };
+  }
+  return out;
+}
+
+/**
+ * Deepest nesting of arrays and objects in JSON text, from its characters (strings skipped): cheaper than
+ * walking the parsed tree, and it runs before JSON.parse builds anything.
+ */
+export function textDepth(text: string, stopAt: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > deepest) {
+        deepest = depth;
+        if (deepest > stopAt) return deepest;
+      }
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return deepest;
+}
