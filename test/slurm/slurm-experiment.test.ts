@@ -105,6 +105,15 @@ describe.skipIf(!slurmEnabled)("SlurmExecutor in an experiment", () => {
     expect(status.probe!.metrics).toMatchObject({ "train.loss": 0.25, "train.step": 7 });
   });
 
+  it("starts one copy of the command per task with srun when the job has several tasks", async () => {
+    await using exp = newExperiment(ws.root, "tasks", slurm({ ntasksPerNode: 2 }));
+    exp.add(new Script({ inline: 'echo "task $SLURM_PROCID of $SLURM_NTASKS"' }), { name: "multi" });
+    const result = await exp.run();
+    expect(result.ok).toBe(true);
+    const lines = read(join(exp.jobs[0]!.directory, "stdout.log")).trim().split("\n").sort();
+    expect(lines).toEqual(["task 0 of 2", "task 1 of 2"]);
+  });
+
   it("reopens a detached experiment from disk (Experiment.fromId) and cancels its Slurm jobs", async () => {
     const exp = newExperiment(ws.root, "detached");
     exp.add(new Script({ inline: "echo started; sleep 300" }), { name: "long" });

@@ -91,6 +91,11 @@ export class SlurmExecutor implements Executor {
     return this.options.maxParallel ?? 1_000_000;
   }
 
+  /** Slurm commands this instance has run to learn job states (squeue, scontrol, sacct): for benchmarks and tests. */
+  get statusCommands(): number {
+    return this.#poller.commands;
+  }
+
   /** Jobs on the same cluster wait for each other in Slurm, not in the driver. */
   get nativeDependencies(): string {
     return `slurm@${this.tunnel.endpoint}`;
@@ -200,9 +205,13 @@ export class SlurmExecutor implements Executor {
 
   /** The job as the cluster sees it, with its files written (and its code shipped, once per experiment). */
   async #prepare(job: JobSubmission): Promise<PreparedJob> {
+    const { nodes = 1, ntasksPerNode = 1 } = this.options;
+    // Several tasks (multi-node, or several per node): srun starts one copy of the command per task.
+    const argv =
+      nodes * ntasksPerNode > 1 ? ["srun", "--kill-on-bad-exit=1", ...job.spec.argv] : job.spec.argv;
     const withEnv: JobSubmission = {
       ...job,
-      spec: { ...job.spec, env: { ...this.options.env, ...job.spec.env } },
+      spec: { ...job.spec, argv, env: { ...this.options.env, ...job.spec.env } },
     };
     const remoteDir = this.tunnel.remoteJobDir(job.jobDir);
     const pairs: [string, string][] = [[job.jobDir, remoteDir]];
