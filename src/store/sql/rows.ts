@@ -20,10 +20,12 @@ export interface RunRow {
   ended_at: string | null;
   deleted: number | string;
   log_count: number | string;
+  /** `stream.field` → last value (JSON), kept here so that listings read no other table. */
+  latest: string;
 }
 
 export const runColumns =
-  "id, prefix, owner, project, name, status, description, tags, bindrs, metadata, error, created_at, updated_at, ended_at, deleted, log_count";
+  "id, prefix, owner, project, name, status, description, tags, bindrs, metadata, error, created_at, updated_at, ended_at, deleted, log_count, latest";
 
 export function runFromRow(row: RunRow): StoredRun {
   return {

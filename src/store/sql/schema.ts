@@ -35,7 +35,8 @@ export const migrations: readonly Migration[] = [
           updated_at ${t.text} NOT NULL,
           ended_at ${t.text},
           deleted ${t.int} NOT NULL DEFAULT 0,
-          log_count ${t.int} NOT NULL DEFAULT 0
+          log_count ${t.int} NOT NULL DEFAULT 0,
+          latest ${t.text} NOT NULL DEFAULT '{}'
         )`,
         `CREATE UNIQUE INDEX runs_live_prefix ON runs (prefix) WHERE deleted = 0`,
         `CREATE INDEX runs_project ON runs (project, created_at)`,

@@ -44,7 +44,7 @@ export async function appendMetrics(
   runId: string,
   appends: readonly MetricAppend[],
   forUpdate: string,
-): Promise<void> {
+): Promise<Map<string, string>> {
   const byStream = new Map<string, MetricPoint[]>();
   for (const append of appends) {
     if (append.points.length === 0) continue;
@@ -52,7 +52,8 @@ export async function appendMetrics(
     if (points) for (const point of append.points) points.push(point);
     else byStream.set(append.stream, [...append.points]);
   }
-  if (byStream.size === 0) return;
+  const latestByStream = new Map<string, string>();
+  if (byStream.size === 0) return latestByStream;
   // A fixed lock order: two batches of one run never wait on each other's streams in a cycle.
   const names = [...byStream.keys()].sort();
   const rows = await lockStreams(tx, runId, names, forUpdate);
@@ -109,6 +110,7 @@ export async function appendMetrics(
       if (newOpen > 0) summaries.push(add(base + at, all.slice(at), false));
     }
     const state = streamState(row, written, summaries);
+    latestByStream.set(name, state.latest);
     streamRows.push([
       runId,
       name,
@@ -139,6 +141,7 @@ export async function appendMetrics(
       slice.flat(),
     );
   }
+  return latestByStream;
 }
 
 /** The stream rows of `names` (created when missing), locked for this transaction where rows lock. */
@@ -236,4 +239,14 @@ function streamState(
     summary: encodeJson(summary),
     latest: encodeJson(latest),
   };
+}
+
+/** A run's `latest` column (`stream.field` → value; `field` for the unnamed stream) with new stream values. */
+export function mergeRunLatest(runLatest: string, streams: ReadonlyMap<string, string>): string {
+  const out = parseJson(runLatest) as Record<string, JsonValue>;
+  for (const [stream, latest] of streams) {
+    const values = parseJson(latest) as Record<string, JsonValue>;
+    for (const field in values) out[stream === "" ? field : `${stream}.${field}`] = values[field]!;
+  }
+  return encodeJson(out);
 }

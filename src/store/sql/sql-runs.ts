@@ -5,7 +5,7 @@ import type { JsonValue } from "../../tracking/json-codec.js";
 import { parsePrefix } from "../../tracking/names.js";
 import type { RunPage, RunQuery, RunUpsert, RunWithLatest, StatusChange, StoredRun } from "../store.js";
 import type { RunRow } from "./rows.js";
-import { placeholders, runColumns, runFromRow } from "./rows.js";
+import { runColumns, runFromRow } from "./rows.js";
 import type { SqlExecutor } from "./sql-driver.js";
 
 export async function upsertRun(tx: SqlExecutor, run: RunUpsert, now: string): Promise<StoredRun> {
@@ -85,6 +85,8 @@ export interface RunFieldsUpdate {
   readonly tags?: readonly string[];
   readonly bindrs?: readonly string[];
   readonly status?: StatusChange;
+  /** The run's new `latest` column (internal: written by batches with metrics). */
+  readonly latest?: string;
 }
 
 export async function updateRunFields(
@@ -98,6 +100,7 @@ export async function updateRunFields(
   if (patch.description !== undefined) (sets.push("description = ?"), params.push(patch.description));
   if (patch.tags !== undefined) (sets.push("tags = ?"), params.push(JSON.stringify(patch.tags)));
   if (patch.bindrs !== undefined) (sets.push("bindrs = ?"), params.push(JSON.stringify(patch.bindrs)));
+  if (patch.latest !== undefined) (sets.push("latest = ?"), params.push(patch.latest));
   if (patch.status) {
     const from = row.status;
     const to = patch.status.status;
@@ -144,20 +147,25 @@ export async function searchRuns(tx: SqlExecutor, query: RunQuery): Promise<RunP
     );
     params.push(key, encoded, typeof value === "string" ? value : encoded);
   }
-  const totalRows = await tx.all<{ n: number | string }>(
-    `SELECT count(*) AS n FROM runs WHERE ${where.join(" AND ")}`,
-    params,
-  );
   const column = sortColumns[query.sort ?? "createdAt"];
   const desc = (query.order ?? (query.sort === undefined ? "desc" : "asc")) === "desc";
   const limit = query.limit ?? 100;
   const pageWhere = [...where];
   const pageParams = [...params];
+  let total: number;
   if (query.cursor !== undefined) {
-    const [value, id] = decodeCursor(query.cursor);
+    // The first page's count travels in the cursor: one count per listing, not one per page.
+    const [value, id, counted] = decodeCursor(query.cursor);
+    total = counted;
     const op = desc ? "<" : ">";
     pageWhere.push(`(${column} ${op} ? OR (${column} = ? AND id ${op} ?))`);
     pageParams.push(value, value, id);
+  } else {
+    const counted = await tx.all<{ n: number | string }>(
+      `SELECT count(*) AS n FROM runs WHERE ${where.join(" AND ")}`,
+      params,
+    );
+    total = Number(counted[0]?.n ?? 0);
   }
   const direction = desc ? "DESC" : "ASC";
   const rows = await tx.all<RunRow>(
@@ -167,51 +175,34 @@ export async function searchRuns(tx: SqlExecutor, query: RunQuery): Promise<RunP
   );
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
-  const latest = await latestMetrics(
-    tx,
-    page.map((row) => row.id),
-  );
+  // Latest values live on the run row (kept by batches): a listing reads no other table.
   const runs: RunWithLatest[] = page.map((row) => ({
     ...runFromRow(row),
-    latestMetrics: latest.get(row.id) ?? {},
+    latestMetrics: parseJson(row.latest) as Record<string, JsonValue>,
   }));
   const last = page[page.length - 1];
   return {
     runs,
-    total: Number(totalRows[0]?.n ?? 0),
-    ...(more && last ? { nextCursor: encodeCursor(String(last[column]), last.id) } : {}),
+    total,
+    ...(more && last ? { nextCursor: encodeCursor(String(last[column]), last.id, total) } : {}),
   };
 }
 
-/** `stream.field` (just `field` for the unnamed stream) → last value, per run. */
-async function latestMetrics(
-  tx: SqlExecutor,
-  runIds: readonly string[],
-): Promise<Map<string, Record<string, JsonValue>>> {
-  const out = new Map<string, Record<string, JsonValue>>();
-  if (runIds.length === 0) return out;
-  const rows = await tx.all<{ run_id: string; stream: string; latest: string }>(
-    `SELECT run_id, stream, latest FROM metric_streams WHERE run_id IN (${placeholders(runIds.length)})`,
-    runIds,
-  );
-  for (const row of rows) {
-    let values = out.get(row.run_id);
-    if (!values) out.set(row.run_id, (values = {}));
-    const latest = parseJson(row.latest) as Record<string, JsonValue>;
-    for (const field in latest) values[row.stream === "" ? field : `${row.stream}.${field}`] = latest[field]!;
-  }
-  return out;
+function encodeCursor(value: string, id: string, total: number): string {
+  return Buffer.from(JSON.stringify([value, id, total])).toString("base64url");
 }
 
-function encodeCursor(value: string, id: string): string {
-  return Buffer.from(JSON.stringify([value, id])).toString("base64url");
-}
-
-function decodeCursor(cursor: string): [string, string] {
+function decodeCursor(cursor: string): [string, string, number] {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === "string")) {
-      return parsed as [string, string];
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 3 &&
+      typeof parsed[0] === "string" &&
+      typeof parsed[1] === "string" &&
+      Number.isSafeInteger(parsed[2])
+    ) {
+      return parsed as [string, string, number];
     }
   } catch {
     // reported below

@@ -27,6 +27,7 @@ import type { FileRow } from "./rows.js";
 import { fileFromRow, placeholders, runFromRow } from "./rows.js";
 import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 import { appendLogs, queryLogs } from "./sql-logs.js";
+import { mergeRunLatest } from "./sql-metric-append.js";
 import { appendMetrics, listMetricStreams, readMetrics } from "./sql-metrics.js";
 import {
   getRunByPrefix,
@@ -85,7 +86,9 @@ export class SqlStore implements ServerStore {
   updateRun(runId: string, patch: RunPatch): Promise<StoredRun> {
     return this.tx(async (tx) => {
       const row = await requireLiveRun(tx, runId, this.forUpdate);
-      await updateRunFields(tx, row, patch, now());
+      // Only the public fields: `latest` is the store's own.
+      const { description, tags, bindrs, status } = patch;
+      await updateRunFields(tx, row, { description, tags, bindrs, status }, now());
       return runFromRow((await getRunRow(tx, runId))!);
     });
   }
@@ -110,8 +113,11 @@ export class SqlStore implements ServerStore {
       if (batch.params && Object.keys(batch.params).length > 0) {
         await setParams(tx, runId, batch.params, batch.immutableParams === true);
       }
-      if (batch.metrics && batch.metrics.length > 0)
-        await appendMetrics(tx, runId, batch.metrics, this.forUpdate);
+      let latest: string | undefined;
+      if (batch.metrics && batch.metrics.length > 0) {
+        const streams = await appendMetrics(tx, runId, batch.metrics, this.forUpdate);
+        if (streams.size > 0) latest = mergeRunLatest(row.latest, streams);
+      }
       if (batch.logs && batch.logs.length > 0) await appendLogs(tx, runId, Number(row.log_count), batch.logs);
       await updateRunFields(
         tx,
@@ -120,6 +126,7 @@ export class SqlStore implements ServerStore {
           ...(batch.description === undefined ? {} : { description: batch.description }),
           ...(batch.tags === undefined ? {} : { tags: batch.tags }),
           ...(batch.status === undefined ? {} : { status: batch.status }),
+          ...(latest === undefined ? {} : { latest }),
         },
         time,
       );
