@@ -51,8 +51,7 @@ export class RemoteSink implements TrackingSink {
     if (typeof message !== "string") throw new TrackingValueError(`A log message must be a string, not ${typeof message}.`);
     let meta = "";
     if (metadata !== undefined && Object.keys(metadata).length > 0) {
-      checkFields(metadata, "log metadata");
-      const text = wireStringify(metadata);
+      const text = checkFields(metadata, "log metadata") ? wireStringify(metadata) : JSON.stringify(metadata);
       if (text !== "{}") meta = `,"metadata":${text}`;
     }
     this.#builder.addLog(
@@ -140,9 +139,10 @@ export class RemoteSink implements TrackingSink {
       given = _ts;
       data = rest;
     }
-    checkFields(data, name === null ? "metrics" : (this.#paths.get(name) ?? name));
+    // The replacer is slow: only points holding NaN or ±Infinity need it.
+    const nonFinite = checkFields(data, name === null ? "metrics" : (this.#paths.get(name) ?? name));
     const ts = this.#timestamp(given, now);
-    return `{"fields":${wireStringify(data)},"ts":${ts}}`;
+    return `{"fields":${nonFinite ? wireStringify(data) : JSON.stringify(data)},"ts":${ts}}`;
   }
 
   #timestamp(given: unknown, now: number): number {
