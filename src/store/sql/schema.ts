@@ -18,7 +18,7 @@ export const migrations: readonly Migration[] = [
     name: "runs, params, metric streams and chunks, logs, files, batches, tokens",
     statements: (dialect) => {
       const t = sqlTypes(dialect);
-      return [
+      const statements = [
         `CREATE TABLE runs (
           id ${t.text} PRIMARY KEY,
           prefix ${t.text} NOT NULL,
@@ -121,6 +121,14 @@ export const migrations: readonly Migration[] = [
           revoked_at ${t.text}
         )`,
       ];
+      // Chunk bytes hardly compress (doubles): PostgreSQL's attempt at it costs more than it saves.
+      if (dialect === "postgres") {
+        statements.push(
+          "ALTER TABLE metric_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
+          "ALTER TABLE metric_chunks ALTER COLUMN summary SET STORAGE EXTERNAL",
+        );
+      }
+      return statements;
     },
   },
 ];
