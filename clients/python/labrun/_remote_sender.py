@@ -99,12 +99,16 @@ class RemoteSender:
 
     def enqueue_batch(self, fields: Dict[str, Any]) -> None:
         """Queues a batch (RunBatch fields without clientId/seq); written to the buffer first."""
+        self.enqueue_text(wire_dumps(fields)[1:-1])
+
+    def enqueue_text(self, inner: str) -> None:
+        """Queues a batch given as the JSON text of its fields without the braces (``"metrics":[...]``)."""
         with self._lock:
             seq = self._next_seq
             self._next_seq += 1
             order = self._next_order
             self._next_order += 1
-            text = wire_dumps({"clientId": self.client_id, "seq": seq, **fields})
+            text = f'{{"clientId":{json.dumps(self.client_id)},"seq":{seq}' + (f",{inner}}}" if inner else "}")
             envelope = self._envelope("batch", order, f'"seq":{seq},"batch":{text}')
             path = self._write(f"{self.client_id}-{seq}.json", envelope)
             keep = path is None or len(self._queue) < IN_MEMORY
