@@ -528,17 +528,6 @@ export class SlurmSubmitError extends LabrunError {
   }
 }
 
-/** A Slurm command failed for a reason other than an unreachable controller. */
-export class SlurmCommandError extends LabrunError {
-  override readonly code = "SLURM_COMMAND_FAILED";
-  constructor(command: string, message: string) {
-    super(
-      `\`${command}\` failed: ${message}. Check that Slurm's commands work on the cluster (\`sinfo\`).`,
-      { details: { command, message } },
-    );
-  }
-}
-
 /** A packager was asked to ship a repository with changes that are not committed. */
 export class UncommittedChangesError extends LabrunError {
   override readonly code = "PACKAGE_UNCOMMITTED";

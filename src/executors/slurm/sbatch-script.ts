@@ -13,6 +13,8 @@ export interface SlurmResources {
   /** Time limit, as sbatch takes it (`"30"`, `"01:00:00"`, `"1-00:00:00"`). */
   readonly time?: string;
   readonly exclusive?: boolean;
+  /** Let Slurm requeue the job (needed to resume it after a time limit). */
+  readonly requeue?: boolean;
   /** Any other sbatch option: `{ qos: "high", "mail-type": "END" }` → `--qos=high --mail-type=END`; `true` → a bare flag. */
   readonly additionalParameters?: Readonly<Record<string, string | number | boolean>>;
   /** Shell lines run before the job's command (module loads, a virtualenv). */
@@ -31,6 +33,7 @@ export function sbatchDirectives(resources: SlurmResources): string[] {
     ["mem", resources.mem],
     ["time", resources.time],
     ["exclusive", resources.exclusive],
+    ["requeue", resources.requeue],
     ...Object.entries(resources.additionalParameters ?? {}).map(
       ([key, value]) => [kebab(key), value] as [string, string | number | boolean],
     ),
@@ -115,6 +118,7 @@ export function arrayJobScript(job: ArrayScript): string {
  */
 function runWrapper(launch: string): string[] {
   return [
+    'export LABRUN_RESUME_COUNT="${SLURM_RESTART_COUNT:-0}"',
     `bash ${launch} &`,
     "labrun_wrapper=$!",
     `trap 'trap "" TERM; kill -TERM 0 2>/dev/null; (sleep \${LABRUN_KILL_GRACE:-3}; kill -KILL 0) & wait "$labrun_wrapper"; kill -KILL 0' TERM`,

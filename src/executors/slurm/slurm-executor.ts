@@ -41,6 +41,11 @@ export interface SlurmExecutorOptions extends Omit<SlurmResources, "setupLines">
   readonly packager?: Packager;
   /** Jobs of this executor in Slurm's queue at once; default: no limit of labrun's own. */
   readonly maxParallel?: number;
+  /**
+   * Resumable jobs: a job Slurm kills at its time limit is requeued up to this many times (default 0), to
+   * resume from its own checkpoint; LABRUN_RESUME_COUNT tells it which resume this is (0 on the first run).
+   */
+  readonly resumeOnTimeout?: number;
 }
 
 /**
@@ -70,6 +75,11 @@ export class SlurmExecutor implements Executor {
       if (value !== undefined && (!Number.isInteger(value) || value < (key === "gpusPerNode" ? 0 : 1)))
         throw new InvalidExecutorError(`SlurmExecutor \`${key}\` must be a whole number ≥ 1, got ${value}.`);
     }
+    const resumes = options.resumeOnTimeout;
+    if (resumes !== undefined && (!Number.isInteger(resumes) || resumes < 0))
+      throw new InvalidExecutorError(
+        `SlurmExecutor \`resumeOnTimeout\` must be a whole number ≥ 0, got ${resumes}.`,
+      );
     const throttle = typeof options.array === "object" ? options.array.throttle : undefined;
     if (throttle !== undefined && (!Number.isInteger(throttle) || throttle < 1))
       throw new InvalidExecutorError(
@@ -83,7 +93,7 @@ export class SlurmExecutor implements Executor {
       env: Object.freeze({ ...(options.env ?? {}) }),
       setupLines: Object.freeze(typeof setupLines === "string" ? [setupLines] : [...(setupLines ?? [])]),
     });
-    this.#poller = new SlurmPoller(this.tunnel);
+    this.#poller = new SlurmPoller(this.tunnel, options.resumeOnTimeout ?? 0);
     this.#canceller = new SlurmCanceller(this.tunnel, this.#poller);
   }
 
@@ -96,9 +106,12 @@ export class SlurmExecutor implements Executor {
     return this.#poller.commands;
   }
 
-  /** Jobs on the same cluster wait for each other in Slurm, not in the driver. */
-  get nativeDependencies(): string {
-    return `slurm@${this.tunnel.endpoint}`;
+  /**
+   * Jobs on the same cluster wait for each other in Slurm, not in the driver; except around resumable jobs:
+   * a TIMEOUT fails an afterok dependency for good in Slurm, even when the job is resumed afterwards.
+   */
+  get nativeDependencies(): string | undefined {
+    return this.options.resumeOnTimeout ? undefined : `slurm@${this.tunnel.endpoint}`;
   }
 
   toConfig(): ExecutorConfig {
@@ -196,6 +209,7 @@ export class SlurmExecutor implements Executor {
       ...(mem === undefined ? {} : { mem }),
       ...(time === undefined ? {} : { time }),
       ...(exclusive === undefined ? {} : { exclusive }),
+      ...(this.options.resumeOnTimeout ? { requeue: true } : {}),
       ...(this.options.additionalParameters
         ? { additionalParameters: this.options.additionalParameters }
         : {}),

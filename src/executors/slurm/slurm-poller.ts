@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { ExecutorJobStatus, JobRef } from "../executor.js";
 import { endedStatus, exitReason, jobFile, readJobOutcome } from "../job-files.js";
 import type { JobOutcome } from "../job-files.js";
+import { quote } from "../tunnel/process-run.js";
 import type { Tunnel } from "../tunnel/tunnel.js";
 import { baseId, combineStatus, sacct, scontrolShow, squeue } from "./slurm-status.js";
 import type { SlurmRow, SqueueResult } from "./slurm-status.js";
@@ -17,14 +18,16 @@ const maxIntervalMs = 2000;
  */
 export class SlurmPoller {
   readonly #tunnel: Tunnel;
+  readonly #resumeOnTimeout: number;
   #snapshot: { at: number; ids: ReadonlySet<string>; result: SqueueResult; signature: string } | undefined;
   #remote: { at: number; outcomes: Map<string, JobOutcome> } | undefined;
   #intervalMs = minIntervalMs;
   /** Slurm commands run so far (squeue, scontrol, sacct), for benchmarks and tests. */
   commands = 0;
 
-  constructor(tunnel: Tunnel) {
+  constructor(tunnel: Tunnel, resumeOnTimeout = 0) {
     this.#tunnel = tunnel;
+    this.#resumeOnTimeout = resumeOnTimeout;
   }
 
   /** Forgets the cached squeue answer (after a submission or a cancel, the next look must be fresh). */
@@ -75,8 +78,42 @@ export class SlurmPoller {
     });
     const missing = jobs.flatMap((job, i) => (statuses[i] === undefined ? [i] : []));
     if (missing.length > 0) await this.#fillForgotten(jobs, outcomes, statuses, missing);
+    if (this.#resumeOnTimeout > 0)
+      for (const [i, job] of jobs.entries())
+        if (statuses[i]?.reason?.startsWith("TIMEOUT:")) statuses[i] = await this.#resume(job, statuses[i]!);
     await this.#bringBack(jobs, statuses);
     return statuses as ExecutorJobStatus[];
+  }
+
+  /**
+   * A job killed at its time limit, requeued while it has resumes left (Slurm counts them: `Restarts`). Its
+   * logs of the attempt are kept as `stdout.resume-<n>.log`; the job finds the count in LABRUN_RESUME_COUNT.
+   */
+  async #resume(job: JobRef, timedOut: ExecutorJobStatus): Promise<ExecutorJobStatus> {
+    const id = job.handle!;
+    const dir = quote(this.#tunnel.remoteJobDir(job.jobDir));
+    const result = await this.#tunnel.exec(
+      [
+        `restarts=$(scontrol show job -o ${id} | grep -o 'Restarts=[0-9]*' | cut -d= -f2)`,
+        `[ "\${restarts:-0}" -lt ${this.#resumeOnTimeout} ] || exit 3`,
+        `scontrol requeue ${id} || exit 4`,
+        `for f in stdout stderr; do [ -f ${dir}/$f.log ] && mv ${dir}/$f.log ${dir}/$f.resume-\${restarts:-0}.log; done`,
+        `rm -f ${dir}/exit_code ${dir}/ended_at ${dir}/started`,
+        // Slurm delays a requeued job's start by default; a resumed job should go on at once.
+        `scontrol update jobid=${id} StartTime=now`,
+        `echo "\${restarts:-0}"`,
+      ].join("\n"),
+    );
+    this.commands++;
+    this.invalidate();
+    if (result.code === 3) return { ...timedOut, reason: `${timedOut.reason} (no resume left)` };
+    if (result.code !== 0)
+      return { ...timedOut, reason: `${timedOut.reason} (could not requeue: ${result.stderr.trim()})` };
+    const done = Number(result.stdout.trim()) + 1;
+    return {
+      state: "RUNNING",
+      reason: `requeued after TIMEOUT (resume ${done} of ${this.#resumeOnTimeout})`,
+    };
   }
 
   /** Jobs squeue no longer lists: scontrol (finished jobs, for MinJobAge), then sacct, then the exit file. */
