@@ -283,16 +283,19 @@ class RemoteSender:
         run_path = f"/api/runs/{self.run_id}"
         if item.kind == "file":
             upload = item.upload or {}
-            with open(upload["source"], "rb") as f:
-                data = f.read()
-            self.client.request(
-                "PUT",
-                f"{run_path}/files",
-                query={"prefix": upload.get("folder") or "", "filename": upload["filename"]},
-                raw=data,
-                headers={"Content-Type": upload.get("contentType") or "application/octet-stream", "X-Labrun-Sha256": upload["sha256"]},
-                timeout=300,
-            )
+            with open(upload["source"], "rb") as f:  # streamed, not read into memory
+                self.client.request(
+                    "PUT",
+                    f"{run_path}/files",
+                    query={"prefix": upload.get("folder") or "", "filename": upload["filename"]},
+                    raw=f,
+                    headers={
+                        "Content-Type": upload.get("contentType") or "application/octet-stream",
+                        "Content-Length": str(os.fstat(f.fileno()).st_size),
+                        "X-Labrun-Sha256": upload["sha256"],
+                    },
+                    timeout=300,
+                )
             self.counts["uploaded"] += 1
             return
         text = item.text

@@ -99,11 +99,14 @@ def test_round_trip_without_local_files(server, tmp_path):
         run.metrics("eval").log(a=math.nan, b=math.inf, c=-math.inf)
         run.log("hello", level="warn", epoch=1)
         run.files("models").save(b"abc", name="m.bin")
+        big = tmp_path / "big.bin"
+        big.write_bytes(os.urandom(3 * 1024 * 1024))
+        run.files("ckpt").save(str(big))
         assert run.params.get() == {"lr": 0.1, "model.depth": 3}
     assert not os.path.exists(run.dir)
     status = run.remote_status()
     assert status["state"] == "closed" and status["pending"] == 0 and status["errors"] == 0
-    assert status["uploadedFiles"] == 1
+    assert status["uploadedFiles"] == 2
     client, stored = server.run("alice/vision/py")
     assert stored["status"] == "COMPLETED" and stored["tags"] == ["t"] and stored["description"] == "d"
     assert client.request("GET", f"/api/runs/{stored['id']}/params")["params"] == {"lr": 0.1, "model.depth": 3}
@@ -113,7 +116,9 @@ def test_round_trip_without_local_files(server, tmp_path):
     logs = client.request("GET", f"/api/runs/{stored['id']}/logs")["logs"]
     assert [(l["level"], l["message"], l.get("metadata")) for l in logs] == [("warn", "hello", {"epoch": 1})]
     files = client.request("GET", f"/api/runs/{stored['id']}/files")["files"]
-    assert [(f["prefix"], f["filename"], f["size"]) for f in files] == [("models", "m.bin", 3)]
+    assert sorted((f["prefix"], f["filename"], f["size"]) for f in files) == [("ckpt", "big.bin", 3 * 1024 * 1024), ("models", "m.bin", 3)]
+    stored_big = next(f for f in files if f["filename"] == "big.bin")
+    assert client.request("GET", f"/api/runs/{stored['id']}/files/{stored_big['id']}") == big.read_bytes()
     assert buffer_files(tmp_path, "alice/vision/py") == []
 
 
