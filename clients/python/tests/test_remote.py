@@ -245,3 +245,24 @@ def test_bad_url_and_options_fail_at_the_call():
         labrun.Run(prefix="a/b/c", dash_url="ftp://x")
     with pytest.raises(labrun.InvalidArgumentError):
         labrun.Run(prefix="a/b/c", dash_url="http://127.0.0.1:1", remote={"nope": 1})
+
+
+def test_program_ending_with_the_run_open_sends_everything(server, tmp_path):
+    from conftest import run_child
+
+    code, out, err = run_child(
+        """
+        import labrun
+        run = labrun.Run(prefix="alice/scripts/py-normal", remote={"close_timeout": 20})
+        run.start()
+        for i in range(300):
+            run.metrics("train").log(step=i)
+        run.log("last words")
+        """,
+        {"LABRUN_URL": server.url, "LABRUN_HOME": str(tmp_path)},
+    )
+    assert code == 0, err
+    client, stored = server.run("alice/scripts/py-normal")
+    assert stored["status"] == "COMPLETED"
+    assert [p["step"] for p in points(client, stored["id"], "train")] == list(range(300))
+    assert len(client.request("GET", f"/api/runs/{stored['id']}/logs")["logs"]) == 1
