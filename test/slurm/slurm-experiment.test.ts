@@ -89,6 +89,28 @@ describe.skipIf(!slurmEnabled)("SlurmExecutor in an experiment", () => {
     for (const job of jobs) expect(existsSync(join(job.directory, "run"))).toBe(true);
   });
 
+  it("cancels one array element alone, and answers a status table asked job by job with one squeue", async () => {
+    await using exp = newExperiment(ws.root, "elements");
+    for (const name of ["a", "b", "c"]) exp.add(new Script({ inline: "sleep 300" }), { name });
+    const running = exp.run();
+    for (let i = 0; i < 100 && !exp.jobs.every((job) => job.state === "RUNNING"); i++) await sleep(100);
+    const [a, b] = exp.jobs;
+    expect(a!.jobId).toMatch(/^\d+_0$/);
+    await exp.cancel("a");
+    expect(scontrol(a!.jobId!).JobState).toBe("CANCELLED");
+    expect(scontrol(b!.jobId!).JobState).toBe("RUNNING");
+    // A fresh executor asked about each job separately, all at once (as a status table does): one squeue.
+    const executor = slurm();
+    const statuses = await Promise.all(
+      exp.jobs.map((job) => executor.status([{ jobDir: job.directory, handle: job.jobId }])),
+    );
+    expect(statuses.map(([status]) => status!.state)).toEqual(["FAILED", "RUNNING", "RUNNING"]);
+    expect(executor.statusCommands).toBe(1);
+    await exp.cancelAll();
+    const result = await running;
+    expect(result.jobs.map((job) => job.state)).toEqual(["CANCELLED", "CANCELLED", "CANCELLED"]);
+  });
+
   it("binds Run.current() inside the job to the job's run (Python client)", async () => {
     await using exp = newExperiment(ws.root, "tracked");
     const python = [

@@ -21,6 +21,7 @@ export class SlurmPoller {
   readonly #resumeOnTimeout: number;
   #snapshot: { at: number; ids: ReadonlySet<string>; result: SqueueResult; signature: string } | undefined;
   #remote: { at: number; outcomes: Map<string, JobOutcome> } | undefined;
+  #pending: { handles: Set<string>; result: Promise<SqueueResult> } | undefined;
   #intervalMs = minIntervalMs;
   /** Slurm commands run so far (squeue, scontrol, sacct), for benchmarks and tests. */
   commands = 0;
@@ -36,11 +37,33 @@ export class SlurmPoller {
     this.#remote = undefined;
   }
 
+  /**
+   * squeue for these jobs: the cached answer while it is recent and covers them; else one call, shared by every
+   * request made in the same turn of the event loop (a status table asks job by job, all at once).
+   */
   async squeue(handles: readonly string[]): Promise<SqueueResult> {
     const ids = handles.map(baseId);
     const snapshot = this.#snapshot;
     if (snapshot && Date.now() - snapshot.at < this.#intervalMs && ids.every((id) => snapshot.ids.has(id)))
       return snapshot.result;
+    if (!this.#pending) {
+      const pending = {
+        handles: new Set<string>(),
+        result: Promise.resolve<SqueueResult>({ ok: true, rows: new Map() }),
+      };
+      pending.result = new Promise((resolve) => setImmediate(resolve)).then(() => {
+        this.#pending = undefined;
+        return this.#query([...pending.handles]);
+      });
+      this.#pending = pending;
+    }
+    for (const handle of handles) this.#pending.handles.add(handle);
+    return this.#pending.result;
+  }
+
+  async #query(handles: readonly string[]): Promise<SqueueResult> {
+    const ids = handles.map(baseId);
+    const snapshot = this.#snapshot;
     this.commands++;
     const result = await squeue(this.#tunnel, handles);
     const signature = result.ok
