@@ -146,7 +146,12 @@ export class Run {
     positive("flushBytes", options.flushBytes, 1);
     const sink = () => this.#openSink();
     this.params = this.#target
-      ? new RemoteParams(this.dir, () => void this.#openSink(), () => this.#openSink() && this.#remote!.sink, this.#alsoLocal)
+      ? new RemoteParams(
+          this.dir,
+          () => void this.#openSink(),
+          () => this.#openSink() && this.#remote!.sink,
+          this.#alsoLocal,
+        )
       : new Params(this.dir, () => void this.#openSink());
     this.logs = new Logs(sink);
     this.metrics = createMetrics(sink);
@@ -232,7 +237,8 @@ export class Run {
       this.#remote.sender.open();
       process.on("beforeExit", this.#onBeforeExit);
     }
-    this.#sink = local && this.#remote ? new TeeSink(local, this.#remote.sink) : (local ?? this.#remote!.sink);
+    this.#sink =
+      local && this.#remote ? new TeeSink(local, this.#remote.sink) : (local ?? this.#remote!.sink);
     bindToProcess(this.#processBinding);
     const system = this.options.systemMetrics;
     if (system) {

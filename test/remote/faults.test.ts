@@ -38,7 +38,11 @@ describe("remote mode when the server is away", () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const bufferRoot = join(root, "buffer");
-    const run = new Run({ prefix: "alice/vision/late", url, remote: fast(bufferRoot, { closeTimeoutMs: 60_000 }) });
+    const run = new Run({
+      prefix: "alice/vision/late",
+      url,
+      remote: fast(bufferRoot, { closeTimeoutMs: 60_000 }),
+    });
     // The training loop: no exception, and every call returns (the network is never awaited).
     let calls = 0;
     for (let step = 0; step < 2000; step++) {
@@ -118,7 +122,11 @@ describe("remote mode when the server is away", () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const bufferRoot = join(root, "buffer");
-    const run = new Run({ prefix: "alice/vision/offline", url, remote: fast(bufferRoot, { closeTimeoutMs: 300 }) });
+    const run = new Run({
+      prefix: "alice/vision/offline",
+      url,
+      remote: fast(bufferRoot, { closeTimeoutMs: 300 }),
+    });
     run.params.set({ lr: 0.1 });
     for (let step = 0; step < 100; step++) run.metrics("train").log({ step });
     run.log("done");
@@ -132,7 +140,9 @@ describe("remote mode when the server is away", () => {
     // `labrun runs show` tells what the run left behind, though it has no local folder.
     const shown = runCli(["runs", "show", "alice/vision/offline"], { workspace: root });
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toContain(`remote ${url}: closed, 0 batch(es) acknowledged, ${left.pending} pending`);
+    expect(shown.stdout).toContain(
+      `remote ${url}: closed, 0 batch(es) acknowledged, ${left.pending} pending`,
+    );
     expect(shown.stdout).toContain("labrun sync");
 
     const server = new ServerProcess(join(root, "server"), port);
@@ -154,24 +164,61 @@ describe("remote mode when the server is away", () => {
     expect((await store.queryLogs(stored!.id)).map((l) => l.message)).toEqual(["done"]);
   });
 
+  it("creates the run again when the server comes back without it (a new database)", async () => {
+    const { root } = setup();
+    const first = await ServerProcess.start(join(root, "server-a"));
+    const run = new Run({
+      prefix: "alice/vision/moved",
+      url: first.url,
+      remote: fast(join(root, "buffer"), { closeTimeoutMs: 30_000 }),
+    });
+    run.metrics("train").log({ step: 0 });
+    await run.flush();
+    expect(run.remoteStatus()?.acknowledgedBatches).toBeGreaterThan(0);
+    await first.stop();
+    const second = new ServerProcess(join(root, "server-b"), first.port);
+    await second.start();
+    cleanups.push(() => second.stop());
+    run.metrics("train").log({ step: 1 });
+    await run.complete();
+    expect(run.remoteStatus()).toMatchObject({ pending: 0, rejected: 0 });
+    const store = new HttpStore({ url: second.url });
+    const stored = await store.getRunByPrefix("alice/vision/moved");
+    expect(stored?.status).toBe("COMPLETED");
+    expect((await store.readMetrics(stored!.id, "train")).points.map((p) => p.fields)).toEqual([{ step: 1 }]);
+  });
+
   it("keeps the batches when the server refuses the token, and sync with a good token sends them", async () => {
     const { root } = setup();
     const server = await ServerProcess.start(join(root, "server"), { auth: true });
     cleanups.push(() => server.stop());
     const good = server.createToken("vision");
     const bufferRoot = join(root, "buffer");
-    const run = new Run({ prefix: "alice/vision/token", url: server.url, token: "lrt_wrong", remote: fast(bufferRoot, { closeTimeoutMs: 2000 }) });
+    const run = new Run({
+      prefix: "alice/vision/token",
+      url: server.url,
+      token: "lrt_wrong",
+      remote: fast(bufferRoot, { closeTimeoutMs: 2000 }),
+    });
     run.metrics("train").log({ step: 1 });
     await run.complete();
     const refused = run.remoteStatus()!;
     expect(refused.lastError?.code).toBe("UNAUTHORIZED");
     expect(refused.pending).toBeGreaterThan(0);
     const other = server.createToken("audio");
-    const wrongProject = new Run({ prefix: "alice/vision/token2", url: server.url, token: other, remote: fast(bufferRoot, { closeTimeoutMs: 2000 }) });
+    const wrongProject = new Run({
+      prefix: "alice/vision/token2",
+      url: server.url,
+      token: other,
+      remote: fast(bufferRoot, { closeTimeoutMs: 2000 }),
+    });
     await wrongProject.complete();
     expect(wrongProject.remoteStatus()?.lastError?.code).toBe("FORBIDDEN");
 
-    const synced = runCli(["sync", "--url", server.url, "--token", good, "--no-runs", "--prefix", "alice/vision/token"], { workspace: root });
+    const synced = runCli(
+      ["sync", "--url", server.url, "--token", good, "--no-runs", "--prefix", "alice/vision/token"],
+      { workspace: root },
+    );
     expect(synced.code).toBe(0);
     const store = new HttpStore({ url: server.url, token: good });
     const stored = await store.getRunByPrefix("alice/vision/token");

@@ -21,6 +21,7 @@ storeContract({
   },
   skip: {
     tokens: "tokens are managed on the server (labrun token), not through the HTTP store",
-    files: "HttpStore uploads bytes with uploadFile; addFile (metadata of bytes already in the server's storage) is server-side only",
+    files:
+      "HttpStore uploads bytes with uploadFile; addFile (metadata of bytes already in the server's storage) is server-side only",
   },
 });

@@ -23,9 +23,12 @@ describe("a launched job in remote mode", () => {
       executor: new LocalExecutor({ env: { LABRUN_URL: server.url } }),
       systemMetricsIntervalMs: 0,
     });
-    exp.add(new Partial({ module: join(repoRoot, "test", "fixtures", "steps.ts"), fn: "trainTracked", args: [5] }), {
-      name: "train",
-    });
+    exp.add(
+      new Partial({ module: join(repoRoot, "test", "fixtures", "steps.ts"), fn: "trainTracked", args: [5] }),
+      {
+        name: "train",
+      },
+    );
     expect((await exp.run()).ok).toBe(true);
     const status = (await exp.status({ returnDict: true })).train!;
     const local = Run.open({ dir: join(status.directory, "run") });
@@ -37,6 +40,8 @@ describe("a launched job in remote mode", () => {
     expect(stored?.status).toBe("COMPLETED");
     expect(await store.getParams(stored!.id)).toMatchObject({ lr: 0.01 });
     const train = await store.readMetrics(stored!.id, "train");
-    expect(train.points.map((p) => p.fields)).toEqual([1, 2, 3, 4, 5].map((step) => ({ loss: 1 / step, step })));
+    expect(train.points.map((p) => p.fields)).toEqual(
+      [1, 2, 3, 4, 5].map((step) => ({ loss: 1 / step, step })),
+    );
   });
 });

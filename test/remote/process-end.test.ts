@@ -18,19 +18,28 @@ afterAll(async () => {
 });
 
 function script(how: string) {
-  return spawnSync(process.execPath, [join(repoRoot, "test", "remote", "fixtures", "remote-script.mjs"), how], {
-    cwd: repoRoot,
-    env: { ...process.env, LABRUN_URL: server.url, LABRUN_HOME: ws.root },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  return spawnSync(
+    process.execPath,
+    [join(repoRoot, "test", "remote", "fixtures", "remote-script.mjs"), how],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, LABRUN_URL: server.url, LABRUN_HOME: ws.root },
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
 }
 
 async function stored(prefix: string) {
   const run = await store.getRunByPrefix(prefix);
   if (!run) return undefined;
   const train = await store.readMetrics(run.id, "train");
-  return { status: run.status, error: run.error, points: train.count, logs: (await store.queryLogs(run.id)).length };
+  return {
+    status: run.status,
+    error: run.error,
+    points: train.count,
+    logs: (await store.queryLogs(run.id)).length,
+  };
 }
 
 describe("a program in remote mode that ends with its run open", () => {

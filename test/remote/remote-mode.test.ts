@@ -57,7 +57,12 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
     // Remote only: no local folder was written.
     expect(existsSync(join(root, "alice"))).toBe(false);
     const stored = await store.getRunByPrefix("alice/vision/full");
-    expect(stored).toMatchObject({ status: "COMPLETED", description: "ResNet", tags: ["baseline"], bindrs: ["gpu"] });
+    expect(stored).toMatchObject({
+      status: "COMPLETED",
+      description: "ResNet",
+      tags: ["baseline"],
+      bindrs: ["gpu"],
+    });
     const id = stored!.id;
     expect(await store.getParams(id)).toEqual({ lr: 0.001, "model.depth": 50 });
     const train = await store.readMetrics(id, "train");
@@ -69,18 +74,28 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
     expect(evalPoint.c).toBe(-Infinity);
     expect(evalPoint.nested).toEqual({ x: 1 });
     expect((await store.readMetrics(id, "")).points[0]!.fields).toEqual({ epoch: 1 });
-    expect((await store.readMetrics(id, "track.robot_pos")).points[0]).toMatchObject({ ts: 1.5, fields: { x: 0.25 } });
+    expect((await store.readMetrics(id, "track.robot_pos")).points[0]).toMatchObject({
+      ts: 1.5,
+      fields: { x: 0.25 },
+    });
     const logs = await store.queryLogs(id);
     expect(logs.map((l) => [l.level, l.message, l.metadata])).toEqual([
       ["warn", "started", { epoch: 1 }],
       ["error", "boom", { code: 3 }],
     ]);
     const files = await store.listFiles(id);
-    expect(files.map((f) => `${f.prefix}/${f.filename}`).sort()).toEqual(["/config.json", "models/model.bin"]);
+    expect(files.map((f) => `${f.prefix}/${f.filename}`).sort()).toEqual([
+      "/config.json",
+      "models/model.bin",
+    ]);
     const model = files.find((f) => f.filename === "model.bin")!;
     expect((await store.downloadFile(id, model.id)).toString()).toBe("weights");
     // Nothing left in the buffer once acknowledged.
-    expect(readdirSync(join(workspace.root, "buffer", "alice", "vision", "full")).filter((f) => f.endsWith(".json") && f !== "remote-status.json")).toEqual([]);
+    expect(
+      readdirSync(join(workspace.root, "buffer", "alice", "vision", "full")).filter(
+        (f) => f.endsWith(".json") && f !== "remote-status.json",
+      ),
+    ).toEqual([]);
   });
 
   it("reports its remote status and a failure as FAILED with the error", async () => {
@@ -97,7 +112,13 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
 
   it("writes both the local folder and the server with local: true", async () => {
     const root = join(workspace.root, "both");
-    const run = new Run({ prefix: "alice/vision/both", url: server.url, local: true, root, remote: remote() });
+    const run = new Run({
+      prefix: "alice/vision/both",
+      url: server.url,
+      local: true,
+      root,
+      remote: remote(),
+    });
     run.params.set({ lr: 0.5 });
     run.metrics("train").log({ loss: 0.5 });
     await run.complete();

@@ -31,7 +31,10 @@ export class ServerProcess {
     this.auth = options.auth ?? false;
   }
 
-  static async start(workspace: string, options: { auth?: boolean; port?: number } = {}): Promise<ServerProcess> {
+  static async start(
+    workspace: string,
+    options: { auth?: boolean; port?: number } = {},
+  ): Promise<ServerProcess> {
     const server = new ServerProcess(workspace, options.port ?? (await freePort()), options);
     await server.start();
     return server;
@@ -87,7 +90,11 @@ export class ServerProcess {
       process.execPath,
       [labrunBin, "token", "create", "--project", project, "--workspace", this.workspace, ...extra],
       // LABRUN_HOME too: the database is the workspace's whichever way the command reads it.
-      { cwd: repoRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", LABRUN_HOME: this.workspace } },
+      {
+        cwd: repoRoot,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1", LABRUN_HOME: this.workspace },
+      },
     );
     if (result.status !== 0) throw new Error(`token create failed: ${result.stderr}`);
     return result.stdout.split("\n")[0]!.trim();

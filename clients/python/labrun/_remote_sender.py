@@ -92,6 +92,7 @@ class RemoteSender:
         self.counts = {"acknowledged": 0, "duplicates": 0, "uploaded": 0, "rejected": 0, "retries": 0, "errors": 0}
         self.last_error: Optional[Dict[str, str]] = None
         self._status_written = 0.0
+        self._recreated = False
         self._thread = threading.Thread(target=self._loop, name=f"labrun-remote {prefix}", daemon=True)
         self._thread.start()
 
@@ -268,6 +269,11 @@ class RemoteSender:
                         self._persist_status(True)
                     delay = min(self.max_retry_delay, delay * 2 if delay else self.retry_delay)
                     self._stop.wait(delay * (0.5 + random.random() / 2))
+                elif _code(error) == "RUN_NOT_FOUND" and self.run_id is not None and not self._recreated:
+                    # The server lost the run (a new database, a deleted run): create it again, once, and resend.
+                    self._recreated = True
+                    self.run_id = None
+                    self._error(error, "recreate", f"remote: the server no longer has run {self.prefix}; creating it again")
                 elif self.run_id is None:
                     self._state = "refused"
                     self._persist_status(True)

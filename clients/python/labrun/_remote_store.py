@@ -17,6 +17,7 @@ from . import _jsonio as jio
 from ._remote_http import wire_dumps
 from ._remote_sender import RemoteSender
 from ._store import RunStore
+from .errors import InvalidArgumentError
 
 FINAL = ("COMPLETED", "FAILED", "CANCELLED")
 _TS_LAST = re.compile(r'[,{]"_ts":(-?[0-9][0-9.eE+-]*)\}$')
@@ -240,3 +241,44 @@ class RemoteRunStore(RunStore):
         done = sender.drain(timeout)
         sender.stop()
         return done
+
+
+REMOTE_OPTIONS = {"flush_timeout", "close_timeout", "buffer_dir", "retry_delay", "max_retry_delay", "quiet"}
+
+
+def open_remote_store(
+    prefix: str, run_dir: str, dash_url: Any, token: Optional[str], local: bool, options: Dict[str, Any]
+) -> Optional[Tuple[RemoteRunStore, Dict[str, Any]]]:
+    """The store of a run in remote mode, or None for local mode (no ``dash_url`` and no ``$LABRUN_URL``,
+    or ``dash_url=False``). Bad URLs and unknown options raise ``InvalidArgumentError`` at the call."""
+    if dash_url is False:
+        return None
+    url = dash_url if isinstance(dash_url, str) and dash_url else os.environ.get("LABRUN_URL") or None
+    if not url:
+        return None
+    if not (url.startswith("http://") or url.startswith("https://")):
+        raise InvalidArgumentError(
+            f"dash_url {url!r} is not an http(s) URL: pass e.g. dash_url='http://127.0.0.1:4400' (or set LABRUN_URL).",
+            {"dash_url": url},
+        )
+    unknown = set(options) - REMOTE_OPTIONS
+    if unknown:
+        raise InvalidArgumentError(
+            f"Unknown remote option(s) {sorted(unknown)}; known: {sorted(REMOTE_OPTIONS)}.", {"remote": sorted(unknown)}
+        )
+    tok = token if token is not None else os.environ.get("LABRUN_TOKEN") or None
+
+    def make_sender(upsert: Dict[str, Any]) -> RemoteSender:
+        return RemoteSender(
+            url,
+            tok,
+            prefix,
+            upsert,
+            buffer_root=options.get("buffer_dir"),
+            retry_delay=float(options.get("retry_delay", 0.25)),
+            max_retry_delay=float(options.get("max_retry_delay", 30.0)),
+            quiet=bool(options.get("quiet", False)),
+        )
+
+    settings = {"url": url, "token": tok, "local": bool(local), **options}
+    return RemoteRunStore(run_dir, prefix, make_sender, bool(local)), settings

@@ -28,8 +28,7 @@ from . import _process as proc
 from ._paths import ENV_RUN_DIR, ENV_RUN_PREFIX, parse_prefix, runs_root
 from ._store import RunStore, iter_run_dirs
 from ._writer import BackgroundWriter
-from ._remote_sender import RemoteSender
-from ._remote_store import RemoteRunStore
+from ._remote_store import RemoteRunStore, open_remote_store
 from .system import SystemMetrics, interval_of
 from .errors import (
     InvalidArgumentError,
@@ -340,39 +339,11 @@ class Run(_RunBase):
         self, prefix: str, run_dir: str, dash_url: Any, token: Optional[str], local: bool, options: Dict[str, Any]
     ) -> Optional[Dict[str, Any]]:
         """Remote mode when ``dash_url`` (or ``$LABRUN_URL``) names a server: the store becomes a
-        ``RemoteRunStore`` (batches to the server; the run's folder too with ``local=True``)."""
-        if dash_url is False:
+        ``RemoteRunStore`` (batches to the server; the run's folder too with ``local``)."""
+        opened = open_remote_store(prefix, run_dir, dash_url, token, local, options)
+        if opened is None:
             return None
-        url = dash_url if isinstance(dash_url, str) and dash_url else os.environ.get("LABRUN_URL") or None
-        if not url:
-            return None
-        if not (url.startswith("http://") or url.startswith("https://")):
-            raise InvalidArgumentError(
-                f"dash_url {url!r} is not an http(s) URL: pass e.g. dash_url='http://127.0.0.1:4400' (or set LABRUN_URL).",
-                {"dash_url": url},
-            )
-        known = {"flush_timeout", "close_timeout", "buffer_dir", "retry_delay", "max_retry_delay", "quiet"}
-        unknown = set(options) - known
-        if unknown:
-            raise InvalidArgumentError(
-                f"Unknown remote option(s) {sorted(unknown)}; known: {sorted(known)}.", {"remote": sorted(unknown)}
-            )
-        tok = token if token is not None else os.environ.get("LABRUN_TOKEN") or None
-        settings = {"url": url, "token": tok, "local": bool(local), **options}
-
-        def make_sender(upsert: Dict[str, Any]) -> RemoteSender:
-            return RemoteSender(
-                url,
-                tok,
-                prefix,
-                upsert,
-                buffer_root=options.get("buffer_dir"),
-                retry_delay=float(options.get("retry_delay", 0.25)),
-                max_retry_delay=float(options.get("max_retry_delay", 30.0)),
-                quiet=bool(options.get("quiet", False)),
-            )
-
-        self._store = RemoteRunStore(run_dir, prefix, make_sender, bool(local))
+        self._store, settings = opened
         return settings
 
     @property

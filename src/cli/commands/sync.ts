@@ -20,7 +20,10 @@ export function declareSync(command: Command): Command {
     .option("--prefix <prefix>", "only runs at or under this prefix")
     .option("--url <url>", "the server (default: $LABRUN_URL)")
     .option("--token <token>", "bearer token (default: $LABRUN_TOKEN)")
-    .option("--root <dir>", "folder of local runs (default: $LABRUN_RUNS, else <workspace>/runs and <workspace>/jobs)")
+    .option(
+      "--root <dir>",
+      "folder of local runs (default: $LABRUN_RUNS, else <workspace>/runs and <workspace>/jobs)",
+    )
     .option("--no-runs", "only send the buffer, not the local runs")
     .option("--no-buffer", "only upload local runs, not the buffer");
 }
@@ -45,7 +48,9 @@ export async function syncCommand(
     console.log(
       `Synced ${result.runs.length} run(s) to ${result.url ?? "their servers"}` +
         (result.failed.length ? `; ${result.failed.length} failed` : "") +
-        (result.buffer.left ? `; ${result.buffer.left} buffered item(s) left (server unreachable): run labrun sync again` : "") +
+        (result.buffer.left
+          ? `; ${result.buffer.left} buffered item(s) left (server unreachable): run labrun sync again`
+          : "") +
         ".",
     );
   }

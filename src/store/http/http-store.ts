@@ -77,12 +77,15 @@ export class HttpStore implements Store {
   }
 
   async getRun(runId: string): Promise<StoredRun | undefined> {
-    return this.#orUndefined(async () => (await this.#json<{ run: StoredRun }>("GET", `/api/runs/${enc(runId)}`)).run);
+    return this.#orUndefined(
+      async () => (await this.#json<{ run: StoredRun }>("GET", `/api/runs/${enc(runId)}`)).run,
+    );
   }
 
   async getRunByPrefix(prefix: string): Promise<StoredRun | undefined> {
     return this.#orUndefined(
-      async () => (await this.#json<{ run: StoredRun }>("GET", "/api/runs/by-prefix", { query: { prefix } })).run,
+      async () =>
+        (await this.#json<{ run: StoredRun }>("GET", "/api/runs/by-prefix", { query: { prefix } })).run,
     );
   }
 
@@ -103,7 +106,10 @@ export class HttpStore implements Store {
     const page = await this.#json<RunPage>("GET", "/api/runs", { query: params });
     return {
       ...page,
-      runs: page.runs.map((run) => ({ ...run, latestMetrics: decodeDeep(run.latestMetrics as never) as Record<string, JsonValue> })),
+      runs: page.runs.map((run) => ({
+        ...run,
+        latestMetrics: decodeDeep(run.latestMetrics as never) as Record<string, JsonValue>,
+      })),
     };
   }
 
@@ -118,19 +124,31 @@ export class HttpStore implements Store {
 
   async applyBatch(runId: string, batch: RunBatch): Promise<BatchResult> {
     const wire: RunBatch = batch.metrics
-      ? { ...batch, metrics: batch.metrics.map((m) => ({ stream: m.stream, points: m.points.map(encodePoint) })) }
+      ? {
+          ...batch,
+          metrics: batch.metrics.map((m) => ({ stream: m.stream, points: m.points.map(encodePoint) })),
+        }
       : batch;
     return this.#json("POST", `/api/runs/${enc(runId)}/batches`, { json: wire });
   }
 
   async getParams(runId: string): Promise<Readonly<Record<string, JsonValue>>> {
-    const { params } = await this.#json<{ params: Record<string, JsonValue> }>("GET", `/api/runs/${enc(runId)}/params`);
+    const { params } = await this.#json<{ params: Record<string, JsonValue> }>(
+      "GET",
+      `/api/runs/${enc(runId)}/params`,
+    );
     return decodeDeep(params) as Record<string, JsonValue>;
   }
 
   async listMetricStreams(runId: string): Promise<readonly MetricStreamSummary[]> {
-    const { streams } = await this.#json<{ streams: MetricStreamSummary[] }>("GET", `/api/runs/${enc(runId)}/metrics`);
-    return streams.map((stream) => ({ ...stream, summary: decodeDeep(stream.summary as never) as MetricStreamSummary["summary"] }));
+    const { streams } = await this.#json<{ streams: MetricStreamSummary[] }>(
+      "GET",
+      `/api/runs/${enc(runId)}/metrics`,
+    );
+    return streams.map((stream) => ({
+      ...stream,
+      summary: decodeDeep(stream.summary as never) as MetricStreamSummary["summary"],
+    }));
   }
 
   async readMetrics(runId: string, stream: string, range: MetricRange = {}): Promise<MetricSeries> {
@@ -157,7 +175,9 @@ export class HttpStore implements Store {
       },
     });
     return result.logs.map((log) =>
-      log.metadata === undefined ? log : { ...log, metadata: decodeDeep(log.metadata) as Record<string, JsonValue> },
+      log.metadata === undefined
+        ? log
+        : { ...log, metadata: decodeDeep(log.metadata) as Record<string, JsonValue> },
     );
   }
 
@@ -167,8 +187,14 @@ export class HttpStore implements Store {
   }
 
   /** Uploads bytes (a Buffer, or a stream with `pipe` such as `fs.createReadStream`) as a file of the run. */
-  async uploadFile(runId: string, body: Uint8Array | NodeJS.ReadableStream, options: UploadOptions): Promise<StoredFile> {
-    const headers: Record<string, string> = { "content-type": options.contentType ?? "application/octet-stream" };
+  async uploadFile(
+    runId: string,
+    body: Uint8Array | NodeJS.ReadableStream,
+    options: UploadOptions,
+  ): Promise<StoredFile> {
+    const headers: Record<string, string> = {
+      "content-type": options.contentType ?? "application/octet-stream",
+    };
     if (options.sha256) headers["x-labrun-sha256"] = options.sha256;
     const result = await this.#json<{ file: StoredFile }>("PUT", `/api/runs/${enc(runId)}/files`, {
       query: { prefix: options.prefix, filename: options.filename },
@@ -179,8 +205,9 @@ export class HttpStore implements Store {
   }
 
   async listFiles(runId: string, prefix?: string): Promise<readonly StoredFile[]> {
-    return (await this.#json<{ files: StoredFile[] }>("GET", `/api/runs/${enc(runId)}/files`, { query: { prefix } }))
-      .files;
+    return (
+      await this.#json<{ files: StoredFile[] }>("GET", `/api/runs/${enc(runId)}/files`, { query: { prefix } })
+    ).files;
   }
 
   async getFile(runId: string, fileId: string): Promise<StoredFile | undefined> {

@@ -35,13 +35,16 @@ export interface WireError {
  * this copy of labrun has no class for it.
  */
 export function rebuildError(status: number, body: WireError | undefined): LabrunError {
-  const code = typeof body?.code === "string" && body.code ? body.code : status >= 500 ? "INTERNAL" : "BAD_REQUEST";
+  const code =
+    typeof body?.code === "string" && body.code ? body.code : status >= 500 ? "INTERNAL" : "BAD_REQUEST";
   const message =
     typeof body?.message === "string" && body.message
       ? body.message
       : `The server answered HTTP ${status} without an error body.`;
   const details =
-    typeof body?.details === "object" && body.details !== null ? (body.details as Record<string, unknown>) : {};
+    typeof body?.details === "object" && body.details !== null
+      ? (body.details as Record<string, unknown>)
+      : {};
   const Class = codeTable().get(code);
   if (!Class) return new ServerRequestError(code, message, status, details);
   // Not through the constructor: it would write its own message from arguments we do not have.

@@ -19,7 +19,13 @@ describe("BatchBuilder", () => {
     expect(JSON.parse(`{${cut.body}}`)).toEqual({
       params: { lr: 0.2, depth: 3 },
       metrics: [
-        { stream: "train", points: [{ fields: { loss: 1 }, ts: 1 }, { fields: { loss: 0.5 }, ts: 2 }] },
+        {
+          stream: "train",
+          points: [
+            { fields: { loss: 1 }, ts: 1 },
+            { fields: { loss: 0.5 }, ts: 2 },
+          ],
+        },
         { stream: "", points: [{ fields: { epoch: 1 }, ts: 3 }] },
       ],
       logs: [{ level: "info", message: "hi", timestamp: "2026-01-01T00:00:00.000Z" }],
@@ -32,7 +38,9 @@ describe("BatchBuilder", () => {
 
   it("writes non-finite numbers as their names, at any depth", () => {
     const fields = { a: { b: 1, c: { d: NaN } }, list: [1, [-Infinity]], n: null, u: undefined, x: NaN };
-    expect(wireStringify(fields)).toBe('{"a":{"b":1,"c":{"d":"NaN"}},"list":[1,["-Infinity"]],"n":null,"x":"NaN"}');
+    expect(wireStringify(fields)).toBe(
+      '{"a":{"b":1,"c":{"d":"NaN"}},"list":[1,["-Infinity"]],"n":null,"x":"NaN"}',
+    );
     expect(wireStringify({ p: Infinity, q: -Infinity })).toBe('{"p":"Infinity","q":"-Infinity"}');
   });
 });

@@ -89,7 +89,11 @@ export class BatchBuilder {
     if (this.#description !== undefined) parts.push(`"description":${JSON.stringify(this.#description)}`);
     if (this.#tags !== undefined) parts.push(`"tags":${JSON.stringify(this.#tags)}`);
     if (this.#status !== undefined) parts.push(`"status":${JSON.stringify(this.#status)}`);
-    const cut: CutBatch = { body: parts.join(","), items: this.#items, hasStatus: this.#status !== undefined };
+    const cut: CutBatch = {
+      body: parts.join(","),
+      items: this.#items,
+      hasStatus: this.#status !== undefined,
+    };
     this.#params = undefined;
     this.#metrics = new Map();
     this.#logs = [];

@@ -2,7 +2,12 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { ChecksumMismatchError, RunStateError, TrackedFileNotFoundError, TrackingValueError } from "../../errors.js";
+import {
+  ChecksumMismatchError,
+  RunStateError,
+  TrackedFileNotFoundError,
+  TrackingValueError,
+} from "../../errors.js";
 import { encodeJson } from "../json-codec.js";
 import { checkFileName } from "../names.js";
 import { RunFiles, type FileRecord, type SaveOptions } from "../run-files.js";
@@ -70,13 +75,16 @@ export class RemoteFiles extends RunFiles {
       throw new TrackingValueError("files().save takes a file path or bytes (a Uint8Array / Buffer).");
     }
     if (!isPath && options.name === undefined) {
-      throw new TrackingValueError('Saving bytes needs a file name: files("folder").save(bytes, { name: "x.bin" }).');
+      throw new TrackingValueError(
+        'Saving bytes needs a file name: files("folder").save(bytes, { name: "x.bin" }).',
+      );
     }
     const filename = checkFileName(options.name ?? basename(source as string));
     if (options.metadata !== undefined) encodeJson(options.metadata, "metadata");
     if (isPath) {
       const info = await stat(source).catch(() => undefined);
-      if (!info?.isFile()) throw new TrackedFileNotFoundError(source, "to save", "Pass the path of an existing file, or bytes.");
+      if (!info?.isFile())
+        throw new TrackedFileNotFoundError(source, "to save", "Pass the path of an existing file, or bytes.");
     }
     const staged = sender.stagedPath();
     await mkdir(dirname(staged), { recursive: true });
@@ -85,7 +93,15 @@ export class RemoteFiles extends RunFiles {
     const sha256 = await sha256OfFile(staged);
     const size = (await stat(staged)).size;
     const contentType = types[extname(filename).toLowerCase()] ?? "application/octet-stream";
-    sender.enqueueFile({ folder: remoteFolder, filename, sha256, size, contentType, source: staged, staged: true });
+    sender.enqueueFile({
+      folder: remoteFolder,
+      filename,
+      sha256,
+      size,
+      contentType,
+      source: staged,
+      staged: true,
+    });
     const now = new Date().toISOString();
     const saved = this.#context.saved;
     const at = saved.findIndex((f) => f.path === this.folder && f.filename === filename);
@@ -112,7 +128,9 @@ export class RemoteFiles extends RunFiles {
 
   override list(): FileRecord[] {
     if (this.#context.local) return super.list();
-    return this.#context.saved.filter((r) => this.folder === "/" || r.path === this.folder || r.path.startsWith(`${this.folder}/`));
+    return this.#context.saved.filter(
+      (r) => this.folder === "/" || r.path === this.folder || r.path.startsWith(`${this.folder}/`),
+    );
   }
 
   override exists(name: string): boolean {
@@ -138,7 +156,8 @@ export class RemoteFiles extends RunFiles {
     const remoteFolder = this.folder === "/" ? "" : this.folder.slice(1);
     const files = runId ? await store.listFiles(runId, remoteFolder) : [];
     const file = files.find((f) => f.filename === filename && (f.prefix ?? "") === remoteFolder);
-    if (!runId || !file) throw new TrackedFileNotFoundError(name, `in folder ${this.folder} of the run on ${store.url}`);
+    if (!runId || !file)
+      throw new TrackedFileNotFoundError(name, `in folder ${this.folder} of the run on ${store.url}`);
     const bytes = await store.downloadFile(runId, file.id);
     const to = resolve(options.to ?? filename);
     const target = (await stat(to).catch(() => undefined))?.isDirectory() ? join(to, filename) : to;

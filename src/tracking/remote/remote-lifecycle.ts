@@ -13,7 +13,12 @@ export interface Lifecycle {
 }
 
 function errorText(error: unknown, reason: string | null | undefined): string | undefined {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : error === undefined || error === null ? undefined : String(error);
+  const message =
+    error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : error === undefined || error === null
+        ? undefined
+        : String(error);
   if (reason && message) return `${reason}: ${message}`;
   return reason ?? message;
 }

@@ -33,7 +33,10 @@ export interface RemoteTarget {
 }
 
 /** The server a run goes to: `url` (or `$LABRUN_URL`) with `token` (or `$LABRUN_TOKEN`); none for local mode. */
-export function remoteTarget(init: { readonly url?: string | false; readonly token?: string }): RemoteTarget | undefined {
+export function remoteTarget(init: {
+  readonly url?: string | false;
+  readonly token?: string;
+}): RemoteTarget | undefined {
   if (init.url === false) return undefined;
   const url = init.url ?? process.env.LABRUN_URL;
   if (!url) return undefined;
@@ -77,7 +80,9 @@ export class RemoteSession {
       upsert,
       clientId: randomUUID(),
       bufferDir: runBufferDir(options.bufferDir ?? defaultBufferRoot(), upsert.prefix),
-      ...(options.retryDelayMs !== undefined ? { retryDelayMs: positive("retryDelayMs", options.retryDelayMs, 250) } : {}),
+      ...(options.retryDelayMs !== undefined
+        ? { retryDelayMs: positive("retryDelayMs", options.retryDelayMs, 250) }
+        : {}),
       ...(options.maxRetryDelayMs !== undefined
         ? { maxRetryDelayMs: positive("maxRetryDelayMs", options.maxRetryDelayMs, 30_000) }
         : {}),

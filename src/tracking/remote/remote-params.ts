@@ -1,6 +1,13 @@
 import { TrackingValueError } from "../../errors.js";
 import { encodeJson } from "../json-codec.js";
-import { Params, flattenParams, unflattenParams, type FlatParams, type NestedParams, type ParamsGetOptions } from "../params.js";
+import {
+  Params,
+  flattenParams,
+  unflattenParams,
+  type FlatParams,
+  type NestedParams,
+  type ParamsGetOptions,
+} from "../params.js";
 import type { RemoteSink } from "./remote-sink.js";
 
 /**
@@ -25,7 +32,10 @@ export class RemoteParams extends Params {
     if (this.#local) super.set(params);
     else {
       this.#beforeWrite();
-      const proto = typeof params === "object" && params !== null ? (Object.getPrototypeOf(params) as unknown) : undefined;
+      const proto =
+        typeof params === "object" && params !== null
+          ? (Object.getPrototypeOf(params) as unknown)
+          : undefined;
       if (Array.isArray(params) || (proto !== Object.prototype && proto !== null)) {
         throw new TrackingValueError("params.set takes a plain object, e.g. run.params.set({ lr: 0.001 }).");
       }

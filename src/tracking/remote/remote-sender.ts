@@ -68,6 +68,7 @@ export class RemoteSender {
   #lastError: RemoteStatus["lastError"];
   #waiters: (() => void)[] = [];
   #statusWrittenAt = 0;
+  #recreated = false;
 
   constructor(options: RemoteSenderOptions) {
     this.#options = options;
@@ -124,13 +125,26 @@ export class RemoteSender {
     const { clientId } = this.#options;
     const text = `{"clientId":${JSON.stringify(clientId)},"seq":${seq}${inner ? `,${inner}` : ""}}`;
     const order = this.#nextOrder++;
-    const file = this.#write(batchFileName(clientId, seq), () => this.#envelope("batch", order, `"seq":${seq},"batch":${text}`));
-    this.#queue.push({ kind: "batch", order, seq, file, text: file && this.#queue.length >= inMemory ? undefined : text });
+    const file = this.#write(batchFileName(clientId, seq), () =>
+      this.#envelope("batch", order, `"seq":${seq},"batch":${text}`),
+    );
+    this.#queue.push({
+      kind: "batch",
+      order,
+      seq,
+      file,
+      text: file && this.#queue.length >= inMemory ? undefined : text,
+    });
     this.#kick();
   }
 
   /** Queues a file upload whose bytes are at `source` (a staged copy when `staged`). */
-  enqueueFile(upload: Omit<BufferedFile, "labrunBuffer" | "kind" | "url" | "prefix" | "upsert" | "clientId" | "order" | "n" | "createdAt">): void {
+  enqueueFile(
+    upload: Omit<
+      BufferedFile,
+      "labrunBuffer" | "kind" | "url" | "prefix" | "upsert" | "clientId" | "order" | "n" | "createdAt"
+    >,
+  ): void {
     const n = this.#nextFile++;
     const order = this.#nextOrder++;
     const { clientId } = this.#options;
@@ -152,10 +166,14 @@ export class RemoteSender {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     if (this.#queue.length === 0) return true;
+    if (this.#state === "refused" || this.#stopped) return false;
     this.#kick();
     const drained = new Promise<void>((resolve) => this.#waiters.push(resolve));
     const controller = new AbortController();
-    await Promise.race([drained, sleep(timeoutMs, undefined, { signal: controller.signal }).catch(() => undefined)]);
+    await Promise.race([
+      drained,
+      sleep(timeoutMs, undefined, { signal: controller.signal }).catch(() => undefined),
+    ]);
     controller.abort();
     return this.#queue.length === 0;
   }
@@ -173,7 +191,10 @@ export class RemoteSender {
     }
     this.#persistStatus(true);
     const lost = this.#queue.length - left;
-    if (lost > 0) this.#report(`remote: ${lost} batch(es) of run ${this.#options.prefix} could not be written to the buffer and are lost.`);
+    if (lost > 0)
+      this.#report(
+        `remote: ${lost} batch(es) of run ${this.#options.prefix} could not be written to the buffer and are lost.`,
+      );
     for (const waiter of this.#waiters.splice(0)) waiter();
   }
 
@@ -190,7 +211,11 @@ export class RemoteSender {
     try {
       return writeBufferedText(this.#options.bufferDir, name, text());
     } catch (error) {
-      this.#error(error, "buffer", `remote: cannot write the buffer in ${this.#options.bufferDir}; keeping batches in memory only`);
+      this.#error(
+        error,
+        "buffer",
+        `remote: cannot write the buffer in ${this.#options.bufferDir}; keeping batches in memory only`,
+      );
       return undefined;
     }
   }
@@ -199,13 +224,21 @@ export class RemoteSender {
     if (this.#pumping || this.#stopped) return;
     this.#pumping = this.#pump().finally(() => {
       this.#pumping = undefined;
-      if ((this.#queue.length > 0 || this.#runId === undefined) && !this.#stopped && this.#state !== "refused")
+      if (
+        (this.#queue.length > 0 || this.#runId === undefined) &&
+        !this.#stopped &&
+        this.#state !== "refused"
+      )
         this.#kick();
     });
   }
 
   async #pump(): Promise<void> {
-    while ((this.#queue.length > 0 || this.#runId === undefined) && !this.#stopped && this.#state !== "refused") {
+    while (
+      (this.#queue.length > 0 || this.#runId === undefined) &&
+      !this.#stopped &&
+      this.#state !== "refused"
+    ) {
       try {
         if (this.#runId === undefined) {
           this.#runId = (await this.#options.store.upsertRun(this.#options.upsert)).id;
@@ -218,22 +251,46 @@ export class RemoteSender {
       } catch (error) {
         if (isRetryable(error)) {
           this.#counts.retries++;
-          this.#error(error, `retry:${errorCode(error)}`, `remote: ${describe(error)}; keeping batches in ${this.#options.bufferDir} and retrying`);
+          this.#error(
+            error,
+            `retry:${errorCode(error)}`,
+            `remote: ${describe(error)}; keeping batches in ${this.#options.bufferDir} and retrying`,
+          );
           if (this.#state !== "retrying") {
             this.#state = "retrying";
             this.#persistStatus(true);
           }
-          this.#delay = Math.min(this.#options.maxRetryDelayMs ?? 30_000, this.#delay ? this.#delay * 2 : (this.#options.retryDelayMs ?? 250));
+          this.#delay = Math.min(
+            this.#options.maxRetryDelayMs ?? 30_000,
+            this.#delay ? this.#delay * 2 : (this.#options.retryDelayMs ?? 250),
+          );
           await sleep(this.#delay * (0.5 + Math.random() / 2), undefined, { ref: false });
+        } else if (errorCode(error) === "RUN_NOT_FOUND" && this.#runId !== undefined && !this.#recreated) {
+          // The server lost the run (a new database, a deleted run): create it again, once, and resend.
+          this.#recreated = true;
+          this.#runId = undefined;
+          this.#error(
+            error,
+            "recreate",
+            `remote: the server no longer has run ${this.#options.prefix}; creating it again`,
+          );
         } else if (this.#runId === undefined) {
           this.#state = "refused";
           this.#persistStatus(true);
-          this.#error(error, "refused", `remote: the server refuses run ${this.#options.prefix}: ${describe(error)}. Its batches stay in ${this.#options.bufferDir}; fix the problem and run \`labrun sync\``);
+          this.#error(
+            error,
+            "refused",
+            `remote: the server refuses run ${this.#options.prefix}: ${describe(error)}. Its batches stay in ${this.#options.bufferDir}; fix the problem and run \`labrun sync\``,
+          );
           for (const waiter of this.#waiters.splice(0)) waiter();
         } else {
           const item = this.#queue.shift()!;
           this.#counts.rejected++;
-          this.#error(error, `reject:${errorCode(error)}`, `remote: the server refused ${item.kind} ${item.seq} of run ${this.#options.prefix}: ${describe(error)} (kept in ${this.#options.bufferDir}/rejected)`);
+          this.#error(
+            error,
+            `reject:${errorCode(error)}`,
+            `remote: the server refused ${item.kind} ${item.seq} of run ${this.#options.prefix}: ${describe(error)} (kept in ${this.#options.bufferDir}/rejected)`,
+          );
           if (item.file) rejectBuffered(item.file, error);
           this.#settle();
         }
@@ -255,7 +312,11 @@ export class RemoteSender {
       this.#counts.uploaded++;
       return;
     }
-    const text = item.text ?? (item.file ? JSON.stringify((JSON.parse(readFileSync(item.file, "utf8")) as { batch: unknown }).batch) : "{}");
+    const text =
+      item.text ??
+      (item.file
+        ? JSON.stringify((JSON.parse(readFileSync(item.file, "utf8")) as { batch: unknown }).batch)
+        : "{}");
     const result = await this.#options.store.client.json<{ duplicate?: boolean }>(
       "POST",
       `/api/runs/${encodeURIComponent(runId)}/batches`,
@@ -279,7 +340,11 @@ export class RemoteSender {
     if (!force && now - this.#statusWrittenAt < 1000) return;
     this.#statusWrittenAt = now;
     try {
-      writeBufferedText(this.#options.bufferDir, remoteStatusFile, `${JSON.stringify({ ...this.status(), savedAt: new Date(now).toISOString() })}\n`);
+      writeBufferedText(
+        this.#options.bufferDir,
+        remoteStatusFile,
+        `${JSON.stringify({ ...this.status(), savedAt: new Date(now).toISOString() })}\n`,
+      );
     } catch {
       // the buffer's own errors are counted where batches are written
     }
@@ -288,7 +353,10 @@ export class RemoteSender {
   #markOnline(): void {
     if (this.#state !== "online") {
       this.#statusWrittenAt = 0;
-      if (this.#state === "retrying") this.#report(`remote: ${this.#options.store.url} answers again; sending the ${this.#queue.length} waiting batch(es)`);
+      if (this.#state === "retrying")
+        this.#report(
+          `remote: ${this.#options.store.url} answers again; sending the ${this.#queue.length} waiting batch(es)`,
+        );
       this.#state = "online";
     }
     this.#delay = 0;
@@ -301,7 +369,11 @@ export class RemoteSender {
 
   #error(error: unknown, kind: string, message: string): void {
     this.#counts.errors++;
-    this.#lastError = { code: errorCode(error), message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
+    this.#lastError = {
+      code: errorCode(error),
+      message: error instanceof Error ? error.message : String(error),
+      at: new Date().toISOString(),
+    };
     if (!this.#reported.has(kind)) {
       this.#reported.add(kind);
       this.#report(message);

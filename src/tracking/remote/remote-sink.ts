@@ -18,13 +18,14 @@ export interface RemoteSinkOptions {
 
 /** Non-finite numbers travel as their names (the HTTP contract); everything else is JSON. */
 export function wireStringify(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-
 
 /**
  * The sink of a run in remote mode: each call checks its values (the same errors as local mode, at the
@@ -48,7 +49,8 @@ export class RemoteSink implements TrackingSink {
   }
 
   log(level: RunLogLevel, message: string, metadata: JsonFields | undefined): void {
-    if (typeof message !== "string") throw new TrackingValueError(`A log message must be a string, not ${typeof message}.`);
+    if (typeof message !== "string")
+      throw new TrackingValueError(`A log message must be a string, not ${typeof message}.`);
     let meta = "";
     if (metadata !== undefined && Object.keys(metadata).length > 0) {
       const text = checkFields(metadata, "log metadata") ? wireStringify(metadata) : JSON.stringify(metadata);
@@ -78,7 +80,8 @@ export class RemoteSink implements TrackingSink {
   /** Track entries go to the metric stream `track.<topic>` (the server has no tracks of its own). */
   track(topic: string, fields: JsonFields): void {
     const stream = `track.${trackDirName(topic)}`;
-    if (!isObject(fields)) throw new TrackingValueError(`A track entry is an object of fields, e.g. { _ts: 1.5, x: 0.1 }.`);
+    if (!isObject(fields))
+      throw new TrackingValueError(`A track entry is an object of fields, e.g. { _ts: 1.5, x: 0.1 }.`);
     this.#builder.addPoints(stream, [this.#point(topic, fields, Date.now())]);
     this.#maybeCut();
   }
@@ -113,7 +116,11 @@ export class RemoteSink implements TrackingSink {
   }
 
   #maybeCut(): void {
-    if (this.#builder.items >= this.#options.batchMaxItems || this.#builder.bytes >= this.#options.batchMaxBytes) this.#cut();
+    if (
+      this.#builder.items >= this.#options.batchMaxItems ||
+      this.#builder.bytes >= this.#options.batchMaxBytes
+    )
+      this.#cut();
   }
 
   #cut(): void {
@@ -131,7 +138,8 @@ export class RemoteSink implements TrackingSink {
   }
 
   #point(name: string | null, fields: JsonFields, now: number): string {
-    if (!isObject(fields)) throw new TrackingValueError(`A metric point is an object of fields, e.g. { loss: 0.5, step: 3 }.`);
+    if (!isObject(fields))
+      throw new TrackingValueError(`A metric point is an object of fields, e.g. { loss: 0.5, step: 3 }.`);
     let data: JsonFields = fields;
     let given: unknown;
     if (fields._ts !== undefined) {
@@ -148,11 +156,14 @@ export class RemoteSink implements TrackingSink {
   #timestamp(given: unknown, now: number): number {
     if (given === undefined) return (this.#lastTs = now / 1000);
     if (given === -1) {
-      if (this.#lastTs === undefined) throw new TrackingValueError("_ts: -1 reuses the previous timestamp, but nothing was logged before.");
+      if (this.#lastTs === undefined)
+        throw new TrackingValueError("_ts: -1 reuses the previous timestamp, but nothing was logged before.");
       return this.#lastTs;
     }
     if (typeof given !== "number" || !Number.isFinite(given)) {
-      throw new TrackingValueError(`_ts must be a finite number of seconds since the epoch (or -1), not ${String(given)}.`);
+      throw new TrackingValueError(
+        `_ts must be a finite number of seconds since the epoch (or -1), not ${String(given)}.`,
+      );
     }
     return (this.#lastTs = given);
   }

@@ -38,7 +38,10 @@ export interface RemoteStatus {
 export const remoteStatusFile = "remote-status.json";
 
 /** The last saved remote status of the run with this prefix, if a remote-mode session left one. */
-export function readRemoteStatus(bufferRoot: string, prefix: string): (RemoteStatus & { savedAt?: string }) | undefined {
+export function readRemoteStatus(
+  bufferRoot: string,
+  prefix: string,
+): (RemoteStatus & { savedAt?: string }) | undefined {
   try {
     const text = readFileSync(join(bufferRoot, ...prefix.split("/"), remoteStatusFile), "utf8");
     const value = JSON.parse(text) as RemoteStatus;
@@ -55,7 +58,11 @@ export function describeRemoteStatus(status: RemoteStatus): string {
     `${status.pending} pending`,
     ...(status.rejected ? [`${status.rejected} refused`] : []),
     ...(status.uploadedFiles ? [`${status.uploadedFiles} file(s) uploaded`] : []),
-    ...(status.errors ? [`${status.errors} error(s), last: ${status.lastError?.code ?? "?"} ${status.lastError?.message ?? ""}`.trim()] : []),
+    ...(status.errors
+      ? [
+          `${status.errors} error(s), last: ${status.lastError?.code ?? "?"} ${status.lastError?.message ?? ""}`.trim(),
+        ]
+      : []),
   ];
   return `remote ${status.url}: ${status.state}, ${parts.join(", ")}${status.pending ? ` (buffer ${status.bufferDir}; \`labrun sync\` sends it)` : ""}`;
 }

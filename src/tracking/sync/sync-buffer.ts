@@ -50,7 +50,10 @@ export async function syncBuffer(
         sent++;
         if (result.duplicate) duplicates++;
       } else {
-        if (!existsSync(item.source)) throw Object.assign(new Error(`the bytes of ${item.filename} are gone (${item.source})`), { code: "TRACKED_FILE_NOT_FOUND" });
+        if (!existsSync(item.source))
+          throw Object.assign(new Error(`the bytes of ${item.filename} are gone (${item.source})`), {
+            code: "TRACKED_FILE_NOT_FOUND",
+          });
         await store.uploadFile(runId, createReadStream(item.source), {
           prefix: item.folder,
           filename: item.filename,
@@ -69,10 +72,14 @@ export async function syncBuffer(
       rejectBuffered(file, error);
       rejected++;
       done++;
-      options.progress?.(`buffer: ${item.prefix}: the server refused ${item.kind} of client ${item.clientId}: ${(error as Error).message}`);
+      options.progress?.(
+        `buffer: ${item.prefix}: the server refused ${item.kind} of client ${item.clientId}: ${(error as Error).message}`,
+      );
     }
   }
   if (items.length > 0)
-    options.progress?.(`buffer: ${sent} batch(es) sent (${duplicates} already there), ${files} file(s) uploaded, ${rejected} refused`);
+    options.progress?.(
+      `buffer: ${sent} batch(es) sent (${duplicates} already there), ${files} file(s) uploaded, ${rejected} refused`,
+    );
   return { sent, duplicates, files, rejected, left: 0 };
 }

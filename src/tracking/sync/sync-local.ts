@@ -92,7 +92,10 @@ export async function syncLocalRun(store: HttpStore, info: RunInfo): Promise<Loc
       if (position++ < from) return;
       if (track) {
         const { timestamp, ...fields } = record as { timestamp?: unknown } & JsonFields;
-        pending.push({ fields: fields as Record<string, JsonValue>, ts: typeof timestamp === "number" ? timestamp : 0 });
+        pending.push({
+          fields: fields as Record<string, JsonValue>,
+          ts: typeof timestamp === "number" ? timestamp : 0,
+        });
       } else {
         const data = (record.data ?? {}) as { _ts?: unknown } & JsonFields;
         const { _ts, ...fields } = data;
@@ -102,7 +105,11 @@ export async function syncLocalRun(store: HttpStore, info: RunInfo): Promise<Loc
     });
     const clientId = `${key}.m.${hash(stream, 10)}`;
     for (let start = 0; start < pending.length; start += chunk) {
-      await send({ clientId, seq: from + start + 1, metrics: [{ stream, points: pending.slice(start, start + chunk) }] });
+      await send({
+        clientId,
+        seq: from + start + 1,
+        metrics: [{ stream, points: pending.slice(start, start + chunk) }],
+      });
     }
     points += pending.length;
   }
@@ -161,5 +168,13 @@ export async function syncLocalRun(store: HttpStore, info: RunInfo): Promise<Loc
     });
     status = info.status;
   }
-  return { prefix: info.prefix, created, params: paramCount, points, logs: logs.length, files, ...(status ? { status } : {}) };
+  return {
+    prefix: info.prefix,
+    created,
+    params: paramCount,
+    points,
+    logs: logs.length,
+    files,
+    ...(status ? { status } : {}),
+  };
 }

@@ -51,7 +51,10 @@ export async function sync(options: SyncOptions = {}): Promise<SyncResult> {
       ? [url]
       : [...new Set(listBuffered(bufferRoot, options.prefix).map(({ item }) => item.url))];
     for (const target of targets) {
-      const result = await syncBuffer(open(target), bufferRoot, { ...(options.prefix ? { prefix: options.prefix } : {}), progress });
+      const result = await syncBuffer(open(target), bufferRoot, {
+        ...(options.prefix ? { prefix: options.prefix } : {}),
+        progress,
+      });
       buffer = {
         sent: buffer.sent + result.sent,
         duplicates: buffer.duplicates + result.duplicates,
@@ -64,7 +67,8 @@ export async function sync(options: SyncOptions = {}): Promise<SyncResult> {
   const runs: LocalSyncResult[] = [];
   const failed: { prefix: string; error: string }[] = [];
   if (options.runs !== false) {
-    if (!url) throw new UsageError("labrun sync needs the server: pass --url http://host:4400 or set LABRUN_URL.");
+    if (!url)
+      throw new UsageError("labrun sync needs the server: pass --url http://host:4400 or set LABRUN_URL.");
     const store = open(url);
     await store.health().catch(async () => {
       await store.searchRuns({ limit: 1 }); // throws the real problem (unreachable, unauthorized)
