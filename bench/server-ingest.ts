@@ -101,12 +101,15 @@ async function mlflowServer(dir: string): Promise<Server> {
     ["server", "--host", "127.0.0.1", "--port", String(port), "--backend-store-uri", `sqlite:///${join(dir, "mlflow.db")}`, "--artifacts-destination", join(dir, "mlartifacts")],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output = (output + chunk).slice(-5000)));
+  child.stderr!.on("data", (chunk) => (output = (output + chunk).slice(-5000)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 300_000;
   for (;;) {
     const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error("mlflow server did not start");
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mlflow server did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   return { url, stop: () => stopProcess(child) };

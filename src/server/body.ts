@@ -2,6 +2,24 @@ import type { z } from "zod";
 import { BadRequestError, PayloadTooLargeError } from "../errors.js";
 import { textDepth } from "./fast-points.js";
 
+/**
+ * Reads and drops the rest of a refused body (up to `maxBytes`), so that a client still sending it gets the
+ * error response instead of a reset connection; past that, the connection is cut.
+ */
+export async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes = 64 * 1024 * 1024): Promise<void> {
+  let drained = 0;
+  try {
+    while (drained <= maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      drained += value.byteLength;
+    }
+  } catch {
+    return;
+  }
+  await reader.cancel().catch(() => undefined);
+}
+
 /** Reads the whole request body, refusing (413) as soon as it passes `limit` bytes. */
 export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "");
@@ -15,7 +33,7 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Ui
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+      await drainRest(reader);
       throw new PayloadTooLargeError("The request body", limit);
     }
     chunks.push(value);

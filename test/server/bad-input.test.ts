@@ -71,6 +71,34 @@ describe("bad input: a clear 4xx with a stable code, nothing written", () => {
     expect(readdirSync(join(s.dir, "files", "tmp"))).toEqual([]);
   });
 
+  it("answers 413 over a real socket, also to a streamed (chunked) upload that goes on sending", async () => {
+    const running = await s.server.listen({ port: 0, host: "127.0.0.1" });
+    try {
+      const chunks = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 20; i++) controller.enqueue(new Uint8Array(100_000));
+          controller.close();
+        },
+      });
+      const upload = await fetch(`${running.url}/api/runs/${runId}/files?filename=big.bin`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${s.tokens.vision}` },
+        body: chunks,
+        duplex: "half",
+      } as RequestInit);
+      expect(upload.status).toBe(413);
+      const batch = await fetch(`${running.url}/api/runs/${runId}/batches`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${s.tokens.vision}`, "content-type": "application/json" },
+        body: JSON.stringify(pointsBatch("c", 1, 0, 5000)),
+      });
+      expect(batch.status).toBe(413);
+      expect((await s.json("GET", `/api/runs/${runId}/files`)).body.files).toEqual([]);
+    } finally {
+      await running.close();
+    }
+  });
+
   it.each([
     ["a .. segment", "alice/../etc"],
     ["an absolute path", "/etc/passwd"],

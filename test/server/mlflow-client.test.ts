@@ -57,7 +57,7 @@ describe.each(serverBackends())("the real mlflow client (mlflow-skinny) logging 
     expect(report.status).toBe("FINISHED");
     expect(report.params).toEqual({ lr: "0.001", optimizer: "adam", layers: "4" });
     expect(report.metrics).toEqual({ loss: 0.05, "train/acc": 0.95 });
-    expect(report.tags).toEqual({ team: "vision", stage: "test", seed: "7" });
+    expect(report.tags).toEqual({ team: "vision", stage: "test", seed: "7", reviewed: "yes" });
     expect(report.history).toEqual(Array.from({ length: 20 }, (_, step) => [step, 1 / (step + 1)]));
     expect(report.artifacts).toEqual(["notes.txt", "sub"]);
     expect(report.downloaded).toBe("hello from mlflow\n");

@@ -138,6 +138,8 @@ export interface MetricSeriesDto {
   /** Points in the range before downsampling. */
   readonly total: number;
   readonly downsampled: boolean;
+  /** A first look at a big series (evenly spaced points, extremes not kept): ask again shortly for the real one. */
+  readonly approximate?: boolean;
   /** The whole series' x extent. */
   readonly xMin: number | null;
   readonly xMax: number | null;

@@ -33,7 +33,10 @@ import type {
   RunLogRecord,
   RunRow,
 } from "./dashboard-source.js";
-import { MetricCache, downsample } from "./metric-cache.js";
+import { MetricCache, downsample, samplePoints } from "./metric-cache.js";
+
+// Metric files above this size are first answered with a sample while they are parsed.
+const sampleAboveBytes = 32 * 2 ** 20;
 
 /**
  * The dashboard over a local workspace: experiments from its index (`index.sqlite`, kept up to date with
@@ -214,7 +217,10 @@ export class WorkspaceSource implements DashboardSource {
 
   async metric(id: string, stream: string, query: MetricQuery): Promise<MetricSeriesDto> {
     const dir = this.#runDir(id);
-    const columns = this.#metrics.get(metricDataFile(dir, stream === unnamedMetricDir ? null : stream));
+    const file = metricDataFile(dir, stream === unnamedMetricDir ? null : stream);
+    if (!this.#metrics.has(file) && safe(() => statSync(file).size, 0) > sampleAboveBytes)
+      return this.#sampled(file, dir, stream, query);
+    const columns = this.#metrics.get(file);
     const byField = query.by === "index" ? "index" : query.by;
     const x = columns.column(byField) ?? columns.column("index")!;
     const y = columns.column(query.field);
@@ -226,6 +232,39 @@ export class WorkspaceSource implements DashboardSource {
       xMin: x.length > 0 ? x[0]! : null,
       xMax: x.length > 0 ? x[x.length - 1]! : null,
       t0: ts && ts.length > 0 && Number.isFinite(ts[0]) ? ts[0]! : null,
+    };
+  }
+
+  /**
+   * A big file not parsed yet: evenly spaced points read where they lie (milliseconds, where parsing 100 MB
+   * takes a second or more), marked approximate; the full parse starts right after this answer is sent.
+   */
+  #sampled(file: string, dir: string, stream: string, query: MetricQuery): MetricSeriesDto {
+    const points = samplePoints(file, Math.min(query.maxPoints, 4000));
+    const xs: number[] = [];
+    const ys: (number | null)[] = [];
+    for (const point of points) {
+      const x = query.by === "index" ? point.index : point.data[query.by] ?? point.index;
+      const y = point.data[query.field];
+      if (typeof x !== "number") continue;
+      if (query.from !== undefined && x < query.from) continue;
+      if (query.to !== undefined && x > query.to) continue;
+      xs.push(x);
+      ys.push(typeof y === "number" && Number.isFinite(y) ? y : null);
+    }
+    const last = lastMetricPoint(dir, stream === unnamedMetricDir ? null : stream);
+    const ts = points[0]?.data._ts;
+    // After this answer has left: the parse holds the process for a while.
+    setTimeout(() => this.#metrics.get(file), 100);
+    return {
+      x: xs,
+      y: ys,
+      total: last ? last.index + 1 : xs.length,
+      downsampled: true,
+      approximate: true,
+      xMin: xs[0] ?? null,
+      xMax: xs.at(-1) ?? null,
+      t0: typeof ts === "number" ? ts : null,
     };
   }
 

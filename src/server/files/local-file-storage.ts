@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { ChecksumMismatchError, PayloadTooLargeError } from "../../errors.js";
+import { drainRest } from "../body.js";
 import type { FileStorage, PutOptions, StoredBlob } from "./file-storage.js";
 
 const keyPattern = /^[0-9a-f]{2}\/[0-9a-f-]{36}$/;
@@ -48,7 +49,7 @@ export class LocalFileStorage implements FileStorage {
           if (done) break;
           size += value.byteLength;
           if (size > options.limitBytes) {
-            await reader.cancel().catch(() => undefined);
+            await drainRest(reader);
             throw new PayloadTooLargeError("The uploaded file", options.limitBytes);
           }
           hash.update(value);

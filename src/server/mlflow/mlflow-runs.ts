@@ -108,13 +108,26 @@ export async function createMlflowRun(
   return { run, record };
 }
 
-/** Replaces the run's MLflow record (tags, name, end time). */
+/**
+ * Replaces the run's MLflow record (tags, name, end time). Upserting a prefix resumes a finished run, so a
+ * finished run gets its final status (and end time) back: setting a tag does not reopen it.
+ */
 export async function saveRecord(store: Store, mlflowRun: MlflowRun, record: RunRecord): Promise<MlflowRun> {
-  const run = await store.upsertRun({
-    prefix: mlflowRun.run.prefix,
-    metadata: { ...mlflowRun.run.metadata, mlflow: record as unknown as JsonValue },
+  const before = (await store.getRun(mlflowRun.run.id)) ?? mlflowRun.run;
+  let run = await store.upsertRun({
+    prefix: before.prefix,
+    metadata: { ...before.metadata, mlflow: record as unknown as JsonValue },
     ...(record.tags["mlflow.note.content"] !== undefined ? { description: record.tags["mlflow.note.content"] } : {}),
   });
+  if (before.status !== "RUNNING" && run.status !== before.status) {
+    run = await store.updateRun(run.id, {
+      status: {
+        status: before.status,
+        ...(before.error !== undefined ? { error: before.error } : {}),
+        ...(before.endedAt !== undefined ? { at: before.endedAt } : {}),
+      },
+    });
+  }
   return { run, record };
 }
 
