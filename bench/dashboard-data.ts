@@ -25,7 +25,7 @@ export function writeExperiments(root: string, count: number, jobs: number): voi
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A run folder's experiment.json and parameters.json, as the SDK writes them. */
-function writeRunRecord(dir: string, prefix: string, params: Record<string, unknown>, start: number): void {
+export function writeRunRecord(dir: string, prefix: string, params: Record<string, unknown>, start: number): void {
   mkdirSync(dir, { recursive: true });
   const segments = prefix.split("/");
   writeFileSync(

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MetricCache, downsample } from "../../src/server/dashboard/metric-cache.js";
+import { MetricCache, downsample, samplePoints } from "../../src/server/dashboard/metric-cache.js";
 import { tempWorkspace } from "../helpers.js";
 
 let ws: ReturnType<typeof tempWorkspace>;
@@ -39,6 +39,20 @@ describe("MetricCache", () => {
 
   it("reads a missing file as empty", () => {
     expect(new MetricCache().get(join(ws.root, "none.jsonl")).count).toBe(0);
+  });
+});
+
+describe("samplePoints", () => {
+  it("reads evenly spaced whole points of a file without parsing the rest", () => {
+    writeFileSync(file, Array.from({ length: 1000 }, (_, i) => line(i, { loss: i / 10 })).join("") + '{"index":1000,"da');
+    const points = samplePoints(file, 20);
+    expect(points.length).toBeGreaterThanOrEqual(18);
+    expect(points[0]!.index).toBe(0);
+    const indices = points.map((p) => p.index);
+    expect(indices).toEqual([...indices].sort((a, b) => a - b));
+    expect(new Set(indices).size).toBe(indices.length);
+    expect(indices.at(-1)!).toBeGreaterThan(900);
+    for (const p of points) expect(p.data.loss).toBe(p.index / 10);
   });
 });
 

@@ -67,6 +67,7 @@ export function MetricChart(props: {
   const [series, setSeries] = useState<(MetricSeriesDto | undefined)[]>();
   const [info, setInfo] = useState("");
   const [width, setWidth] = useState(400);
+  const [retries, setRetries] = useState(0);
 
   useEffect(() => {
     const el = plotBox.current;
@@ -82,6 +83,7 @@ export function MetricChart(props: {
   useEffect(() => {
     if (!visible) return;
     let live = true;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const by = x === "step" ? "step" : "_ts";
     Promise.all(
       runs.map(async (run) => {
@@ -100,12 +102,18 @@ export function MetricChart(props: {
           return undefined;
         }
       }),
-    ).then((result) => live && setSeries(result));
+    ).then((result) => {
+      if (!live) return;
+      setSeries(result);
+      // A first look at a big series (a sample): the server is reading it in full; ask again shortly.
+      if (result.some((s) => s?.approximate)) retry = setTimeout(() => setRetries((n) => n + 1), 400);
+    });
     return () => {
       live = false;
+      if (retry) clearTimeout(retry);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [visible, runKey, stream, field, x, zoom?.[0], zoom?.[1], version, maxPoints]);
+  }, [visible, runKey, stream, field, x, zoom?.[0], zoom?.[1], version, maxPoints, retries]);
 
   useEffect(() => {
     const el = plotBox.current;
@@ -123,7 +131,12 @@ export function MetricChart(props: {
       tables.length === 1 ? (tables[0] as unknown as uPlot.AlignedData) : uPlot.join(tables as unknown as uPlot.AlignedData[]);
     const total = series.reduce((n, s) => n + (s?.total ?? 0), 0);
     const shown = series.reduce((n, s) => n + (s?.x.length ?? 0), 0);
-    setInfo(`${shown.toLocaleString()} of ${total.toLocaleString()} points${series.some((s) => s?.downsampled) ? " (min/max per bucket)" : ""}`);
+    const how = series.some((s) => s?.approximate)
+      ? " (a sample: reading the rest…)"
+      : series.some((s) => s?.downsampled)
+        ? " (min/max per bucket)"
+        : "";
+    setInfo(`${shown.toLocaleString()} of ${total.toLocaleString()} points${how}`);
     const style = getComputedStyle(document.documentElement);
     const fg = style.getPropertyValue("--muted").trim() || "#667";
     const grid = style.getPropertyValue("--border").trim() || "#ddd";
@@ -183,7 +196,7 @@ export function MetricChart(props: {
           {visible ? (series ? info : "loading…") : ""}
         </span>
       </div>
-      <div ref={plotBox} data-ready={series ? "1" : "0"} />
+      <div ref={plotBox} data-ready={series ? "1" : "0"} data-exact={series && !series.some((s) => s?.approximate) ? "1" : "0"} />
     </div>
   );
 }

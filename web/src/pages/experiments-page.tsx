@@ -15,12 +15,12 @@ const columns: Column<ExperimentRow>[] = [
     width: "220px",
     render: (e) => <a {...linkProps(`/experiments/${encodeURIComponent(e.id)}`)}>{e.title}</a>,
   },
-  { key: "id", label: "Id", width: "250px", render: (e) => <span className="mono">{e.id}</span> },
+  { key: "id", label: "Id", width: "230px", render: (e) => <span className="mono">{e.id}</span> },
   { key: "state", label: "State", width: "110px", render: (e) => <StateBadge state={e.state} /> },
   {
     key: "jobs",
     label: "Jobs done / total",
-    width: "210px",
+    width: "190px",
     render: (e) => (
       <span style={{ display: "flex", gap: 8, alignItems: "center" }}>
         <StateBar counts={e.jobs} />
