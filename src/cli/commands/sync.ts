@@ -28,7 +28,7 @@ export function declareSync(command: Command): Command {
     .option("--no-buffer", "only upload local runs, not the buffer");
 }
 
-/** `labrun sync`: exit code 0 when everything was sent, 1 otherwise. */
+/** `labrun sync`: exit code 0 when everything was sent, 1 when something failed, was refused or is left. */
 export async function syncCommand(
   options: SyncCommandOptions,
   global: { readonly workspace?: string; readonly json?: boolean },
@@ -51,10 +51,13 @@ export async function syncCommand(
         (result.buffer.left
           ? `; ${result.buffer.left} buffered item(s) left (server unreachable): run labrun sync again`
           : "") +
+        (result.buffer.rejected
+          ? `; the server refused ${result.buffer.rejected} buffered item(s), kept in the buffer's rejected/ folders with its answer`
+          : "") +
         ".",
     );
   }
-  return result.failed.length > 0 || result.buffer.left > 0 ? 1 : 0;
+  return result.failed.length > 0 || result.buffer.left > 0 || result.buffer.rejected > 0 ? 1 : 0;
 }
 
 /** Adds `labrun sync` to the program; `setExit` receives its exit code. */
