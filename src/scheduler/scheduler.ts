@@ -221,7 +221,7 @@ export class Scheduler {
     const stopping: Promise<void>[] = [];
     for (const job of this.#jobs) {
       // A SUBMITTED job here is held by its backend (native dependencies): it must leave the queue too.
-      const held = job.state === "SUBMITTED";
+      const held = job.state === "SUBMITTED" && job.executor.nativeDependencies !== undefined;
       if (job.state !== "PENDING" && job.state !== "WAITING" && !held) continue;
       for (const name of job.dependencies) {
         const dependency = this.#byName.get(name)!;
