@@ -101,7 +101,11 @@ export class TmuxSession {
   }
 
   /** Waits until the screen matches `pattern`, and returns it; a timeout shows the last screen. */
-  async waitForScreen(pattern: RegExp | ((screen: string) => boolean), timeoutMs = 20_000): Promise<string> {
+  async waitForScreen(
+    pattern: RegExp | ((screen: string) => boolean),
+    timeoutMs = 20_000,
+    pollMs = 100,
+  ): Promise<string> {
     const matches = typeof pattern === "function" ? pattern : (screen: string) => pattern.test(screen);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -111,7 +115,7 @@ export class TmuxSession {
         throw new Error(
           `timed out after ${timeoutMs} ms waiting for ${String(pattern)}; the screen was:\n${screen}`,
         );
-      await sleep(100);
+      await sleep(pollMs);
     }
   }
 
