@@ -224,5 +224,22 @@ describe("remote mode when the server is away", () => {
     const stored = await store.getRunByPrefix("alice/vision/token");
     expect(stored?.status).toBe("COMPLETED");
     expect((await store.readMetrics(stored!.id, "train")).count).toBe(1);
+
+    // A run of another project: the token may not write it; sync keeps it in rejected/ and says so.
+    const audio = new Run({
+      prefix: "alice/audio/other",
+      url: server.url,
+      token: "lrt_wrong",
+      remote: fast(bufferRoot, { closeTimeoutMs: 500 }),
+    });
+    audio.metrics("train").log({ step: 1 });
+    await audio.complete();
+    const refusedSync = runCli(["sync", "--url", server.url, "--token", good, "--no-runs"], {
+      workspace: root,
+    });
+    expect(refusedSync.code).toBe(1);
+    expect(refusedSync.stdout).toContain("the server refused");
+    expect(bufferFiles(join(bufferRoot, "alice", "audio", "other"))).toEqual([]);
+    expect(bufferFiles(join(bufferRoot, "alice", "audio", "other", "rejected")).length).toBeGreaterThan(0);
   });
 });
