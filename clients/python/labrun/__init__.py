@@ -24,6 +24,7 @@ from .errors import (
     TrackedFileNotFoundError,
     TrackingValueError,
 )
+from ._remote_errors import ServerRequestError, ServerUnreachableError
 from .files import StoredFile
 from .logs import ReadResult
 from .run import Run, RunLifecycle, RunView, tracked
@@ -54,5 +55,7 @@ __all__ = [
     "RunFileNotFoundError",
     "ChecksumMismatchError",
     "CorruptRecordError",
+    "ServerUnreachableError",
+    "ServerRequestError",
     "__version__",
 ]
