@@ -147,7 +147,7 @@ export function RunPage() {
               </button>
             )}
             <span className="muted">
-              {keys.length} charts · drag to zoom, double-click to reset
+              {keys.length} chart{keys.length === 1 ? "" : "s"} · drag to zoom, double-click to reset
             </span>
           </div>
           <div className="charts">
