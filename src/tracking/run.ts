@@ -233,6 +233,7 @@ export class Run {
           ...(metadata ? { metadata } : {}),
         },
         this.options.remote,
+        !!this.options.attach,
       );
       this.#remote.sender.open();
       process.on("beforeExit", this.#onBeforeExit);

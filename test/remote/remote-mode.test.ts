@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Run } from "../../src/tracking/run.js";
 import { HttpStore } from "../../src/store/http/http-store.js";
 import { RunNotFoundError, isLabrunError } from "../../src/errors.js";
-import { tempWorkspace } from "../helpers.js";
+import { runCli, tempWorkspace } from "../helpers.js";
 import { ServerProcess } from "./server-process.js";
 
 const workspace = tempWorkspace("remote");
@@ -144,6 +144,36 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
     }
     const stored = await store.getRunByPrefix("alice/vision/env");
     expect((await store.readMetrics(stored!.id, "train")).points.map((p) => p.fields)).toEqual([{ ok: 1 }]);
+  });
+
+  it("an attached writer (labrun log with LABRUN_URL) adds to a finished run without reopening it", async () => {
+    const owner = new Run({ prefix: "alice/vision/attached", url: server.url, remote: remote() });
+    owner.metrics("train").log({ step: 0 });
+    await owner.complete();
+    const env = { LABRUN_URL: server.url };
+    const metric = runCli(["log", "metric", "--prefix", "alice/vision/attached", "train", "step=1"], {
+      workspace: workspace.root,
+      env,
+    });
+    expect(metric.stderr).toBe("");
+    expect(metric.code).toBe(0);
+    const message = runCli(
+      ["log", "msg", "--prefix", "alice/vision/attached", "--level", "warn", "late note"],
+      {
+        workspace: workspace.root,
+        env,
+      },
+    );
+    expect(message.code).toBe(0);
+    const stored = await store.getRunByPrefix("alice/vision/attached");
+    expect(stored?.status).toBe("COMPLETED");
+    expect((await store.readMetrics(stored!.id, "train")).points.map((p) => p.fields)).toEqual([
+      { step: 0 },
+      { step: 1 },
+    ]);
+    expect((await store.queryLogs(stored!.id)).map((l) => [l.level, l.message])).toEqual([
+      ["warn", "late note"],
+    ]);
   });
 
   it("HttpStore rebuilds the server's error classes", async () => {

@@ -69,8 +69,11 @@ class RemoteSender:
         retry_delay: float = 0.25,
         max_retry_delay: float = 30.0,
         quiet: bool = False,
+        attach: bool = False,
     ) -> None:
         self.client = HttpClient(url, token)
+        # An attached writer uses an existing run as it is (an upsert would mark it RUNNING again).
+        self.attach = attach
         self.prefix = prefix
         self.upsert = upsert
         self.client_id = str(uuid.uuid4())
@@ -247,7 +250,7 @@ class RemoteSender:
                 continue
             try:
                 if self.run_id is None:
-                    self.run_id = self.client.request("POST", "/api/runs", body=self.upsert)["run"]["id"]
+                    self.run_id = self._existing_run_id() or self.client.request("POST", "/api/runs", body=self.upsert)["run"]["id"]
                 else:
                     self._send(head)  # type: ignore[arg-type]
                     self._done(head)  # type: ignore[arg-type]
@@ -284,6 +287,16 @@ class RemoteSender:
                     self.counts["rejected"] += 1
                     self._error(error, f"reject:{_code(error)}", f"remote: the server refused {head.kind} {head.seq} of run {self.prefix}: {_code(error)}: {error}")  # type: ignore[union-attr]
                     self._reject(head, error)  # type: ignore[arg-type]
+
+    def _existing_run_id(self) -> Optional[str]:
+        if not self.attach:
+            return None
+        try:
+            return self.client.request("GET", "/api/runs/by-prefix", query={"prefix": self.prefix})["run"]["id"]
+        except Exception as error:  # noqa: BLE001
+            if _code(error) == "RUN_NOT_FOUND":
+                return None
+            raise
 
     def _send(self, item: _Item) -> None:
         run_path = f"/api/runs/{self.run_id}"

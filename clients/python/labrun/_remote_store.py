@@ -247,7 +247,13 @@ REMOTE_OPTIONS = {"flush_timeout", "close_timeout", "buffer_dir", "retry_delay",
 
 
 def open_remote_store(
-    prefix: str, run_dir: str, dash_url: Any, token: Optional[str], local: bool, options: Dict[str, Any]
+    prefix: str,
+    run_dir: str,
+    dash_url: Any,
+    token: Optional[str],
+    local: bool,
+    options: Dict[str, Any],
+    attach: bool = False,
 ) -> Optional[Tuple[RemoteRunStore, Dict[str, Any]]]:
     """The store of a run in remote mode, or None for local mode (no ``dash_url`` and no ``$LABRUN_URL``,
     or ``dash_url=False``). Bad URLs and unknown options raise ``InvalidArgumentError`` at the call."""
@@ -278,6 +284,7 @@ def open_remote_store(
             retry_delay=float(options.get("retry_delay", 0.25)),
             max_retry_delay=float(options.get("max_retry_delay", 30.0)),
             quiet=bool(options.get("quiet", False)),
+            attach=attach,
         )
 
     settings = {"url": url, "token": tok, "local": bool(local), **options}

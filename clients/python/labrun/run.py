@@ -311,6 +311,7 @@ class Run(_RunBase):
         # A run bound to a folder (``dir``, a launched job's) keeps writing it in remote mode.
         bound = dir is not None or (env_dir is not None and prefix == env_prefix and root is None)
         also_local = bool(local) if local is not None else bound
+        self._attach_requested = bool(attach)
         self._remote_options = self._remote_mode(prefix, run_dir, dash_url, token, also_local, remote or {})
         self._description = description if description is not None else readme
         self._tags = list(tags) if tags is not None else None
@@ -340,7 +341,7 @@ class Run(_RunBase):
     ) -> Optional[Dict[str, Any]]:
         """Remote mode when ``dash_url`` (or ``$LABRUN_URL``) names a server: the store becomes a
         ``RemoteRunStore`` (batches to the server; the run's folder too with ``local``)."""
-        opened = open_remote_store(prefix, run_dir, dash_url, token, local, options)
+        opened = open_remote_store(prefix, run_dir, dash_url, token, local, options, self._attach_requested)
         if opened is None:
             return None
         self._store, settings = opened

@@ -266,3 +266,15 @@ def test_program_ending_with_the_run_open_sends_everything(server, tmp_path):
     assert stored["status"] == "COMPLETED"
     assert [p["step"] for p in points(client, stored["id"], "train")] == list(range(300))
     assert len(client.request("GET", f"/api/runs/{stored['id']}/logs")["logs"]) == 1
+
+
+def test_attached_writer_leaves_a_finished_run_finished(server, tmp_path):
+    with labrun.Run(prefix="alice/vision/py-attached", dash_url=server.url, remote=fast(tmp_path)) as run:
+        run.metrics("train").log(step=0)
+    guest = labrun.Run(prefix="alice/vision/py-attached", dash_url=server.url, attach=True, remote=fast(tmp_path))
+    guest.start()
+    guest.metrics("train").log(step=1)
+    guest.complete()
+    client, stored = server.run("alice/vision/py-attached")
+    assert stored["status"] == "COMPLETED"
+    assert [p["step"] for p in points(client, stored["id"], "train")] == [0, 1]

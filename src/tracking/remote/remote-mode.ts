@@ -70,7 +70,7 @@ export class RemoteSession {
   readonly flushTimeoutMs: number;
   readonly closeTimeoutMs: number;
 
-  constructor(target: RemoteTarget, upsert: RunUpsert, options: RemoteOptions = {}) {
+  constructor(target: RemoteTarget, upsert: RunUpsert, options: RemoteOptions = {}, attach = false) {
     this.flushTimeoutMs = positive("flushTimeoutMs", options.flushTimeoutMs, 5000, true);
     this.closeTimeoutMs = positive("closeTimeoutMs", options.closeTimeoutMs, 10_000, true);
     const store = new HttpStore(target);
@@ -78,6 +78,7 @@ export class RemoteSession {
       store,
       prefix: upsert.prefix,
       upsert,
+      attach,
       clientId: randomUUID(),
       bufferDir: runBufferDir(options.bufferDir ?? defaultBufferRoot(), upsert.prefix),
       ...(options.retryDelayMs !== undefined

@@ -25,6 +25,11 @@ export interface RemoteSenderOptions {
   readonly maxRetryDelayMs?: number;
   /** Where the sender reports trouble (once per kind) and recovery; default stderr. */
   readonly report?: (message: string) => void;
+  /**
+   * An attached writer (no status of its own): an existing run is used as it is, not upserted (which would
+   * mark it RUNNING again).
+   */
+  readonly attach?: boolean;
 }
 
 interface QueueItem {
@@ -241,7 +246,9 @@ export class RemoteSender {
     ) {
       try {
         if (this.#runId === undefined) {
-          this.#runId = (await this.#options.store.upsertRun(this.#options.upsert)).id;
+          const { store, upsert, attach } = this.#options;
+          const existing = attach ? await store.getRunByPrefix(upsert.prefix) : undefined;
+          this.#runId = (existing ?? (await store.upsertRun(upsert))).id;
           this.#markOnline();
           continue;
         }
