@@ -20,8 +20,8 @@ import type { JobRef } from "labrun";
 import { writeResultsSection } from "./results-file.js";
 
 const N = Number(process.env.SLURM_BENCH_JOBS ?? 1000);
-// NeMo-Run prepares its jobs much more slowly than linearly: at 1000 it had not submitted one after 9 minutes
-// here, so it runs a smaller sweep unless NEMO_BENCH_JOBS says otherwise.
+// NeMo-Run took about 6 minutes to submit 1000 jobs here and then kept checking their states: it runs a smaller
+// sweep unless NEMO_BENCH_JOBS says otherwise.
 const PEER_N = Number(process.env.NEMO_BENCH_JOBS ?? Math.min(N, 200));
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const peerPython = process.env.PEER_PYTHON ?? "/work/peers-venv/bin/python";
@@ -70,7 +70,8 @@ async function onePoll(refs: JobRef[]): Promise<{ commands: number; ms: number }
   return { commands: executor.statusCommands, ms: performance.now() - start };
 }
 
-function nemoRun(): { submit_s: number; total_s: number; completed: number } | string {
+function nemoRun():
+  { submit_s: number; total_s: number; completed: number; run_returned_s: number | null } | string {
   if (!existsSync(peerPython)) return `${peerPython} not found`;
   const result = spawnSync(peerPython, [join(benchDir, "peers", "nemo_run_slurm.py"), String(PEER_N)], {
     encoding: "utf8",
@@ -111,7 +112,8 @@ Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${Math.round(totalmem()
 ${slurmVersion}, one-node cluster from \`local-cluster.sh\` with ${slurmCpus} CPUs for Slurm; ${new Date().toISOString().slice(0, 16)}Z.
 Each job runs \`/bin/true\`. Submission: from \`new Experiment\` until every job has its Slurm id; completion: until
 \`run()\` returns (labrun) or Slurm reports every job ended (NeMo-Run, detached, polled with squeue). One run each.
-${PEER_N < N ? `NeMo-Run runs ${PEER_N} jobs: with ${N}, its \`exp.add\` + \`run(detach=True)\` had not submitted a single job after 9 minutes on this machine (killed; its preparation grows faster than linearly with the number of jobs); \`NEMO_BENCH_JOBS=${N}\` runs it in full.` : ""}
+${typeof peer === "string" || peer.run_returned_s === null ? "" : `NeMo-Run's \`run(detach=True)\` returned after ${s(peer.run_returned_s)} (it checks each job's state after submitting it); its times are read from Slurm (last SubmitTime, last EndTime).`}
+${PEER_N < N ? `NeMo-Run runs ${PEER_N} jobs: with ${N}, it took about 6 minutes to submit them and \`run(detach=True)\` had not returned 3 minutes later on this machine (killed); \`NEMO_BENCH_JOBS=${N}\` runs it in full.` : ""}
 
 | Sweep of ${N} jobs | sbatch calls | submission | completion | completed |
 | --- | --- | --- | --- | --- |

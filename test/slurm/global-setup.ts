@@ -9,8 +9,20 @@ import { resolve } from "node:path";
  */
 const script = resolve(import.meta.dirname, "..", "..", "..", "shared", "slurm", "local-cluster.sh");
 
+/** CPUs the node offers Slurm: more than the machine has, so long tests (time limits) do not hold the others up. */
+const testCpus = 8;
+
 function cluster(command: "up" | "down" | "status") {
-  return spawnSync("bash", [script, command], { encoding: "utf8", env: process.env, timeout: 300_000 });
+  return spawnSync("bash", [script, command], {
+    encoding: "utf8",
+    env: { ...process.env, SLURM_CPUS: process.env.SLURM_CPUS ?? String(testCpus) },
+    timeout: 300_000,
+  });
+}
+
+function slurmCpus(): number {
+  const node = spawnSync("scontrol", ["show", "node", "-o"], { encoding: "utf8" }).stdout;
+  return Number(/CPUTot=(\d+)/.exec(node)?.[1] ?? 0);
 }
 
 /** True when this vitest run includes tests that need the cluster. */
@@ -26,7 +38,8 @@ export default function setup(): (() => void) | undefined {
   if (!slurmWanted()) return undefined;
   const before = cluster("status");
   const wasUp = before.status === 0 && / up /.test(before.stdout);
-  if (!wasUp) {
+  // Started, or too small (a cluster started by hand with 2 CPUs): `up` (re)configures it; jobs survive.
+  if (!wasUp || slurmCpus() < testCpus) {
     const up = cluster("up");
     if (up.status !== 0)
       throw new Error(`Could not start the local Slurm cluster (${script} up):\n${up.stdout}\n${up.stderr}`);
