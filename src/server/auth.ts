@@ -65,6 +65,13 @@ export function authMiddleware(verifier: TokenVerifier | undefined, enabled: boo
         details: { tokenId: grant.id },
       });
     }
+    // The dashboard's API lists every project's runs: only tokens of every project (admin, possibly read-only).
+    if (c.req.path.startsWith("/api/dashboard/") && grant.project !== "*") {
+      throw new ForbiddenError(
+        "The dashboard needs a token of every project: `labrun token create --project '*' --read-only`.",
+        { details: { tokenProject: grant.project } },
+      );
+    }
     c.set("principal", grant);
     return next();
   };

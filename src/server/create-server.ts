@@ -89,6 +89,7 @@ export function createServer(options: ServerOptions): LabrunServer {
   fileRoutes(app, context);
   eventRoutes(app, context);
   mlflowRoutes(app, context);
+  options.extend?.(app);
 
   return {
     app,

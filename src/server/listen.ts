@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { PortInUseError } from "../errors.js";
 import type { ServerEnv } from "./auth.js";
 import type { ServerContext } from "./context.js";
 
@@ -57,10 +58,16 @@ export async function listen(app: Hono<ServerEnv>, context: ServerContext, optio
       },
       () => resolve(created as Server),
     ) as Server;
-    created.once("error", reject);
+    created.once("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "EADDRINUSE" ? new PortInUseError(options.host, options.port) : error),
+    );
   });
   // Long uploads must not be cut by Node's default 5-minute request timeout.
   server.requestTimeout = 0;
+  // Node closes idle keep-alive sockets after 5 s; a client that reuses one just then gets a reset
+  // ("other side closed"). SDKs send a batch every few seconds: keep sockets longer (as load balancers do).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
 

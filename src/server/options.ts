@@ -33,6 +33,8 @@ export interface ServerOptions {
   readonly limits?: Partial<ServerLimits>;
   /** The labrun version reported by /api/health. */
   readonly version?: string;
+  /** Adds routes after the API's own (`labrun serve` mounts the dashboard here); `/api/*` stays behind auth. */
+  readonly extend?: (app: import("hono").Hono<import("./auth.js").ServerEnv>) => void;
   /** Where unexpected errors are reported (default: stderr). */
   readonly logError?: (error: unknown) => void;
 }

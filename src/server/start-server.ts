@@ -3,6 +3,8 @@ import { UsageError } from "../errors.js";
 import type { ServerStore } from "../store/store.js";
 import { Workspace } from "../workspace/workspace.js";
 import { createServer } from "./create-server.js";
+import { mountDashboard } from "./dashboard/dashboard-app.js";
+import { StoreSource } from "./dashboard/store-source.js";
 import { LocalFileStorage } from "./files/local-file-storage.js";
 import type { RunningServer } from "./listen.js";
 import { openServerDatabase } from "./open-database.js";
@@ -50,10 +52,13 @@ export async function startServer(options: StartServerOptions): Promise<StartedS
   const filesDir = resolve(options.files ?? join(new Workspace(options.workspace).root, "server", "files"));
   const store = await openServerDatabase(db);
   try {
+    const files = new LocalFileStorage(filesDir);
     const server = createServer({
       store,
       authStore: store,
-      files: new LocalFileStorage(filesDir),
+      files,
+      // The web dashboard over the same store, beside the API (its /api/dashboard routes are behind auth).
+      extend: (app) => mountDashboard(app, new StoreSource(store, { files, label: db.replace(/\/\/[^@/]*@/, "//") })),
       auth: options.auth,
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.version ? { version: options.version } : {}),

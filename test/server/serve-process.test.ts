@@ -45,9 +45,15 @@ describe.each(serverBackends())("labrun serve as a process, on %s", (backend) =>
     expect((await api(server.url, "POST", "/api/runs", reader.secret, { prefix: "alice/vision/r2" })).status).toBe(403);
     expect((await api(server.url, "GET", `/api/runs/${created.body.run.id}`, reader.secret)).status).toBe(200);
     const listed = JSON.parse(cli("token", "list", "--json").stdout) as { id: string; readOnly: boolean; expiresAt?: string }[];
-    expect(listed.map((t) => t.id).sort()).toEqual([writer.token.id, reader.token.id].sort());
+    expect(listed.map((t) => t.id)).toEqual(expect.arrayContaining([writer.token.id, reader.token.id]));
     expect(listed.find((t) => t.id === reader.token.id)).toMatchObject({ readOnly: true, expiresAt: expect.any(String) });
     expect(JSON.stringify(listed)).not.toContain(writer.secret);
+    // The dashboard is served beside the API; its API (every project's runs) needs an admin token.
+    const admin = createToken("--project", "*", "--read-only");
+    expect((await api(server.url, "GET", "/api/dashboard/runs", writer.secret)).status).toBe(403);
+    const dashboardRuns = await api(server.url, "GET", "/api/dashboard/runs", admin.secret);
+    expect(dashboardRuns.status).toBe(200);
+    expect(JSON.stringify(dashboardRuns.body)).toContain("alice/vision/r1");
     const table = cli("token", "list");
     expect(table.stdout).toContain("read-only");
     expect(cli("token", "revoke", writer.token.id).code).toBe(0);
@@ -64,6 +70,14 @@ describe.each(serverBackends())("labrun serve as a process, on %s", (backend) =>
     const server = await serve("--no-auth");
     expect(server.output()).toContain("AUTHENTICATION IS OFF");
     expect((await api(server.url, "POST", "/api/runs", undefined, { prefix: "a/b/c" })).status).toBe(200);
+  });
+
+  it("exits 1 with PORT_IN_USE when the port is taken", async () => {
+    const first = await serve();
+    const port = new URL(first.url).port;
+    const second = runCli(["serve", "--port", port, "--db", db.uri], { workspace: dir });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain("[PORT_IN_USE]");
   });
 
   it("drains an in-flight upload on SIGTERM, refuses new connections, closes the database and exits 0", async () => {
