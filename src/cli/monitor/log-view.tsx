@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import { fit } from "./format.js";
+import { fit, printable } from "./format.js";
 import { tint, useColorEnabled } from "./theme.js";
 import type { LogTail } from "./use-log-tail.js";
 
@@ -40,11 +40,11 @@ export function LogView({ tail, width, height, scroll }: LogViewProps) {
         shown.map((line, i) =>
           line.stream === "stderr" ? (
             <Text key={end - shown.length + i} wrap="truncate-end" {...(color ? { color: "red" } : {})}>
-              {"! " + fit(line.text, width - 2).trimEnd()}
+              {"! " + fit(printable(line.line), width - 2).trimEnd()}
             </Text>
           ) : (
             <Text key={end - shown.length + i} wrap="truncate-end">
-              {"  " + fit(line.text, width - 2).trimEnd()}
+              {"  " + fit(printable(line.line), width - 2).trimEnd()}
             </Text>
           ),
         )

@@ -100,5 +100,7 @@ describe("monitor keys", () => {
       ["", { return: true }],
     ]);
     expect(splitTyped("c", { ctrl: true })).toEqual([["c", { ctrl: true }]]);
+    const [, ctrlC] = splitTyped("j\u0003", {});
+    expect(handleKey(initialState(), ctrlC![0], ctrlC![1], view([])).effect).toEqual({ kind: "quit" });
   });
 });

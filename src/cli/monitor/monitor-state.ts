@@ -108,6 +108,8 @@ export function selectedIndex(state: MonitorState, items: readonly Item[]): numb
 /** What one key press does, given what is on screen. */
 export function handleKey(state: MonitorState, input: string, key: Keys, view: View): KeyResult {
   const back = key.escape || key.backspace || key.delete;
+  // Ctrl-C quits from anywhere (ink sees it alone; here when it came along with other keys).
+  if (key.ctrl && input === "c") return { state, effect: { kind: "quit" } };
   if (state.help) {
     if (input === "q") return { state, effect: { kind: "quit" } };
     return back || input === "?" || key.return ? { state: { ...state, help: false } } : { state };
@@ -263,12 +265,14 @@ export function splitTyped(input: string, key: Keys): [string, Keys][] {
   const chars = Array.from(input);
   if (chars.length <= 1 || key.ctrl || key.meta) return [[input, key]];
   return chars.map((ch): [string, Keys] =>
-    ch === "\r" || ch === "\n"
-      ? ["", { return: true }]
-      : ch === "\u007f" || ch === "\b"
-        ? ["", { backspace: true }]
-        : ch === "\t"
-          ? ["", { tab: true }]
-          : [ch, {}],
+    ch === "\u0003"
+      ? ["c", { ctrl: true }]
+      : ch === "\r" || ch === "\n"
+        ? ["", { return: true }]
+        : ch === "\u007f" || ch === "\b"
+          ? ["", { backspace: true }]
+          : ch === "\t"
+            ? ["", { tab: true }]
+            : [ch, {}],
   );
 }

@@ -1,11 +1,10 @@
 import { useEffect, useState } from "react";
 import type { Experiment } from "../../experiment/experiment.js";
-import { printable } from "./format.js";
 
-/** One line of a job's output, ready to draw. */
+/** One line of a job's output, as the job wrote it (made drawable only when shown: most never are). */
 export interface TailLine {
   readonly stream: "stdout" | "stderr";
-  readonly text: string;
+  readonly line: string;
 }
 
 export interface LogTail {
@@ -48,7 +47,7 @@ export function useLogTail(
           follow: true,
           signal: controller.signal,
         })) {
-          lines.push({ stream, text: printable(line) });
+          lines.push({ stream, line });
           if (lines.length > 2 * tailLimit) lines = lines.slice(-tailLimit);
           dirty = true;
         }
