@@ -129,7 +129,7 @@ export async function serveProcess(
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
     void exited.then((code) => reject(new Error(`labrun serve exited (${code}) before listening:\n${output}`)));
-    setTimeout(() => reject(new Error(`labrun serve did not start in 30 s:\n${output}`)), 30_000).unref();
+    setTimeout(() => reject(new Error(`labrun serve did not start in 90 s:\n${output}`)), 90_000).unref();
   });
   return { child, url, output: () => output, exited };
 }
