@@ -6,8 +6,8 @@
 // shows the metric (labrun: the chart's canvas holds data; MLflow: a plotted line in the run's metric chart).
 // Appends an "MLflow UI" table to the dashboard section of bench/RESULTS.md.
 
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,67 +27,52 @@ if (!existsSync(mlflow)) {
   process.exit(0);
 }
 
-/** An MLflow file-store run with one metric, as MLflow's FileStore lays it out. */
-function writeMlflowRun(store: string, experiment: string, runId: string, name: string, key: string, points: number, value: (i: number) => number) {
-  const dir = join(store, experiment, runId);
-  mkdirSync(join(dir, "metrics"), { recursive: true });
-  mkdirSync(join(dir, "params"), { recursive: true });
-  mkdirSync(join(dir, "tags"), { recursive: true });
-  mkdirSync(join(dir, "artifacts"), { recursive: true });
+/**
+ * Experiments and runs created by MLflow's own client (so their metadata is what MLflow writes), then each
+ * run's metric history written directly in the file store's format: one "timestamp value step" line a point.
+ * Returns the run ids, by experiment name.
+ */
+function createMlflowRuns(store: string, spec: Record<string, string[]>): Record<string, string[]> {
+  const python = join(mlflow, "..", "python3");
+  const script = `
+import json, sys, mlflow
+mlflow.set_tracking_uri("file://${store}")
+out = {}
+for exp, runs in json.loads(sys.argv[1]).items():
+    eid = mlflow.create_experiment(exp)
+    out[exp] = []
+    for name in runs:
+        with mlflow.start_run(experiment_id=eid, run_name=name) as run:
+            mlflow.log_param("lr", 0.001)
+            mlflow.log_metric("loss", 1.0, step=0)
+            out[exp].append((eid, run.info.run_id))
+print(json.dumps(out))
+`;
+  const result = spawnSync(python, ["-c", script, JSON.stringify(spec)], {
+    encoding: "utf8",
+    env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: "true" },
+  });
+  if (result.status !== 0) throw new Error(`mlflow client failed: ${result.stderr.slice(-2000)}`);
+  const created = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as Record<string, [string, string][]>;
+  return Object.fromEntries(Object.entries(created).map(([exp, runs]) => [exp, runs.map(([eid, rid]) => `${eid}/${rid}`)]));
+}
+
+function writeMlflowMetric(store: string, run: string, key: string, points: number, value: (i: number) => number): void {
   const start = Date.UTC(2026, 0, 2);
-  writeFileSync(
-    join(dir, "meta.yaml"),
-    [
-      `artifact_uri: file://${dir}/artifacts`,
-      `end_time: ${start + 3_600_000}`,
-      "entry_point_name: ''",
-      `experiment_id: '${experiment}'`,
-      "lifecycle_stage: active",
-      `run_id: ${runId}`,
-      `run_name: ${name}`,
-      `run_uuid: ${runId}`,
-      "source_name: ''",
-      "source_type: 4",
-      "source_version: ''",
-      `start_time: ${start}`,
-      "status: 3",
-      "tags: []",
-      "user_id: bench",
-      "",
-    ].join("\n"),
-  );
-  writeFileSync(join(dir, "tags", "mlflow.runName"), name);
-  writeFileSync(join(dir, "params", "lr"), "0.001");
+  const fd = openSync(join(store, run, "metrics", key), "w");
   let text = "";
-  const lines: string[] = [];
   for (let i = 0; i < points; i++) {
     text += `${start + i * 10} ${value(i)} ${i}\n`;
     if (text.length > 4_000_000) {
-      lines.push(text);
+      writeSync(fd, text);
       text = "";
     }
   }
-  lines.push(text);
-  writeFileSync(join(dir, "metrics", key), lines.join(""));
+  writeSync(fd, text);
+  closeSync(fd);
 }
 
-function writeMlflowExperiment(store: string, id: string, name: string) {
-  mkdirSync(join(store, id), { recursive: true });
-  writeFileSync(
-    join(store, id, "meta.yaml"),
-    [
-      `artifact_location: file://${join(store, id)}`,
-      `creation_time: ${Date.UTC(2026, 0, 1)}`,
-      `experiment_id: '${id}'`,
-      `last_update_time: ${Date.UTC(2026, 0, 1)}`,
-      "lifecycle_stage: active",
-      `name: ${name}`,
-      "",
-    ].join("\n"),
-  );
-}
-
-async function timeTo(page: Page, url: string, ready: string, timeout = 120_000): Promise<number | string> {
+async function timeTo(page: Page, url: string, ready: string, timeout = 60_000): Promise<number | string> {
   await page.goto(url, { waitUntil: "commit" });
   try {
     await page.waitForFunction(ready, undefined, { timeout, polling: 100 });
@@ -99,24 +84,29 @@ async function timeTo(page: Page, url: string, ready: string, timeout = 120_000)
 
 const root = mkdtempSync(join(tmpdir(), "labrun-bench-mlflow-"));
 const store = join(root, "mlruns");
-const hex = (n: number) => n.toString(16).padStart(32, "0");
 const rows: [string, string, string][] = [];
 let server: ReturnType<typeof spawn> | undefined;
 try {
   const bigId = writeBigRun(root, POINTS);
   const compareIds = writeCompareRuns(root, COMPARE, COMPARE_POINTS);
-  writeMlflowExperiment(store, "0", "Default");
-  writeMlflowExperiment(store, "1", "big");
-  writeMlflowExperiment(store, "2", "compare");
+  const created = createMlflowRuns(store, {
+    big: ["one-million"],
+    compare: Array.from({ length: COMPARE }, (_, r) => `run-${r}`),
+  });
   const big = (i: number) => +(2 * Math.exp((-i / POINTS) * 4) + 0.1 * Math.sin(i / 50)).toFixed(5);
-  writeMlflowRun(store, "1", hex(1), "one-million", "loss", POINTS, big);
-  for (let r = 0; r < COMPARE; r++)
-    writeMlflowRun(store, "2", hex(100 + r), `run-${r}`, "loss", COMPARE_POINTS, (i) => +(2 * Math.exp(-(i / COMPARE_POINTS) * (2 + r / 5))).toFixed(5));
+  const bigRun = created.big![0]!;
+  writeMlflowMetric(store, bigRun, "loss", POINTS, big);
+  created.compare!.forEach((run, r) =>
+    writeMlflowMetric(store, run, "loss", COMPARE_POINTS, (i) => +(2 * Math.exp(-(i / COMPARE_POINTS) * (2 + r / 5))).toFixed(5)),
+  );
+  const [bigExperiment, bigRunId] = bigRun.split("/") as [string, string];
+  const compareExperiment = created.compare![0]!.split("/")[0]!;
 
   const port = 5055;
   server = spawn(mlflow, ["server", "--backend-store-uri", `file://${store}`, "--host", "127.0.0.1", "--port", String(port), "--workers", "1"], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, MLFLOW_ENABLE_FILE_STORE: "true" },
+    // MLflow 3 refuses its file store unless asked; it reads it as before.
+    env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: "true" },
   });
   let log = "";
   server.stdout!.on("data", (d: Buffer) => (log += d.toString()));
@@ -128,7 +118,7 @@ try {
     } catch {
       // not up yet
     }
-    if (i > 240) throw new Error(`mlflow server did not start:\n${log.slice(-2000)}`);
+    if (i > 240 || server.exitCode !== null) throw new Error(`mlflow server did not start:\n${log.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
   const labrun = await startDashboard(new WorkspaceSource(root), { port: 0 });
@@ -141,14 +131,14 @@ try {
     const labrunChart = `document.querySelector('[data-key="train.loss"] [data-ready="1"] canvas') !== null`;
 
     const cases: [string, string, string][] = [
-      [`one run, ${POINTS.toLocaleString()}-point metric`, `${labrun.url}runs/view?ids=${enc(bigId)}&k=${enc("^train\\.loss$")}`, `${base}/#/experiments/1/runs/${hex(1)}/model-metrics`],
-      [`compare ${COMPARE} runs × ${COMPARE_POINTS.toLocaleString()} points`, `${labrun.url}runs/view?ids=${compareIds.map(enc).join(",")}&k=${enc("^train\\.loss$")}`, `${base}/#/experiments/2?compareRunsMode=CHART`],
+      [`one run, ${POINTS.toLocaleString()}-point metric`, `${labrun.url}runs/view?ids=${enc(bigId)}&k=${enc("^train\\.loss$")}`, `${base}/#/experiments/${bigExperiment}/runs/${bigRunId}/model-metrics`],
+      [`compare ${COMPARE} runs × ${COMPARE_POINTS.toLocaleString()} points`, `${labrun.url}runs/view?ids=${compareIds.map(enc).join(",")}&k=${enc("^train\\.loss$")}`, `${base}/#/experiments/${compareExperiment}/runs?compareRunsMode=CHART`],
     ];
     for (const [what, labrunUrl, mlflowUrl] of cases) {
       const ours = await timeTo(await page(), labrunUrl, labrunChart);
       const p = await page();
       const theirs = await timeTo(p, mlflowUrl, mlflowLine);
-      await p.screenshot({ path: join(root, "..", `mlflow-${what.replace(/\W+/g, "-")}.png`) });
+      await p.screenshot({ path: join(tmpdir(), `labrun-bench-mlflow-${what.replace(/\W+/g, "-")}.png`) });
       const show = (v: number | string) => (typeof v === "number" ? `${Math.round(v)} ms` : v);
       rows.push([what, show(ours), show(theirs)]);
       console.log(what, show(ours), show(theirs));
@@ -157,7 +147,7 @@ try {
     await close();
     await labrun.close();
   }
-  const version = log.match(/mlflow[^\n]*?(\d+\.\d+\.\d+)/i)?.[1] ?? "";
+  const version = /(\d+\.\d+\.\d+)/.exec(spawnSync(mlflow, ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? "";
   const table = [
     "",
     `MLflow's UI (mlflow ${version || "from PyPI"}, \`mlflow server\` over its file store, 1 worker) on the same data, same Chromium — time until`,
