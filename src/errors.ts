@@ -562,7 +562,8 @@ export class StoreUnavailableError extends LabrunError {
   override readonly code = "STORE_UNAVAILABLE";
   constructor(where: string, problem: string, cause?: unknown) {
     super(
-      `Cannot use the database at ${where} (${problem}). Check that the server runs and that the URL's host, ` +
+      `Cannot use the database at ${where} (${problem}). SQLite: check that the file's folder can be created ` +
+        "and written and the disk is not full. PostgreSQL: check that the server runs and that the URL's host, " +
         "port, user, password and database name are right (the database must exist: createdb <name>).",
       { cause, details: { where, problem } },
     );

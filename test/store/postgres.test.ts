@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openServerStore, openStore } from "../../src/store/open-store.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { storeContract } from "../../src/testing/store-contract.js";
+import { startTestPostgres } from "./postgres-setup.js";
 
 // The server comes from test/store/postgres-setup.ts (vitest globalSetup) or from LABRUN_TEST_PG_URL.
 const serverUrl = process.env.LABRUN_TEST_PG_URL;
@@ -68,6 +69,18 @@ describe.skipIf(skip !== false)(`PostgresStore${skip ? ` (skipped: ${skip})` : "
       );
       await client.end();
       expect(await codeOf(PostgresStore.open(url))).toBe("STORE_SCHEMA");
+    });
+
+    it("turns a lost server into STORE_UNAVAILABLE, not a crash or a raw driver error", async () => {
+      const own = await startTestPostgres({ fast: true });
+      const store = await openServerStore(await own.createDatabase());
+      const run = await store.upsertRun({ prefix: "alice/vision/lost" });
+      await own.stop();
+      expect(await codeOf(store.applyBatch(run.id, { clientId: "c", seq: 1, params: { a: 1 } }))).toBe(
+        "STORE_UNAVAILABLE",
+      );
+      expect(await codeOf(store.getRun(run.id))).toBe("STORE_UNAVAILABLE");
+      await store.close();
     });
 
     it("says what to do when the server cannot be reached", async () => {

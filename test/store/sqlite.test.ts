@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -47,6 +47,12 @@ describe("SqliteStore", () => {
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").run();
     db.close();
     expect(await codeOf(SqliteStore.open(file))).toBe("STORE_SCHEMA");
+  });
+
+  it("says the database cannot be opened where the file cannot be created", async () => {
+    const notADir = join(dir, "plain-file");
+    writeFileSync(notADir, "x");
+    expect(await codeOf(openStore(`sqlite:${notADir}/sub/labrun.db`))).toBe("STORE_UNAVAILABLE");
   });
 
   it("rejects URIs that name no store", async () => {

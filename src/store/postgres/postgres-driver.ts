@@ -69,7 +69,11 @@ export class PostgresDriver implements SqlDriver {
         return result;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
-        client.release();
+        // An error the server reported (it has a SQLSTATE) leaves the connection usable; any other may not.
+        const reported =
+          typeof (error as { code?: unknown }).code === "string" &&
+          /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
+        client.release(reported ? undefined : (error as Error));
         if (attempt < 5 && retryable.has((error as { code?: string }).code ?? "")) continue;
         throw error;
       }

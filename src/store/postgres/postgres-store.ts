@@ -13,8 +13,8 @@ import { PostgresDriver } from "./postgres-driver.js";
  * const store = await PostgresStore.open("postgres://labrun:secret@db:5432/labrun");
  */
 export class PostgresStore extends SqlStore {
-  private constructor(driver: PostgresDriver) {
-    super("postgres", driver, " FOR UPDATE");
+  private constructor(driver: PostgresDriver, url: string) {
+    super("postgres", driver, redact(url), " FOR UPDATE");
   }
 
   static async open(url: string, options: PostgresDriverOptions = {}): Promise<PostgresStore> {
@@ -28,7 +28,7 @@ export class PostgresStore extends SqlStore {
       if (isLabrunError(error)) throw error;
       throw new StoreUnavailableError(redact(url), describe(error), error);
     }
-    return new PostgresStore(driver);
+    return new PostgresStore(driver, url);
   }
 
   /** Schema versions applied to this database, oldest first. */

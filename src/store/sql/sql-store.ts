@@ -25,6 +25,7 @@ import type {
 } from "../store.js";
 import type { FileRow } from "./rows.js";
 import { fileFromRow, placeholders, runFromRow } from "./rows.js";
+import { guardDriver } from "./db-errors.js";
 import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 import { appendLogs, queryLogs } from "./sql-logs.js";
 import { mergeRunLatest } from "./sql-metric-append.js";
@@ -49,12 +50,20 @@ export class SqlStore implements ServerStore {
   readonly capabilities: StoreCapabilities = { concurrentReaders: true, serverSideDownsampling: true };
   #closed = false;
 
-  /** @param forUpdate ` FOR UPDATE` where row locks exist (PostgreSQL); SQLite locks the whole file. */
+  protected readonly driver: SqlDriver;
+
+  /**
+   * @param where the database, for messages (a path, or a URL without its password)
+   * @param forUpdate ` FOR UPDATE` where row locks exist (PostgreSQL); SQLite locks the whole file.
+   */
   protected constructor(
     readonly kind: string,
-    protected readonly driver: SqlDriver,
+    driver: SqlDriver,
+    where: string,
     private readonly forUpdate: string,
-  ) {}
+  ) {
+    this.driver = guardDriver(driver, where);
+  }
 
   private db(): SqlDriver {
     if (this.#closed) throw new StoreClosedError(this.kind);

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { mapDatabaseError } from "../sql/db-errors.js";
 import { migrate } from "../sql/migrate.js";
 import { migrations } from "../sql/schema.js";
 import { SqlStore } from "../sql/sql-store.js";
@@ -17,14 +18,19 @@ export class SqliteStore extends SqlStore {
     readonly path: string,
     driver: SqliteDriver,
   ) {
-    super("sqlite", driver, "");
+    super("sqlite", driver, path, "");
   }
 
   /** Opens (creating when missing) the database file and applies pending schema migrations. */
   static async open(path: string): Promise<SqliteStore> {
     const file = path === ":memory:" ? path : resolve(path);
-    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-    const driver = new SqliteDriver(file);
+    let driver: SqliteDriver;
+    try {
+      if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+      driver = new SqliteDriver(file);
+    } catch (error) {
+      throw mapDatabaseError(file, error);
+    }
     try {
       await migrate(driver, migrations);
     } catch (error) {
