@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { BadRequestError, PayloadTooLargeError } from "../errors.js";
-import { textDepth } from "./fast-points.js";
+import { jsonDepth } from "./fast-points.js";
 
 /**
  * Reads and drops the rest of a refused body (up to `maxBytes`), so that a client still sending it gets the
@@ -42,12 +42,11 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Ui
 }
 
 /** Parses JSON text, checking its nesting depth. Throws BadRequestError. */
-export function parseJsonText(text: string, maxDepth: number): unknown {
-  if (textDepth(text, maxDepth) > maxDepth) {
-    throw new BadRequestError(`The request body is nested more than ${maxDepth} levels deep. Flatten it.`, {
-      details: { problem: "too-deep", maxDepth },
-    });
-  }
+export function parseJsonText(
+  text: string,
+  maxDepth: number,
+  skip?: (key: string, depth: number) => boolean,
+): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -58,6 +57,11 @@ export function parseJsonText(text: string, maxDepth: number): unknown {
       { details: { problem: "malformed-json" } },
     );
   }
+  if (jsonDepth(value, maxDepth, skip) > maxDepth) {
+    throw new BadRequestError(`The request body is nested more than ${maxDepth} levels deep. Flatten it.`, {
+      details: { problem: "too-deep", maxDepth },
+    });
+  }
   return value;
 }
 
@@ -66,10 +70,11 @@ export async function readJson<T>(
   request: Request,
   schema: z.ZodType<T>,
   limits: { readonly jsonBodyBytes: number; readonly jsonDepth: number },
+  skip?: (key: string, depth: number) => boolean,
 ): Promise<T> {
   const bytes = await readBodyBytes(request, limits.jsonBodyBytes);
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
-  const value = text.trim() === "" ? {} : parseJsonText(text, limits.jsonDepth);
+  const value = text.trim() === "" ? {} : parseJsonText(text, limits.jsonDepth, skip);
   return validate(schema, value, "body");
 }
 

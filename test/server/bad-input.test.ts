@@ -50,6 +50,10 @@ describe("bad input: a clear 4xx with a stable code, nothing written", () => {
     const response = await post({ clientId: "c", seq: 1, params: { deep } });
     expect(response.status).toBe(400);
     expect(response.body.error.details.problem).toBe("too-deep");
+    const deepField = { clientId: "c", seq: 1, metrics: [{ stream: "t", points: [{ fields: { hist: deep }, ts: 1 }] }] };
+    const response3 = await post(deepField);
+    expect(response3.status).toBe(400);
+    expect(response3.body.error.details.problem).toBe("too-deep");
     const hostile = "[".repeat(30_000) + "]".repeat(30_000);
     const response2 = await post(hostile);
     expect(response2.status).toBe(400);

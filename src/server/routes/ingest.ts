@@ -8,12 +8,15 @@ import { checkPoints } from "../fast-points.js";
 import { runBatchWireSchema } from "../schemas.js";
 
 /** Checks stream names and points, turning "NaN"/"Infinity" strings of metric fields into numbers. */
-function decodeMetrics(metrics: readonly { stream: string; points: readonly unknown[] }[]): MetricAppend[] {
+function decodeMetrics(metrics: readonly { stream: string; points: readonly unknown[] }[], maxDepth: number): MetricAppend[] {
   return metrics.map((append, i) => {
     if (append.stream !== "") checkStreamName("Metric name", append.stream);
-    return { stream: append.stream, points: checkPoints(append.points, `body.metrics.${i}.points`) };
+    return { stream: append.stream, points: checkPoints(append.points, `body.metrics.${i}.points`, maxDepth) };
   });
 }
+
+/** `{metrics: [{points}]}`: the points (the bulk of a batch) are depth-checked by checkPoints, field by field. */
+const skipPoints = (key: string, depth: number) => key === "points" && depth === 3;
 
 /** Batches (metrics, logs, params, status in one all-or-nothing write) and parameters. */
 export function ingestRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
@@ -21,8 +24,8 @@ export function ingestRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
 
   app.post("/api/runs/:runId/batches", async (c) => {
     const run = await loadRun(c, store, c.req.param("runId"));
-    const { metrics, ...rest } = await readJson(c.req.raw, runBatchWireSchema, limits);
-    const batch: RunBatch = metrics ? { ...rest, metrics: decodeMetrics(metrics) } : rest;
+    const { metrics, ...rest } = await readJson(c.req.raw, runBatchWireSchema, limits, skipPoints);
+    const batch: RunBatch = metrics ? { ...rest, metrics: decodeMetrics(metrics, limits.jsonDepth) } : rest;
     const result = await store.applyBatch(run.id, batch);
     if (!result.duplicate && events.hasListeners(run.id)) {
       for (const append of batch.metrics ?? []) {
