@@ -1,5 +1,5 @@
 import { elapsed, jobCounts, shortDate } from "./format.js";
-import type { ExperimentRow } from "./monitor-data.js";
+import type { ExperimentRow } from "./experiment-rows.js";
 import { TableView } from "./table-view.js";
 import type { Cell, TableColumn } from "./table-view.js";
 import { stateColor, useColorEnabled } from "./theme.js";

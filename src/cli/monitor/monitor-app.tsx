@@ -9,8 +9,9 @@ import { HelpView } from "./help-view.js";
 import { JobsView, jobText } from "./jobs-view.js";
 import { footerHints } from "./keys.js";
 import { LogView } from "./log-view.js";
-import { cancelJobs, openExperiment, readExperimentRows, readJobs, stateOfJobs } from "./monitor-data.js";
-import type { ExperimentRow, OpenedExperiment } from "./monitor-data.js";
+import { cancelJobs, openExperiment, readJobs, stateOfJobs } from "./monitor-data.js";
+import type { OpenedExperiment } from "./monitor-data.js";
+import { RowsReader } from "./rows-reader.js";
 import {
   applyFilter,
   currentScreen,
@@ -52,7 +53,13 @@ export function MonitorApp({ workspace, initial, color, intervalMs = 500 }: Moni
   const screen = currentScreen(state);
   const experimentId = screen.kind === "experiments" ? undefined : screen.experiment;
 
-  const loadRows = useCallback(() => readExperimentRows(workspace, setWarning), [workspace]);
+  const reader = useMemo(() => new RowsReader(workspace), [workspace]);
+  useEffect(() => () => reader.close(), [reader]);
+  const loadRows = useCallback(async () => {
+    const { rows, warnings } = await reader.read();
+    setWarning(warnings.at(-1));
+    return rows;
+  }, [reader]);
   const rows = usePoll(loadRows, 2 * intervalMs, { refresh, active: screen.kind === "experiments" });
   const session = useOpened(workspace, experimentId, initial);
   const loadJobs = useMemo(
@@ -234,5 +241,3 @@ function errorText(error: unknown): string {
   if (isLabrunError(error)) return `[${error.code}] ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
-
-export type { ExperimentRow };

@@ -1,36 +1,14 @@
-import { join } from "node:path";
-import { DriverLock } from "../../experiment/driver-lock.js";
 import { Experiment } from "../../experiment/experiment.js";
-import { listExperiments } from "../../experiment/experiment-index.js";
 import { experimentState } from "../../experiment/experiment-record.js";
 import { findExperimentDir, readExperimentRecord } from "../../experiment/experiment-store.js";
 import type { JobStatus } from "../../experiment/status-report.js";
-import type { ExperimentListing } from "../../workspace/index/index.js";
 import type { Workspace } from "../../workspace/workspace.js";
 
 /**
- * What the monitor shows, gathered the way `labrun experiments list` and `labrun experiment status` gather
- * it: the listing from the workspace index (kept up to date with the files), the jobs from
- * `Experiment.status`. Nothing here writes a job record; cancelling goes through `Experiment.cancel`.
+ * What the monitor shows of one experiment, gathered the way `labrun experiment status` gathers it (the list
+ * of experiments: experiment-rows.ts). Nothing here writes a job record; cancelling goes through
+ * `Experiment.cancel`.
  */
-
-/** One experiment of the list, newest first. */
-export interface ExperimentRow extends ExperimentListing {
-  /** For an unfinished experiment: whether a live process drives it (false: `labrun experiment resume`). */
-  readonly driven?: boolean;
-}
-
-/** The experiments of the workspace, newest first; `warn` hears when the index could not be used. */
-export function readExperimentRows(workspace: Workspace, warn: (message: string) => void): ExperimentRow[] {
-  const { experiments } = listExperiments(workspace, {}, { onWarning: warn });
-  return experiments
-    .reverse()
-    .map((e) =>
-      e.state === "RUNNING"
-        ? { ...e, driven: new DriverLock(join(workspace.root, e.dir)).holder() !== undefined }
-        : e,
-    );
-}
 
 /** What the jobs screen says about its experiment besides the jobs. */
 export interface ExperimentHeader {
