@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { inProcessServer, pointsBatch, type InProcessServer } from "./helpers.js";
+import { inProcessServer, pointsBatch, serverBackends, type InProcessServer } from "./helpers.js";
 
-describe("bearer-token auth", () => {
+describe.each(serverBackends())("bearer-token auth on %s", (backend) => {
   let s: InProcessServer;
   let visionRun: string;
   let otherRun: string;
   beforeEach(async () => {
-    s = await inProcessServer();
+    s = await inProcessServer({ backend });
     visionRun = (await s.json("POST", "/api/runs", { prefix: "alice/vision/run" })).body.run.id;
     otherRun = (await s.json("POST", "/api/runs", { prefix: "bob/other/run" }, { token: s.tokens.other })).body.run.id;
   });
@@ -86,7 +86,7 @@ describe("bearer-token auth", () => {
   });
 
   it("accepts every request without a token when auth is off", async () => {
-    const open = await inProcessServer({ auth: false });
+    const open = await inProcessServer({ backend, auth: false });
     try {
       const response = await open.json("POST", "/api/runs", { prefix: "x/y/z" }, { token: null });
       expect(response.status).toBe(200);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server/index.js";
-import { inProcessServer, pointsBatch, type InProcessServer } from "./helpers.js";
+import { inProcessServer, pointsBatch, serverBackends, type InProcessServer } from "./helpers.js";
 
 interface SseEvent {
   event: string;
@@ -38,12 +38,12 @@ async function collect(response: Response, count: number, timeoutMs = 10_000): P
   return { events, raw };
 }
 
-describe("live updates (SSE) of a run", () => {
+describe.each(serverBackends())("live updates (SSE) of a run on %s", (backend) => {
   let s: InProcessServer;
   let running: RunningServer;
   let runId: string;
   beforeEach(async () => {
-    s = await inProcessServer({ limits: { ssePingSeconds: 0.2 } });
+    s = await inProcessServer({ backend, limits: { ssePingSeconds: 0.2 } });
     running = await s.server.listen({ port: 0, host: "127.0.0.1" });
     runId = (await s.json("POST", "/api/runs", { prefix: "alice/vision/live" })).body.run.id;
   });

@@ -57,9 +57,9 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       `No tokens yet: create one with \`labrun token create --project <project>${options.db ? ` --db ${options.db}` : ""}\`.\n`,
     );
   }
-  process.stdout.write(
-    `labrun server ${version} listening on ${server.url} (database ${server.db}, files ${server.filesDir})\n`,
-  );
+  // Never print a database password.
+  const db = server.db.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+  process.stdout.write(`labrun server ${version} listening on ${server.url} (database ${db}, files ${server.filesDir})\n`);
   await new Promise<void>((resolve, reject) => {
     const stop = (signal: NodeJS.Signals) => {
       process.stdout.write(`${signal}: draining requests and closing the database …\n`);
