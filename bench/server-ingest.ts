@@ -62,9 +62,16 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += c));
@@ -74,13 +81,26 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 }
 
 async function labrunServer(db: string, dir: string): Promise<Server & { token: string }> {
-  const created = await run(process.execPath, [labrunBin, "token", "create", "--project", "*", "--db", db, "--json"]);
+  const created = await run(process.execPath, [
+    labrunBin,
+    "token",
+    "create",
+    "--project",
+    "*",
+    "--db",
+    db,
+    "--json",
+  ]);
   if (created.code !== 0) throw new Error(`token create failed: ${created.stderr}`);
   const token = (JSON.parse(created.stdout) as { secret: string }).secret;
-  const child = spawn(process.execPath, [labrunBin, "serve", "--port", "0", "--db", db, "--files", join(dir, "files")], {
-    env: { ...process.env, LABRUN_HOME: dir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [labrunBin, "serve", "--port", "0", "--db", db, "--files", join(dir, "files")],
+    {
+      env: { ...process.env, LABRUN_HOME: dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, "labrun serve");
   return { url: match[1]!, token, stop: () => stopProcess(child) };
 }
@@ -98,7 +118,17 @@ async function mlflowServer(dir: string): Promise<Server> {
   const port = await freePort();
   const child = spawn(
     join(peersPython, "..", "mlflow"),
-    ["server", "--host", "127.0.0.1", "--port", String(port), "--backend-store-uri", `sqlite:///${join(dir, "mlflow.db")}`, "--artifacts-destination", join(dir, "mlartifacts")],
+    [
+      "server",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--backend-store-uri",
+      `sqlite:///${join(dir, "mlflow.db")}`,
+      "--artifacts-destination",
+      join(dir, "mlartifacts"),
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -107,9 +137,13 @@ async function mlflowServer(dir: string): Promise<Server> {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 300_000;
   for (;;) {
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mlflow server did not start:\n${output}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`mlflow server did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   return { url, stop: () => stopProcess(child) };
@@ -128,7 +162,11 @@ async function call(url: string, token: string, method: string, path: string, bo
 
 function batchBody(clientId: string, seq: number, size: number, from: number): string {
   const points = new Array(size);
-  for (let i = 0; i < size; i++) points[i] = { fields: { loss: 1 / (from + i + 1), step: from + i }, ts: 1_700_000_000 + (from + i) / 1000 };
+  for (let i = 0; i < size; i++)
+    points[i] = {
+      fields: { loss: 1 / (from + i + 1), step: from + i },
+      ts: 1_700_000_000 + (from + i) / 1000,
+    };
   return JSON.stringify({ clientId, seq, metrics: [{ stream: "train", points }] });
 }
 
@@ -138,20 +176,35 @@ async function ingest(server: Server & { token: string }, label: string, clients
   const runs: string[] = [];
   const bodies: string[][] = [];
   for (let c = 0; c < clients; c++) {
-    const { run } = await call(server.url, server.token, "POST", "/api/runs", JSON.stringify({ prefix: `bench/ingest/${label}-${clients}-${c}-${Date.now()}` }));
+    const { run } = await call(
+      server.url,
+      server.token,
+      "POST",
+      "/api/runs",
+      JSON.stringify({ prefix: `bench/ingest/${label}-${clients}-${c}-${Date.now()}` }),
+    );
     runs.push(run.id);
-    bodies.push(Array.from({ length: perClient }, (_, b) => batchBody(`client-${c}`, b + 1, BATCH, b * BATCH)));
+    bodies.push(
+      Array.from({ length: perClient }, (_, b) => batchBody(`client-${c}`, b + 1, BATCH, b * BATCH)),
+    );
   }
   const start = performance.now();
   await Promise.all(
     runs.map(async (runId, c) => {
-      for (const body of bodies[c]!) await call(server.url, server.token, "POST", `/api/runs/${runId}/batches`, body);
+      for (const body of bodies[c]!)
+        await call(server.url, server.token, "POST", `/api/runs/${runId}/batches`, body);
     }),
   );
   const seconds = (performance.now() - start) / 1000;
   for (const runId of runs) {
-    const series = await call(server.url, server.token, "GET", `/api/runs/${runId}/metrics/train?maxPoints=10`);
-    if (series.count !== perClient * BATCH) throw new Error(`run ${runId} holds ${series.count} points, expected ${perClient * BATCH}`);
+    const series = await call(
+      server.url,
+      server.token,
+      "GET",
+      `/api/runs/${runId}/metrics/train?maxPoints=10`,
+    );
+    if (series.count !== perClient * BATCH)
+      throw new Error(`run ${runId} holds ${series.count} points, expected ${perClient * BATCH}`);
   }
   return (clients * perClient * BATCH) / seconds;
 }
@@ -160,7 +213,13 @@ async function ingest(server: Server & { token: string }, label: string, clients
 async function writers(server: Server & { token: string }, label: string) {
   const runs = await Promise.all(
     Array.from({ length: WRITERS }, (_, w) =>
-      call(server.url, server.token, "POST", "/api/runs", JSON.stringify({ prefix: `bench/writers/${label}-${w}-${Date.now()}` })).then((r) => r.run.id as string),
+      call(
+        server.url,
+        server.token,
+        "POST",
+        "/api/runs",
+        JSON.stringify({ prefix: `bench/writers/${label}-${w}-${Date.now()}` }),
+      ).then((r) => r.run.id as string),
     ),
   );
   const latencies: number[] = [];
@@ -189,7 +248,15 @@ async function writers(server: Server & { token: string }, label: string) {
   );
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { errors, points, requests: latencies.length, p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? 0, firstErrors };
+  return {
+    errors,
+    points,
+    requests: latencies.length,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    max: latencies.at(-1) ?? 0,
+    firstErrors,
+  };
 }
 
 async function mlflowScriptSeconds(url: string, token?: string): Promise<number> {
@@ -200,7 +267,8 @@ async function mlflowScriptSeconds(url: string, token?: string): Promise<number>
     ...(token ? { MLFLOW_TRACKING_TOKEN: token } : {}),
   });
   const line = result.stdout.split("\n").find((l) => l.startsWith("{"));
-  if (result.code !== 0 || !line) throw new Error(`mlflow script failed (${result.code}):\n${result.stderr.slice(-2000)}`);
+  if (result.code !== 0 || !line)
+    throw new Error(`mlflow script failed (${result.code}):\n${result.stderr.slice(-2000)}`);
   return (JSON.parse(line) as { log_seconds: number }).log_seconds;
 }
 
@@ -214,7 +282,13 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const writerRows: string[] = [];
   const backends: { name: string; open: () => Promise<{ db: string; close: () => Promise<void> }> }[] = [
-    { name: "SQLite", open: async () => ({ db: `sqlite:${join(mkdtempSync(join(tmpdir(), "bench-srv-")), "labrun.db")}`, close: async () => {} }) },
+    {
+      name: "SQLite",
+      open: async () => ({
+        db: `sqlite:${join(mkdtempSync(join(tmpdir(), "bench-srv-")), "labrun.db")}`,
+        close: async () => {},
+      }),
+    },
     {
       name: "PostgreSQL",
       open: async () => {
@@ -266,7 +340,10 @@ async function main(): Promise<void> {
   }
   const mlRows = (["mlflow", "labrun"] as const).map((name) => {
     const values = times[name];
-    const label = name === "mlflow" ? "`mlflow server` 3.17.2 (SQLite backend, artifact proxy)" : "`labrun serve` (SQLite, token auth)";
+    const label =
+      name === "mlflow"
+        ? "`mlflow server` 3.17.2 (SQLite backend, artifact proxy)"
+        : "`labrun serve` (SQLite, token auth)";
     return `| ${label} | ${median(values).toFixed(2)} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}) | ${fmt((MLFLOW_STEPS * 2) / median(values))} |`;
   });
   console.log(mlRows.join("\n"));

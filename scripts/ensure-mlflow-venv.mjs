@@ -34,7 +34,15 @@ if (!existsSync(python)) {
 }
 
 console.log(`Installing mlflow-skinny==${version} into ${venv} …`);
-const pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", `mlflow-skinny==${version}`];
+const pip = [
+  python,
+  "-m",
+  "pip",
+  "install",
+  "--quiet",
+  "--disable-pip-version-check",
+  `mlflow-skinny==${version}`,
+];
 if (run(pip[0], pip.slice(1)).status !== 0 && run(pip[0], pip.slice(1)).status !== 0) {
   console.error(`pip could not install mlflow-skinny==${version} (is PyPI reachable?).`);
   process.exit(1);

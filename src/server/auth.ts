@@ -18,7 +18,8 @@ export interface TokenVerifier {
 }
 
 /** Who is calling: a token's grant, or everyone when the server runs with --no-auth. */
-export type Principal = TokenGrant | { readonly id: "no-auth"; readonly project: "*"; readonly readOnly: false };
+export type Principal =
+  TokenGrant | { readonly id: "no-auth"; readonly project: "*"; readonly readOnly: false };
 
 export type ServerEnv = { Variables: { principal: Principal } };
 
@@ -41,7 +42,10 @@ function tokenOf(c: Context): string | undefined {
  * Authenticates every request: 401 without a valid token, 403 for a write with a read-only token.
  * Project checks need the run, so routes call `checkProject` once they know it.
  */
-export function authMiddleware(verifier: TokenVerifier | undefined, enabled: boolean): MiddlewareHandler<ServerEnv> {
+export function authMiddleware(
+  verifier: TokenVerifier | undefined,
+  enabled: boolean,
+): MiddlewareHandler<ServerEnv> {
   return async (c, next) => {
     if (!enabled) {
       c.set("principal", { id: "no-auth", project: "*", readOnly: false });
@@ -55,15 +59,23 @@ export function authMiddleware(verifier: TokenVerifier | undefined, enabled: boo
       );
     }
     const grant = verifier ? await verifier.verifyToken(secret) : undefined;
-    if (!grant) throw new UnauthorizedError("The token is unknown or revoked. Ask for a new one (`labrun token create`).");
+    if (!grant)
+      throw new UnauthorizedError(
+        "The token is unknown or revoked. Ask for a new one (`labrun token create`).",
+      );
     if (grant.expiresAt !== undefined && Date.parse(grant.expiresAt) <= Date.now()) {
-      throw new UnauthorizedError(`The token expired at ${grant.expiresAt}. Ask for a new one (\`labrun token create\`).`);
+      throw new UnauthorizedError(
+        `The token expired at ${grant.expiresAt}. Ask for a new one (\`labrun token create\`).`,
+      );
     }
     // MLflow searches are POSTs that only read: its routes check writes themselves (mlflow/mlflow-auth.ts).
     if (grant.readOnly && writeMethods.has(c.req.method) && !c.req.path.startsWith("/api/2.0/")) {
-      throw new ForbiddenError("This token is read-only: it cannot write. Use a token created without --read-only.", {
-        details: { tokenId: grant.id },
-      });
+      throw new ForbiddenError(
+        "This token is read-only: it cannot write. Use a token created without --read-only.",
+        {
+          details: { tokenId: grant.id },
+        },
+      );
     }
     // The dashboard's API lists every project's runs: only tokens of every project (admin, possibly read-only).
     if (c.req.path.startsWith("/api/dashboard/") && grant.project !== "*") {

@@ -6,7 +6,10 @@ import { jsonDepth } from "./fast-points.js";
  * Reads and drops the rest of a refused body (up to `maxBytes`), so that a client still sending it gets the
  * error response instead of a reset connection; past that, the connection is cut.
  */
-export async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes = 64 * 1024 * 1024): Promise<void> {
+export async function drainRest(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  maxBytes = 64 * 1024 * 1024,
+): Promise<void> {
   let drained = 0;
   try {
     while (drained <= maxBytes) {
@@ -23,7 +26,8 @@ export async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>,
 /** Reads the whole request body, refusing (413) as soon as it passes `limit` bytes. */
 export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "");
-  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError("The request body", limit);
+  if (Number.isFinite(declared) && declared > limit)
+    throw new PayloadTooLargeError("The request body", limit);
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -42,7 +42,9 @@ const publicPaths = new Set(["/api/health", "/api/openapi.json"]);
 export function createServer(options: ServerOptions): LabrunServer {
   const auth = options.auth ?? true;
   if (auth && !options.authStore) {
-    throw new UsageError("createServer needs an authStore to check tokens (or auth: false for a loopback-only server).");
+    throw new UsageError(
+      "createServer needs an authStore to check tokens (or auth: false for a loopback-only server).",
+    );
   }
   const limits = Object.freeze({ ...defaultLimits, ...options.limits });
   const logError = options.logError ?? ((error: unknown) => console.error("labrun server:", error));
@@ -76,9 +78,7 @@ export function createServer(options: ServerOptions): LabrunServer {
   const authenticate = authMiddleware(options.authStore, auth);
   app.use("/api/*", async (c, next) => (publicPaths.has(c.req.path) ? next() : authenticate(c, next)));
 
-  app.get("/api/health", (c) =>
-    c.json({ ok: true, version: context.version, store: options.store.kind }),
-  );
+  app.get("/api/health", (c) => c.json({ ok: true, version: context.version, store: options.store.kind }));
   const openapi = openApiDocument(context.version);
   app.get("/api/openapi.json", (c) => c.json(openapi));
 

@@ -31,7 +31,11 @@ export const statusOfCode: Readonly<Record<string, number>> = Object.freeze({
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly details: Record<string, unknown> };
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly details: Record<string, unknown>;
+  };
 }
 
 /** Turns any thrown value into a status and the `{error:{code,message,details}}` body. */
@@ -52,7 +56,8 @@ export function errorResponse(
     body: {
       error: {
         code: "INTERNAL",
-        message: "The server failed while handling this request (see its log). Retry; report it if it persists.",
+        message:
+          "The server failed while handling this request (see its log). Retry; report it if it persists.",
         details: {},
       },
     },

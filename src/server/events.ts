@@ -2,7 +2,10 @@ import type { MetricPoint, StoredLog, StoredRun } from "../store/store.js";
 
 /** What a run's SSE subscribers receive. */
 export type RunEvent =
-  | { readonly type: "metrics"; readonly data: { readonly stream: string; readonly points: readonly MetricPoint[] } }
+  | {
+      readonly type: "metrics";
+      readonly data: { readonly stream: string; readonly points: readonly MetricPoint[] };
+    }
   | { readonly type: "logs"; readonly data: { readonly logs: readonly Omit<StoredLog, "sequence">[] } }
   | { readonly type: "status"; readonly data: { readonly run: StoredRun } };
 

@@ -2,7 +2,11 @@ import { BadRequestError } from "../errors.js";
 import type { MetricPoint } from "../store/store.js";
 import type { JsonValue } from "../tracking/json-codec.js";
 
-const nonFinite: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Infinity, "-Infinity": -Infinity };
+const nonFinite: Readonly<Record<string, number>> = {
+  NaN: Number.NaN,
+  Infinity: Infinity,
+  "-Infinity": -Infinity,
+};
 
 function fail(path: string, problem: string): never {
   throw new BadRequestError(`The request body is not valid: ${path}: ${problem}.`, {
@@ -28,7 +32,8 @@ export function checkPoints(points: readonly unknown[], path: string, maxDepth =
   const out = new Array<MetricPoint>(points.length);
   for (let i = 0; i < points.length; i++) {
     const point = points[i] as { fields?: unknown; ts?: unknown } | null;
-    if (typeof point !== "object" || point === null || Array.isArray(point)) fail(`${path}.${i}`, "expected an object {fields, ts}");
+    if (typeof point !== "object" || point === null || Array.isArray(point))
+      fail(`${path}.${i}`, "expected an object {fields, ts}");
     let keys = 0;
     for (const key in point) {
       keys++;
@@ -37,16 +42,25 @@ export function checkPoints(points: readonly unknown[], path: string, maxDepth =
     const { fields, ts } = point;
     if (keys !== 2) fail(`${path}.${i}`, "expected both fields and ts");
     if (typeof ts !== "number") fail(`${path}.${i}.ts`, "expected number (seconds since the epoch)");
-    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) fail(`${path}.${i}.fields`, "expected an object");
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields))
+      fail(`${path}.${i}.fields`, "expected an object");
     let decoded: Record<string, unknown> | undefined;
     for (const key in fields) {
       const value = (fields as Record<string, unknown>)[key];
-      if (key.length === 0 || key.length > 500) fail(`${path}.${i}.fields`, "field names have 1 to 500 characters");
-      if (typeof value === "string" ? Object.hasOwn(nonFinite, value) : typeof value === "object" && value !== null) {
+      if (key.length === 0 || key.length > 500)
+        fail(`${path}.${i}.fields`, "field names have 1 to 500 characters");
+      if (
+        typeof value === "string"
+          ? Object.hasOwn(nonFinite, value)
+          : typeof value === "object" && value !== null
+      ) {
         if (typeof value === "object" && jsonDepth(value, maxDepth) > maxDepth) {
-          throw new BadRequestError(`${path}.${i}.fields.${key} is nested more than ${maxDepth} levels deep. Flatten it.`, {
-            details: { problem: "too-deep", maxDepth },
-          });
+          throw new BadRequestError(
+            `${path}.${i}.fields.${key} is nested more than ${maxDepth} levels deep. Flatten it.`,
+            {
+              details: { problem: "too-deep", maxDepth },
+            },
+          );
         }
         decoded ??= { ...(fields as Record<string, unknown>) };
         decoded[key] = decodeDeep(value);
@@ -62,7 +76,11 @@ export function checkPoints(points: readonly unknown[], path: string, maxDepth =
  * so a hostile body parses; what must not see it is everything recursive after it). Properties for which
  * `skip(key, depth)` is true are not walked (their owner checks them: metric points).
  */
-export function jsonDepth(value: unknown, stopAt: number, skip?: (key: string, depth: number) => boolean): number {
+export function jsonDepth(
+  value: unknown,
+  stopAt: number,
+  skip?: (key: string, depth: number) => boolean,
+): number {
   let deepest = 0;
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {

@@ -23,7 +23,11 @@ export interface RunningServer {
 }
 
 /** Starts the Node HTTP server with graceful shutdown. */
-export async function listen(app: Hono<ServerEnv>, context: ServerContext, options: ListenOptions): Promise<RunningServer> {
+export async function listen(
+  app: Hono<ServerEnv>,
+  context: ServerContext,
+  options: ListenOptions,
+): Promise<RunningServer> {
   let draining = false;
   let inFlight = 0;
   const server = await new Promise<Server>((resolve, reject) => {
@@ -32,17 +36,27 @@ export async function listen(app: Hono<ServerEnv>, context: ServerContext, optio
         fetch: async (request, env) => {
           if (draining) {
             return new Response(
-              JSON.stringify({ error: { code: "SHUTTING_DOWN", message: "The server is shutting down; retry shortly.", details: {} } }),
-              { status: 503, headers: { "content-type": "application/json", connection: "close", "retry-after": "1" } },
+              JSON.stringify({
+                error: {
+                  code: "SHUTTING_DOWN",
+                  message: "The server is shutting down; retry shortly.",
+                  details: {},
+                },
+              }),
+              {
+                status: 503,
+                headers: { "content-type": "application/json", connection: "close", "retry-after": "1" },
+              },
             );
           }
           // A request is in flight until its response is fully sent (streamed downloads included).
           inFlight++;
           let done = false;
           const settle = () => {
-            if (!done) (done = true), inFlight--;
+            if (!done) ((done = true), inFlight--);
           };
-          const outgoing = (env as { outgoing?: { once(event: "close", listener: () => void): void } }).outgoing;
+          const outgoing = (env as { outgoing?: { once(event: "close", listener: () => void): void } })
+            .outgoing;
           if (outgoing) outgoing.once("close", settle);
           try {
             return await app.fetch(request, env);
@@ -82,7 +96,10 @@ export async function listen(app: Hono<ServerEnv>, context: ServerContext, optio
       // Responses in flight finish; then the remaining (keep-alive) sockets carry nothing and are closed.
       while (Date.now() < deadline && inFlight > 0) {
         server.closeIdleConnections();
-        const done = await Promise.race([closed.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 20))]);
+        const done = await Promise.race([
+          closed.then(() => true),
+          new Promise<false>((r) => setTimeout(() => r(false), 20)),
+        ]);
         if (done) break;
       }
       server.closeAllConnections();

@@ -26,23 +26,110 @@ const runId = { name: "runId", in: "path", required: true, schema: { type: "stri
 
 /** Every endpoint of the JSON API (the MLflow-compatible ones are documented in docs/mlflow.md). */
 const operations: readonly Operation[] = [
-  { method: "get", path: "/api/health", summary: "Liveness and version", response: "{ ok, version, store }", auth: false },
-  { method: "get", path: "/api/openapi.json", summary: "This document", response: "OpenAPI 3.1", auth: false },
-  { method: "post", path: "/api/runs", summary: "Create (RUNNING) or update the run of a prefix", body: runUpsertSchema, response: "{ run: StoredRun }" },
-  { method: "get", path: "/api/runs", summary: "Search runs; also param.<flatkey>=<value> filters", query: runSearchQuerySchema, response: "{ runs: RunWithLatest[], total, nextCursor? }" },
-  { method: "get", path: "/api/runs/by-prefix", summary: "The run of a prefix", query: byPrefixQuerySchema, response: "{ run }" },
+  {
+    method: "get",
+    path: "/api/health",
+    summary: "Liveness and version",
+    response: "{ ok, version, store }",
+    auth: false,
+  },
+  {
+    method: "get",
+    path: "/api/openapi.json",
+    summary: "This document",
+    response: "OpenAPI 3.1",
+    auth: false,
+  },
+  {
+    method: "post",
+    path: "/api/runs",
+    summary: "Create (RUNNING) or update the run of a prefix",
+    body: runUpsertSchema,
+    response: "{ run: StoredRun }",
+  },
+  {
+    method: "get",
+    path: "/api/runs",
+    summary: "Search runs; also param.<flatkey>=<value> filters",
+    query: runSearchQuerySchema,
+    response: "{ runs: RunWithLatest[], total, nextCursor? }",
+  },
+  {
+    method: "get",
+    path: "/api/runs/by-prefix",
+    summary: "The run of a prefix",
+    query: byPrefixQuerySchema,
+    response: "{ run }",
+  },
   { method: "get", path: "/api/runs/{runId}", summary: "One run", response: "{ run }" },
-  { method: "patch", path: "/api/runs/{runId}", summary: "Change description, tags, bindrs, status", body: runPatchSchema, response: "{ run }" },
+  {
+    method: "patch",
+    path: "/api/runs/{runId}",
+    summary: "Change description, tags, bindrs, status",
+    body: runPatchSchema,
+    response: "{ run }",
+  },
   { method: "delete", path: "/api/runs/{runId}", summary: "Delete (soft) a run", response: "{ ok: true }" },
-  { method: "post", path: "/api/runs/{runId}/batches", summary: "Append a batch, all or nothing, idempotent by (clientId, seq)", body: runBatchSchema, response: "{ duplicate }" },
-  { method: "get", path: "/api/runs/{runId}/params", summary: "Flattened parameters", response: "{ params }" },
-  { method: "get", path: "/api/runs/{runId}/metrics", summary: "Metric streams with summaries", response: "{ streams: MetricStreamSummary[] }" },
-  { method: "get", path: "/api/runs/{runId}/metrics/{stream}", summary: "Points of a stream (unnamed stream: _), downsampled keeping extremes", query: metricQuerySchema, response: "MetricSeries" },
-  { method: "get", path: "/api/runs/{runId}/logs", summary: "Log records (level=a,b; regex; since; until; tail; after; limit)", query: logQuerySchema, response: "{ logs: StoredLog[] }" },
-  { method: "put", path: "/api/runs/{runId}/files", summary: "Upload a file (raw body, streamed; X-Labrun-Sha256 checked when given)", query: fileUploadQuerySchema, rawBody: true, response: "{ file: StoredFile }" },
-  { method: "get", path: "/api/runs/{runId}/files", summary: "Files of a run", query: fileListQuerySchema, response: "{ files: StoredFile[] }" },
-  { method: "get", path: "/api/runs/{runId}/files/{fileId}", summary: "Bytes of a file (ETag = sha256)", response: "raw bytes" },
-  { method: "get", path: "/api/runs/{runId}/events", summary: "Server-Sent Events: status, metrics, logs; ': ping' every 15 s", response: "text/event-stream" },
+  {
+    method: "post",
+    path: "/api/runs/{runId}/batches",
+    summary: "Append a batch, all or nothing, idempotent by (clientId, seq)",
+    body: runBatchSchema,
+    response: "{ duplicate }",
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}/params",
+    summary: "Flattened parameters",
+    response: "{ params }",
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}/metrics",
+    summary: "Metric streams with summaries",
+    response: "{ streams: MetricStreamSummary[] }",
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}/metrics/{stream}",
+    summary: "Points of a stream (unnamed stream: _), downsampled keeping extremes",
+    query: metricQuerySchema,
+    response: "MetricSeries",
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}/logs",
+    summary: "Log records (level=a,b; regex; since; until; tail; after; limit)",
+    query: logQuerySchema,
+    response: "{ logs: StoredLog[] }",
+  },
+  {
+    method: "put",
+    path: "/api/runs/{runId}/files",
+    summary: "Upload a file (raw body, streamed; X-Labrun-Sha256 checked when given)",
+    query: fileUploadQuerySchema,
+    rawBody: true,
+    response: "{ file: StoredFile }",
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}/files",
+    summary: "Files of a run",
+    query: fileListQuerySchema,
+    response: "{ files: StoredFile[] }",
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}/files/{fileId}",
+    summary: "Bytes of a file (ETag = sha256)",
+    response: "raw bytes",
+  },
+  {
+    method: "get",
+    path: "/api/runs/{runId}/events",
+    summary: "Server-Sent Events: status, metrics, logs; ': ping' every 15 s",
+    response: "text/event-stream",
+  },
 ];
 
 const errorSchema = {
@@ -58,10 +145,10 @@ const errorSchema = {
 };
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<
-    string,
-    unknown
-  >;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io: "input",
+    unrepresentable: "any",
+  }) as Record<string, unknown>;
   return rest;
 }
 
@@ -82,7 +169,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
     const parameters: object[] = [];
     if (op.path.includes("{runId}")) parameters.push(runId);
     for (const name of ["stream", "fileId"]) {
-      if (op.path.includes(`{${name}}`)) parameters.push({ name, in: "path", required: true, schema: { type: "string" } });
+      if (op.path.includes(`{${name}}`))
+        parameters.push({ name, in: "path", required: true, schema: { type: "string" } });
     }
     if (op.query) parameters.push(...queryParameters(op.query));
     const operation: Record<string, unknown> = {
@@ -90,11 +178,19 @@ export function openApiDocument(version: string): Record<string, unknown> {
       parameters,
       responses: {
         "200": { description: op.response },
-        default: { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        default: {
+          description: "Error",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
       },
     };
-    if (op.body) operation.requestBody = { required: true, content: { "application/json": { schema: jsonSchema(op.body) } } };
-    if (op.rawBody) operation.requestBody = { required: true, content: { "application/octet-stream": { schema: {} } } };
+    if (op.body)
+      operation.requestBody = {
+        required: true,
+        content: { "application/json": { schema: jsonSchema(op.body) } },
+      };
+    if (op.rawBody)
+      operation.requestBody = { required: true, content: { "application/octet-stream": { schema: {} } } };
     if (op.auth === false) operation.security = [];
     (paths[op.path] ??= {})[op.method] = operation;
   }

@@ -10,7 +10,11 @@ export function queryObject(c: Context): Record<string, string> {
 }
 
 /** Validates the query string with a strict schema (an unknown parameter is a 400). */
-export function readQuery<T>(c: Context, schema: z.ZodType<T>, omit: (key: string) => boolean = () => false): T {
+export function readQuery<T>(
+  c: Context,
+  schema: z.ZodType<T>,
+  omit: (key: string) => boolean = () => false,
+): T {
   const query = queryObject(c);
   for (const key of Object.keys(query)) if (omit(key)) delete query[key];
   return validate(schema, query, "query");

@@ -58,7 +58,8 @@ export async function startServer(options: StartServerOptions): Promise<StartedS
       authStore: store,
       files,
       // The web dashboard over the same store, beside the API (its /api/dashboard routes are behind auth).
-      extend: (app) => mountDashboard(app, new StoreSource(store, { files, label: db.replace(/\/\/[^@/]*@/, "//") })),
+      extend: (app) =>
+        mountDashboard(app, new StoreSource(store, { files, label: db.replace(/\/\/[^@/]*@/, "//") })),
       auth: options.auth,
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.version ? { version: options.version } : {}),

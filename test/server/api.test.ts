@@ -24,7 +24,10 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
     expect(run).toMatchObject({ prefix: "alice/vision/exp/run1", status: "RUNNING" });
     const again = await createRun("alice/vision/exp/run1", { description: "second" });
     expect(again.id).toBe(run.id);
-    expect((await s.json("GET", `/api/runs/${run.id}`)).body.run).toMatchObject({ description: "second", project: "vision" });
+    expect((await s.json("GET", `/api/runs/${run.id}`)).body.run).toMatchObject({
+      description: "second",
+      project: "vision",
+    });
     const byPrefix = await s.json("GET", `/api/runs/by-prefix?prefix=${encodeURIComponent(run.prefix)}`);
     expect(byPrefix.body.run.id).toBe(run.id);
     expect((await s.json("GET", "/api/runs/by-prefix?prefix=alice/vision/nope")).status).toBe(404);
@@ -39,7 +42,9 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
     };
     expect((await s.json("POST", `/api/runs/${run.id}/batches`, batch)).body).toEqual({ duplicate: false });
     expect((await s.json("POST", `/api/runs/${run.id}/batches`, batch)).body).toEqual({ duplicate: true });
-    expect((await s.json("POST", `/api/runs/${run.id}/batches`, pointsBatch("client-1", 2, 5, 5))).body).toEqual({
+    expect(
+      (await s.json("POST", `/api/runs/${run.id}/batches`, pointsBatch("client-1", 2, 5, 5))).body,
+    ).toEqual({
       duplicate: false,
     });
     const series = (await s.json("GET", `/api/runs/${run.id}/metrics/train`)).body;
@@ -50,7 +55,10 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
     expect(Object.keys(ranged.points[0].fields)).toEqual(["loss"]);
     const streams = (await s.json("GET", `/api/runs/${run.id}/metrics`)).body.streams;
     expect(streams).toMatchObject([{ stream: "train", count: 10 }]);
-    expect((await s.json("GET", `/api/runs/${run.id}/params`)).body.params).toEqual({ "model.depth": 50, lr: 0.001 });
+    expect((await s.json("GET", `/api/runs/${run.id}/params`)).body.params).toEqual({
+      "model.depth": 50,
+      lr: 0.001,
+    });
     const logs = (await s.json("GET", `/api/runs/${run.id}/logs?level=warn,error`)).body.logs;
     expect(logs).toMatchObject([{ level: "warn", message: "loss is high" }]);
     expect((await s.json("GET", `/api/runs/${run.id}/logs?level=info`)).body.logs).toEqual([]);
@@ -59,7 +67,11 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
   it('round-trips NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity"', async () => {
     const run = await createRun();
     const points = ["NaN", "Infinity", "-Infinity", 1.5].map((loss, i) => ({ fields: { loss }, ts: i }));
-    await s.json("POST", `/api/runs/${run.id}/batches`, { clientId: "c", seq: 1, metrics: [{ stream: "", points }] });
+    await s.json("POST", `/api/runs/${run.id}/batches`, {
+      clientId: "c",
+      seq: 1,
+      metrics: [{ stream: "", points }],
+    });
     const series = (await s.json("GET", `/api/runs/${run.id}/metrics/_`)).body;
     expect(series.points.map((p: any) => p.fields.loss)).toEqual(["NaN", "Infinity", "-Infinity", 1.5]);
   });
@@ -70,21 +82,33 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
       await s.json("POST", `/api/runs/${run.id}/batches`, { clientId: "c", seq: 1, params: { lr: i / 10 } });
       if (i === 4) await s.json("PATCH", `/api/runs/${run.id}`, { status: { status: "COMPLETED" } });
     }
-    const search = async (query: string) => (await s.json("GET", `/api/runs?${query}`, undefined, { token: s.tokens.admin })).body;
+    const search = async (query: string) =>
+      (await s.json("GET", `/api/runs?${query}`, undefined, { token: s.tokens.admin })).body;
     expect((await search("prefix=alice/vision/sweep")).total).toBe(5);
     expect((await search("tag=odd")).runs.map((r: any) => r.name).sort()).toEqual(["r1", "r3"]);
     expect((await search("status=COMPLETED")).runs.map((r: any) => r.name)).toEqual(["r4"]);
     expect((await search("param.lr=0.2")).runs.map((r: any) => r.name)).toEqual(["r2"]);
     const page1 = await search("sort=prefix&order=asc&limit=2");
     expect(page1.runs.map((r: any) => r.name)).toEqual(["r0", "r1"]);
-    const page2 = await search(`sort=prefix&order=asc&limit=2&cursor=${encodeURIComponent(page1.nextCursor)}`);
+    const page2 = await search(
+      `sort=prefix&order=asc&limit=2&cursor=${encodeURIComponent(page1.nextCursor)}`,
+    );
     expect(page2.runs.map((r: any) => r.name)).toEqual(["r2", "r3"]);
   });
 
   it("changes description, tags and status; refuses a second final status with 409", async () => {
     const run = await createRun();
-    const patched = await s.json("PATCH", `/api/runs/${run.id}`, { description: "d", tags: ["x"], status: { status: "FAILED", error: "boom" } });
-    expect(patched.body.run).toMatchObject({ description: "d", tags: ["x"], status: "FAILED", error: "boom" });
+    const patched = await s.json("PATCH", `/api/runs/${run.id}`, {
+      description: "d",
+      tags: ["x"],
+      status: { status: "FAILED", error: "boom" },
+    });
+    expect(patched.body.run).toMatchObject({
+      description: "d",
+      tags: ["x"],
+      status: "FAILED",
+      error: "boom",
+    });
     const conflict = await s.json("PATCH", `/api/runs/${run.id}`, { status: { status: "COMPLETED" } });
     expect(conflict.status).toBe(409);
     expect(conflict.body.error.code).toBe("RUN_STATUS_TRANSITION");
@@ -93,7 +117,10 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
   it("deletes a run softly: gone from searches and prefix lookups, still readable by id", async () => {
     const run = await createRun();
     expect((await s.json("DELETE", `/api/runs/${run.id}`)).body).toEqual({ ok: true });
-    expect((await s.json("GET", `/api/runs/${run.id}`)).body.run).toMatchObject({ id: run.id, deleted: true });
+    expect((await s.json("GET", `/api/runs/${run.id}`)).body.run).toMatchObject({
+      id: run.id,
+      deleted: true,
+    });
     expect((await s.json("GET", "/api/runs")).body.runs).toEqual([]);
     const gone = await s.json("GET", `/api/runs/by-prefix?prefix=${run.prefix}`);
     expect(gone.status).toBe(404);
@@ -105,9 +132,14 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
     const run = await createRun();
     const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 256);
     const sha = createHash("sha256").update(bytes).digest("hex");
-    const upload = await s.request("PUT", `/api/runs/${run.id}/files?prefix=models/best&filename=model.bin`, bytes, {
-      headers: { "x-labrun-sha256": sha, "content-type": "application/octet-stream" },
-    });
+    const upload = await s.request(
+      "PUT",
+      `/api/runs/${run.id}/files?prefix=models/best&filename=model.bin`,
+      bytes,
+      {
+        headers: { "x-labrun-sha256": sha, "content-type": "application/octet-stream" },
+      },
+    );
     expect(upload.status).toBe(200);
     const { file } = (await upload.json()) as any;
     expect(file).toMatchObject({ prefix: "models/best", filename: "model.bin", size: 300_000, sha256: sha });
@@ -119,7 +151,13 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
     expect(download.headers.get("content-length")).toBe("300000");
     const got = new Uint8Array(await download.arrayBuffer());
     expect(createHash("sha256").update(got).digest("hex")).toBe(sha);
-    expect((await s.request("GET", `/api/runs/${run.id}/files/${file.id}`, undefined, { headers: { "if-none-match": `"${sha}"` } })).status).toBe(304);
+    expect(
+      (
+        await s.request("GET", `/api/runs/${run.id}/files/${file.id}`, undefined, {
+          headers: { "if-none-match": `"${sha}"` },
+        })
+      ).status,
+    ).toBe(304);
   });
 
   it("refuses an upload whose bytes do not match X-Labrun-Sha256 and keeps nothing", async () => {
@@ -139,7 +177,12 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
     const doc = (await s.json("GET", "/api/openapi.json", undefined, { token: null })).body;
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/api/runs", "/api/runs/{runId}/batches", "/api/runs/{runId}/files", "/api/runs/{runId}/events"]),
+      expect.arrayContaining([
+        "/api/runs",
+        "/api/runs/{runId}/batches",
+        "/api/runs/{runId}/files",
+        "/api/runs/{runId}/events",
+      ]),
     );
     const batch = doc.paths["/api/runs/{runId}/batches"].post.requestBody.content["application/json"].schema;
     expect(batch.required).toEqual(expect.arrayContaining(["clientId", "seq"]));

@@ -8,7 +8,8 @@ describe.each(serverBackends())("bearer-token auth on %s", (backend) => {
   beforeEach(async () => {
     s = await inProcessServer({ backend });
     visionRun = (await s.json("POST", "/api/runs", { prefix: "alice/vision/run" })).body.run.id;
-    otherRun = (await s.json("POST", "/api/runs", { prefix: "bob/other/run" }, { token: s.tokens.other })).body.run.id;
+    otherRun = (await s.json("POST", "/api/runs", { prefix: "bob/other/run" }, { token: s.tokens.other }))
+      .body.run.id;
   });
   afterEach(async () => {
     await s.close();
@@ -20,7 +21,10 @@ describe.each(serverBackends())("bearer-token auth on %s", (backend) => {
       expect(response.status).toBe(401);
       expect(response.body.error.code).toBe("UNAUTHORIZED");
     }
-    const basic = await s.request("GET", `/api/runs/${visionRun}`, undefined, { token: null, headers: { authorization: "Basic abc" } });
+    const basic = await s.request("GET", `/api/runs/${visionRun}`, undefined, {
+      token: null,
+      headers: { authorization: "Basic abc" },
+    });
     expect(basic.status).toBe(401);
   });
 
@@ -42,7 +46,12 @@ describe.each(serverBackends())("bearer-token auth on %s", (backend) => {
     ];
     for (const [method, path, body] of routes) {
       const response = await s.json(method, path, body);
-      expect([method, path, response.status, response.body.error.code]).toEqual([method, path, 403, "FORBIDDEN"]);
+      expect([method, path, response.status, response.body.error.code]).toEqual([
+        method,
+        path,
+        403,
+        "FORBIDDEN",
+      ]);
     }
     const upload = await s.request("PUT", `/api/runs/${otherRun}/files?filename=x`, "x");
     expect(upload.status).toBe(403);
@@ -55,7 +64,9 @@ describe.each(serverBackends())("bearer-token auth on %s", (backend) => {
   it("lists only the token's project; an admin token sees every project", async () => {
     const mine = (await s.json("GET", "/api/runs")).body.runs.map((r: any) => r.prefix);
     expect(mine).toEqual(["alice/vision/run"]);
-    const all = (await s.json("GET", "/api/runs", undefined, { token: s.tokens.admin })).body.runs.map((r: any) => r.prefix);
+    const all = (await s.json("GET", "/api/runs", undefined, { token: s.tokens.admin })).body.runs.map(
+      (r: any) => r.prefix,
+    );
     expect(all.sort()).toEqual(["alice/vision/run", "bob/other/run"]);
   });
 
@@ -76,13 +87,24 @@ describe.each(serverBackends())("bearer-token auth on %s", (backend) => {
 
   it("refuses revoked and expired tokens at once", async () => {
     const created = await s.store.createToken({ project: "vision" });
-    expect((await s.json("GET", `/api/runs/${visionRun}`, undefined, { token: created.secret })).status).toBe(200);
+    expect((await s.json("GET", `/api/runs/${visionRun}`, undefined, { token: created.secret })).status).toBe(
+      200,
+    );
     await s.store.revokeToken(created.token.id);
-    expect((await s.json("GET", `/api/runs/${visionRun}`, undefined, { token: created.secret })).status).toBe(401);
-    const expiring = await s.store.createToken({ project: "vision", expiresAt: new Date(Date.now() + 300).toISOString() });
-    expect((await s.json("GET", `/api/runs/${visionRun}`, undefined, { token: expiring.secret })).status).toBe(200);
+    expect((await s.json("GET", `/api/runs/${visionRun}`, undefined, { token: created.secret })).status).toBe(
+      401,
+    );
+    const expiring = await s.store.createToken({
+      project: "vision",
+      expiresAt: new Date(Date.now() + 300).toISOString(),
+    });
+    expect(
+      (await s.json("GET", `/api/runs/${visionRun}`, undefined, { token: expiring.secret })).status,
+    ).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await s.json("GET", `/api/runs/${visionRun}`, undefined, { token: expiring.secret })).status).toBe(401);
+    expect(
+      (await s.json("GET", `/api/runs/${visionRun}`, undefined, { token: expiring.secret })).status,
+    ).toBe(401);
   });
 
   it("accepts every request without a token when auth is off", async () => {

@@ -23,18 +23,47 @@ describe("bad input: a clear 4xx with a stable code, nothing written", () => {
   const post = (body: unknown) => s.json("POST", `/api/runs/${runId}/batches`, body);
 
   it.each([
-    ["malformed JSON", "{\"clientId\": \"c\", ", "BAD_REQUEST"],
-    ["a bare NaN token", '{"clientId":"c","seq":1,"metrics":[{"stream":"t","points":[{"fields":{"x":NaN},"ts":1}]}]}', "BAD_REQUEST"],
+    ["malformed JSON", '{"clientId": "c", ', "BAD_REQUEST"],
+    [
+      "a bare NaN token",
+      '{"clientId":"c","seq":1,"metrics":[{"stream":"t","points":[{"fields":{"x":NaN},"ts":1}]}]}',
+      "BAD_REQUEST",
+    ],
     ["an unknown field", { clientId: "c", seq: 1, extra: true }, "BAD_REQUEST"],
     ["a wrong type", { clientId: "c", seq: "1" }, "BAD_REQUEST"],
     ["a fractional seq", { clientId: "c", seq: 1.5 }, "BAD_REQUEST"],
-    ["an unknown field inside a point", { clientId: "c", seq: 1, metrics: [{ stream: "t", points: [{ fields: { x: 1 }, ts: 1, y: 2 }] }] }, "BAD_REQUEST"],
-    ["a string as a point's time", { clientId: "c", seq: 1, metrics: [{ stream: "t", points: [{ fields: { x: 1 }, ts: "now" }] }] }, "BAD_REQUEST"],
-    ["a stream name with a slash", { clientId: "c", seq: 1, metrics: [{ stream: "../etc", points: [{ fields: { x: 1 }, ts: 1 }] }] }, "INVALID_TRACKING_NAME"],
-    ["a bad log level", { clientId: "c", seq: 1, logs: [{ level: "loud", message: "m", timestamp: "2026-01-01T00:00:00Z" }] }, "BAD_REQUEST"],
-    ["a bad timestamp", { clientId: "c", seq: 1, logs: [{ level: "info", message: "m", timestamp: "yesterday" }] }, "BAD_REQUEST"],
+    [
+      "an unknown field inside a point",
+      { clientId: "c", seq: 1, metrics: [{ stream: "t", points: [{ fields: { x: 1 }, ts: 1, y: 2 }] }] },
+      "BAD_REQUEST",
+    ],
+    [
+      "a string as a point's time",
+      { clientId: "c", seq: 1, metrics: [{ stream: "t", points: [{ fields: { x: 1 }, ts: "now" }] }] },
+      "BAD_REQUEST",
+    ],
+    [
+      "a stream name with a slash",
+      { clientId: "c", seq: 1, metrics: [{ stream: "../etc", points: [{ fields: { x: 1 }, ts: 1 }] }] },
+      "INVALID_TRACKING_NAME",
+    ],
+    [
+      "a bad log level",
+      { clientId: "c", seq: 1, logs: [{ level: "loud", message: "m", timestamp: "2026-01-01T00:00:00Z" }] },
+      "BAD_REQUEST",
+    ],
+    [
+      "a bad timestamp",
+      { clientId: "c", seq: 1, logs: [{ level: "info", message: "m", timestamp: "yesterday" }] },
+      "BAD_REQUEST",
+    ],
   ])("refuses %s", async (_what, body, code) => {
-    const valid = { clientId: "c", seq: 1, params: { lr: 1 }, logs: [{ level: "info", message: "m", timestamp: "2026-01-01T00:00:00Z" }] };
+    const valid = {
+      clientId: "c",
+      seq: 1,
+      params: { lr: 1 },
+      logs: [{ level: "info", message: "m", timestamp: "2026-01-01T00:00:00Z" }],
+    };
     // A batch that mixes valid parts with one bad part is refused whole.
     const mixed = typeof body === "string" ? body : { ...valid, ...(body as object) };
     const response = await post(mixed);
@@ -50,7 +79,11 @@ describe("bad input: a clear 4xx with a stable code, nothing written", () => {
     const response = await post({ clientId: "c", seq: 1, params: { deep } });
     expect(response.status).toBe(400);
     expect(response.body.error.details.problem).toBe("too-deep");
-    const deepField = { clientId: "c", seq: 1, metrics: [{ stream: "t", points: [{ fields: { hist: deep }, ts: 1 }] }] };
+    const deepField = {
+      clientId: "c",
+      seq: 1,
+      metrics: [{ stream: "t", points: [{ fields: { hist: deep }, ts: 1 }] }],
+    };
     const response3 = await post(deepField);
     expect(response3.status).toBe(400);
     expect(response3.body.error.details.problem).toBe("too-deep");
@@ -68,7 +101,11 @@ describe("bad input: a clear 4xx with a stable code, nothing written", () => {
   });
 
   it("refuses an upload over the file limit with 413 and leaves no partial file", async () => {
-    const response = await s.request("PUT", `/api/runs/${runId}/files?filename=big.bin`, new Uint8Array(150_000));
+    const response = await s.request(
+      "PUT",
+      `/api/runs/${runId}/files?filename=big.bin`,
+      new Uint8Array(150_000),
+    );
     expect(response.status).toBe(413);
     expect(((await response.json()) as any).error.code).toBe("PAYLOAD_TOO_LARGE");
     expect((await s.json("GET", `/api/runs/${runId}/files`)).body.files).toEqual([]);

@@ -2,7 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer, LocalFileStorage, type LabrunServer, type ServerLimits } from "../../src/server/index.js";
+import {
+  createServer,
+  LocalFileStorage,
+  type LabrunServer,
+  type ServerLimits,
+} from "../../src/server/index.js";
 import { openServerStore } from "../../src/store/open-store.js";
 import type { ServerStore } from "../../src/store/store.js";
 import { labrunBin, repoRoot } from "../helpers.js";
@@ -22,7 +27,8 @@ export function serverBackends(): ("sqlite" | "postgres")[] {
 
 /** A fresh database of the given backend (PostgreSQL: a new database on LABRUN_TEST_PG_URL's server). */
 export async function testDatabase(backend: "sqlite" | "postgres", dir: string): Promise<TestDatabase> {
-  if (backend === "sqlite") return { name: "sqlite", uri: `sqlite:${join(dir, "labrun.db")}`, cleanup: async () => {} };
+  if (backend === "sqlite")
+    return { name: "sqlite", uri: `sqlite:${join(dir, "labrun.db")}`, cleanup: async () => {} };
   const base = new URL(process.env.LABRUN_TEST_PG_URL!);
   const name = `labrun_server_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const pg = (await import("pg")).default;
@@ -51,8 +57,18 @@ export interface InProcessServer {
   /** Tokens: admin, vision (read-write), visionRead (read-only), other (project "other"). */
   readonly tokens: { admin: string; vision: string; visionRead: string; other: string };
   /** `app.request` with the vision token and JSON. */
-  request(method: string, path: string, body?: unknown, options?: { token?: string | null; headers?: Record<string, string> }): Promise<Response>;
-  json<T = any>(method: string, path: string, body?: unknown, options?: { token?: string | null }): Promise<{ status: number; body: T }>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { token?: string | null; headers?: Record<string, string> },
+  ): Promise<Response>;
+  json<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { token?: string | null },
+  ): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
@@ -87,7 +103,9 @@ export async function inProcessServer(
       payload = JSON.stringify(body);
       headers["content-type"] ??= "application/json";
     }
-    return Promise.resolve(server.app.request(path, { method, headers, ...(payload !== undefined ? { body: payload } : {}) }));
+    return Promise.resolve(
+      server.app.request(path, { method, headers, ...(payload !== undefined ? { body: payload } : {}) }),
+    );
   };
   return {
     server,
@@ -128,7 +146,9 @@ export async function serveProcess(
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
-    void exited.then((code) => reject(new Error(`labrun serve exited (${code}) before listening:\n${output}`)));
+    void exited.then((code) =>
+      reject(new Error(`labrun serve exited (${code}) before listening:\n${output}`)),
+    );
     setTimeout(() => reject(new Error(`labrun serve did not start in 90 s:\n${output}`)), 90_000).unref();
   });
   return { child, url, output: () => output, exited };
@@ -162,7 +182,10 @@ export function pointsBatch(clientId: string, seq: number, from: number, n: numb
     metrics: [
       {
         stream: "train",
-        points: Array.from({ length: n }, (_, i) => ({ fields: { loss: 1 / (from + i + 1), step: from + i }, ts: 1_700_000_000 + from + i })),
+        points: Array.from({ length: n }, (_, i) => ({
+          fields: { loss: 1 / (from + i + 1), step: from + i },
+          ts: 1_700_000_000 + from + i,
+        })),
       },
     ],
   };

@@ -6,8 +6,10 @@ import { inProcessServer, type InProcessServer } from "./helpers.js";
 describe("MLflow REST API", () => {
   let s: InProcessServer;
   const base = "/api/2.0/mlflow";
-  const post = (path: string, body: unknown, token?: string) => s.json("POST", `${base}/${path}`, body, { token: token ?? s.tokens.admin });
-  const get = (path: string, token?: string) => s.json("GET", `${base}/${path}`, undefined, { token: token ?? s.tokens.admin });
+  const post = (path: string, body: unknown, token?: string) =>
+    s.json("POST", `${base}/${path}`, body, { token: token ?? s.tokens.admin });
+  const get = (path: string, token?: string) =>
+    s.json("GET", `${base}/${path}`, undefined, { token: token ?? s.tokens.admin });
 
   beforeEach(async () => {
     s = await inProcessServer();
@@ -16,8 +18,16 @@ describe("MLflow REST API", () => {
     await s.close();
   });
 
-  const newRun = async (experimentId: string, name: string, params: Record<string, string>, loss: number, status?: string) => {
-    const run = (await post("runs/create", { experiment_id: experimentId, run_name: name, start_time: Date.now() })).body.run;
+  const newRun = async (
+    experimentId: string,
+    name: string,
+    params: Record<string, string>,
+    loss: number,
+    status?: string,
+  ) => {
+    const run = (
+      await post("runs/create", { experiment_id: experimentId, run_name: name, start_time: Date.now() })
+    ).body.run;
     await post("runs/log-batch", {
       run_id: run.info.run_id,
       params: Object.entries(params).map(([key, value]) => ({ key, value })),
@@ -29,10 +39,16 @@ describe("MLflow REST API", () => {
   };
 
   it("creates experiments, refuses a duplicate name, finds them by name, id and search", async () => {
-    const { body } = await post("experiments/create", { name: "vision", tags: [{ key: "team", value: "cv" }] });
+    const { body } = await post("experiments/create", {
+      name: "vision",
+      tags: [{ key: "team", value: "cv" }],
+    });
     const id = body.experiment_id as string;
     const duplicate = await post("experiments/create", { name: "vision" });
-    expect(duplicate).toEqual({ status: 400, body: { error_code: "RESOURCE_ALREADY_EXISTS", message: expect.any(String) } });
+    expect(duplicate).toEqual({
+      status: 400,
+      body: { error_code: "RESOURCE_ALREADY_EXISTS", message: expect.any(String) },
+    });
     expect((await get("experiments/get-by-name?experiment_name=vision")).body.experiment).toMatchObject({
       experiment_id: id,
       name: "vision",
@@ -40,9 +56,13 @@ describe("MLflow REST API", () => {
       tags: [{ key: "team", value: "cv" }],
     });
     await post("experiments/create", { name: "nlp" });
-    const all = (await post("experiments/search", { max_results: 10 })).body.experiments.map((e: any) => e.name);
+    const all = (await post("experiments/search", { max_results: 10 })).body.experiments.map(
+      (e: any) => e.name,
+    );
     expect(all.sort()).toEqual(["Default", "nlp", "vision"]);
-    const like = (await post("experiments/search", { filter: "name LIKE 'vis%'" })).body.experiments.map((e: any) => e.name);
+    const like = (await post("experiments/search", { filter: "name LIKE 'vis%'" })).body.experiments.map(
+      (e: any) => e.name,
+    );
     expect(like).toEqual(["vision"]);
     const page = await post("experiments/search", { max_results: 2 });
     expect(page.body.experiments).toHaveLength(2);
@@ -57,14 +77,34 @@ describe("MLflow REST API", () => {
     await newRun(id, "b", { lr: "0.01" }, 0.2, "FINISHED");
     await newRun(id, "c", { lr: "0.01" }, 0.9);
     const search = async (body: object) =>
-      (await post("runs/search", { experiment_ids: [id], ...body })).body.runs.map((r: any) => r.info.run_name);
-    expect((await search({ filter: "params.lr = '0.01'", order_by: ["attributes.run_name ASC"] }))).toEqual(["b", "c"]);
-    expect(await search({ filter: "metrics.loss < 0.6", order_by: ["metrics.loss ASC"] })).toEqual(["b", "a"]);
+      (await post("runs/search", { experiment_ids: [id], ...body })).body.runs.map(
+        (r: any) => r.info.run_name,
+      );
+    expect(await search({ filter: "params.lr = '0.01'", order_by: ["attributes.run_name ASC"] })).toEqual([
+      "b",
+      "c",
+    ]);
+    expect(await search({ filter: "metrics.loss < 0.6", order_by: ["metrics.loss ASC"] })).toEqual([
+      "b",
+      "a",
+    ]);
     expect(await search({ filter: "attributes.status = 'FINISHED' AND tags.owner = 'A'" })).toEqual(["a"]);
-    expect(await search({ filter: "params.lr = '0.01'", order_by: ["metrics.loss DESC"] })).toEqual(["c", "b"]);
-    const first = await post("runs/search", { experiment_ids: [id], max_results: 2, order_by: ["attributes.run_name ASC"] });
+    expect(await search({ filter: "params.lr = '0.01'", order_by: ["metrics.loss DESC"] })).toEqual([
+      "c",
+      "b",
+    ]);
+    const first = await post("runs/search", {
+      experiment_ids: [id],
+      max_results: 2,
+      order_by: ["attributes.run_name ASC"],
+    });
     expect(first.body.runs.map((r: any) => r.info.run_name)).toEqual(["a", "b"]);
-    const second = await post("runs/search", { experiment_ids: [id], max_results: 2, order_by: ["attributes.run_name ASC"], page_token: first.body.next_page_token });
+    const second = await post("runs/search", {
+      experiment_ids: [id],
+      max_results: 2,
+      order_by: ["attributes.run_name ASC"],
+      page_token: first.body.next_page_token,
+    });
     expect(second.body.runs.map((r: any) => r.info.run_name)).toEqual(["c"]);
     const unsupported = await post("runs/search", { experiment_ids: [id], filter: "params.lr IN ('a')" });
     expect(unsupported.body.error_code).toBe("INVALID_PARAMETER_VALUE");
@@ -86,9 +126,19 @@ describe("MLflow REST API", () => {
       metrics: Array.from({ length: 1001 }, (_, i) => ({ key: "m", value: i, timestamp: 1, step: i })),
     });
     expect(tooMany.body.error_code).toBe("INVALID_PARAMETER_VALUE");
-    const longValue = await post("runs/log-parameter", { run_id: runId, key: "text", value: "x".repeat(6001) });
+    const longValue = await post("runs/log-parameter", {
+      run_id: runId,
+      key: "text",
+      value: "x".repeat(6001),
+    });
     expect(longValue.body.error_code).toBe("INVALID_PARAMETER_VALUE");
-    const nan = await post("runs/log-metric", { run_id: runId, key: "weird", value: "NaN", timestamp: "1700000000000", step: "3" });
+    const nan = await post("runs/log-metric", {
+      run_id: runId,
+      key: "weird",
+      value: "NaN",
+      timestamp: "1700000000000",
+      step: "3",
+    });
     expect(nan.status).toBe(200);
     const weird = (await get(`metrics/get-history?run_id=${runId}&metric_key=weird`)).body.metrics;
     expect(weird).toEqual([{ key: "weird", value: "NaN", timestamp: 1700000000000, step: 3 }]);
@@ -100,36 +150,61 @@ describe("MLflow REST API", () => {
     expect((await get(`runs/get?run_id=${runId}`)).body.run.info.lifecycle_stage).toBe("deleted");
     expect((await post("runs/search", { experiment_ids: ["0"] })).body.runs).toEqual([]);
     expect((await get("experiments/get?experiment_id=nope")).status).toBe(404);
-    expect((await post("runs/create", { experiment_id: "nope" })).body.error_code).toBe("RESOURCE_DOES_NOT_EXIST");
+    expect((await post("runs/create", { experiment_id: "nope" })).body.error_code).toBe(
+      "RESOURCE_DOES_NOT_EXIST",
+    );
   });
 
   it("checks tokens: read-only tokens may search but not write; projects are experiment names", async () => {
     const id = (await post("experiments/create", { name: "vision" })).body.experiment_id;
     expect((await post("runs/search", { experiment_ids: [id] }, s.tokens.visionRead)).status).toBe(200);
-    expect((await post("runs/create", { experiment_id: id }, s.tokens.visionRead)).body.error_code).toBe("PERMISSION_DENIED");
+    expect((await post("runs/create", { experiment_id: id }, s.tokens.visionRead)).body.error_code).toBe(
+      "PERMISSION_DENIED",
+    );
     expect((await post("runs/create", { experiment_id: id }, s.tokens.vision)).status).toBe(200);
-    expect((await post("runs/create", { experiment_id: id }, s.tokens.other)).body.error_code).toBe("PERMISSION_DENIED");
-    expect((await post("experiments/create", { name: "not-mine" }, s.tokens.vision)).body.error_code).toBe("PERMISSION_DENIED");
-    const names = (await post("experiments/search", {}, s.tokens.vision)).body.experiments.map((e: any) => e.name);
+    expect((await post("runs/create", { experiment_id: id }, s.tokens.other)).body.error_code).toBe(
+      "PERMISSION_DENIED",
+    );
+    expect((await post("experiments/create", { name: "not-mine" }, s.tokens.vision)).body.error_code).toBe(
+      "PERMISSION_DENIED",
+    );
+    const names = (await post("experiments/search", {}, s.tokens.vision)).body.experiments.map(
+      (e: any) => e.name,
+    );
     expect(names).toEqual(["vision"]);
   });
 
   it("stores artifacts under the run and refuses paths that escape it", async () => {
     const runId = await newRun("0", "art", {}, 1);
     const root = `/api/2.0/mlflow-artifacts/artifacts/0/${runId}/artifacts`;
-    const put = (path: string, body: string) => s.request("PUT", `${root}/${path}`, body, { token: s.tokens.admin });
+    const put = (path: string, body: string) =>
+      s.request("PUT", `${root}/${path}`, body, { token: s.tokens.admin });
     expect((await put("model/weights.bin", "abc")).status).toBe(200);
     expect((await put("model/weights.bin", "abcd")).status).toBe(200);
-    const listed = await s.json("GET", `/api/2.0/mlflow-artifacts/artifacts?path=0/${runId}/artifacts/model`, undefined, { token: s.tokens.admin });
+    const listed = await s.json(
+      "GET",
+      `/api/2.0/mlflow-artifacts/artifacts?path=0/${runId}/artifacts/model`,
+      undefined,
+      { token: s.tokens.admin },
+    );
     expect(listed.body.files).toEqual([{ path: "weights.bin", is_dir: false, file_size: 4 }]);
-    const download = await s.request("GET", `${root}/model/weights.bin`, undefined, { token: s.tokens.admin });
+    const download = await s.request("GET", `${root}/model/weights.bin`, undefined, {
+      token: s.tokens.admin,
+    });
     expect(await download.text()).toBe("abcd");
     for (const bad of ["..%2F..%2Fescape", "model%2F..%2F..%2Fx", "a%5Cb", "%2E%2E"]) {
       const response = await put(bad, "x");
       expect([bad, response.status]).toEqual([bad, 400]);
     }
-    const wrongExperiment = await s.request("PUT", `/api/2.0/mlflow-artifacts/artifacts/999/${runId}/artifacts/x`, "x", { token: s.tokens.admin });
+    const wrongExperiment = await s.request(
+      "PUT",
+      `/api/2.0/mlflow-artifacts/artifacts/999/${runId}/artifacts/x`,
+      "x",
+      { token: s.tokens.admin },
+    );
     expect(wrongExperiment.status).toBe(404);
-    expect((await s.json("GET", `/api/runs/${runId}/files`, undefined, { token: s.tokens.admin })).body.files).toHaveLength(1);
+    expect(
+      (await s.json("GET", `/api/runs/${runId}/files`, undefined, { token: s.tokens.admin })).body.files,
+    ).toHaveLength(1);
   });
 });

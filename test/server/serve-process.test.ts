@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../helpers.js";
-import { api, pointsBatch, serveProcess, serverBackends, testDatabase, type TestDatabase } from "./helpers.js";
+import {
+  api,
+  pointsBatch,
+  serveProcess,
+  serverBackends,
+  testDatabase,
+  type TestDatabase,
+} from "./helpers.js";
 
 describe.each(serverBackends())("labrun serve as a process, on %s", (backend) => {
   let dir: string;
@@ -23,7 +30,9 @@ describe.each(serverBackends())("labrun serve as a process, on %s", (backend) =>
 
   const cli = (...args: string[]) => runCli([...args, "--db", db.uri], { workspace: dir });
   const serve = async (...args: string[]) => {
-    const server = await serveProcess(["--db", db.uri, "--files", join(dir, "files"), ...args], { LABRUN_HOME: dir });
+    const server = await serveProcess(["--db", db.uri, "--files", join(dir, "files"), ...args], {
+      LABRUN_HOME: dir,
+    });
     stops.push(async () => {
       server.child.kill("SIGKILL");
       await server.exited;
@@ -42,11 +51,22 @@ describe.each(serverBackends())("labrun serve as a process, on %s", (backend) =>
     const server = await serve();
     const created = await api(server.url, "POST", "/api/runs", writer.secret, { prefix: "alice/vision/r1" });
     expect(created.status).toBe(200);
-    expect((await api(server.url, "POST", "/api/runs", reader.secret, { prefix: "alice/vision/r2" })).status).toBe(403);
-    expect((await api(server.url, "GET", `/api/runs/${created.body.run.id}`, reader.secret)).status).toBe(200);
-    const listed = JSON.parse(cli("token", "list", "--json").stdout) as { id: string; readOnly: boolean; expiresAt?: string }[];
+    expect(
+      (await api(server.url, "POST", "/api/runs", reader.secret, { prefix: "alice/vision/r2" })).status,
+    ).toBe(403);
+    expect((await api(server.url, "GET", `/api/runs/${created.body.run.id}`, reader.secret)).status).toBe(
+      200,
+    );
+    const listed = JSON.parse(cli("token", "list", "--json").stdout) as {
+      id: string;
+      readOnly: boolean;
+      expiresAt?: string;
+    }[];
     expect(listed.map((t) => t.id)).toEqual(expect.arrayContaining([writer.token.id, reader.token.id]));
-    expect(listed.find((t) => t.id === reader.token.id)).toMatchObject({ readOnly: true, expiresAt: expect.any(String) });
+    expect(listed.find((t) => t.id === reader.token.id)).toMatchObject({
+      readOnly: true,
+      expiresAt: expect.any(String),
+    });
     expect(JSON.stringify(listed)).not.toContain(writer.secret);
     // The dashboard is served beside the API; its API (every project's runs) needs an admin token.
     const admin = createToken("--project", "*", "--read-only");
@@ -64,7 +84,9 @@ describe.each(serverBackends())("labrun serve as a process, on %s", (backend) =>
   });
 
   it("refuses --no-auth unless bound to loopback, and says so loudly when it is", async () => {
-    const refused = runCli(["serve", "--no-auth", "--host", "0.0.0.0", "--port", "0", "--db", db.uri], { workspace: dir });
+    const refused = runCli(["serve", "--no-auth", "--host", "0.0.0.0", "--port", "0", "--db", db.uri], {
+      workspace: dir,
+    });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("--no-auth is refused on 0.0.0.0");
     const server = await serve("--no-auth");
@@ -83,7 +105,8 @@ describe.each(serverBackends())("labrun serve as a process, on %s", (backend) =>
   it("drains an in-flight upload on SIGTERM, refuses new connections, closes the database and exits 0", async () => {
     const { secret } = createToken("--project", "vision");
     const server = await serve();
-    const run = (await api(server.url, "POST", "/api/runs", secret, { prefix: "alice/vision/slow" })).body.run;
+    const run = (await api(server.url, "POST", "/api/runs", secret, { prefix: "alice/vision/slow" })).body
+      .run;
     const url = new URL(`${server.url}/api/runs/${run.id}/files?filename=slow.bin`);
     // A slow upload: 10 chunks of 10 kB, 100 ms apart; SIGTERM arrives after the first chunk.
     const upload = new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -123,7 +146,8 @@ describe.each(serverBackends())("labrun serve as a process, on %s", (backend) =>
   it("keeps every acknowledged batch through a SIGKILL, and a re-sent batch is stored once", async () => {
     const { secret } = createToken("--project", "vision");
     let server = await serve();
-    const run = (await api(server.url, "POST", "/api/runs", secret, { prefix: "alice/vision/crash" })).body.run;
+    const run = (await api(server.url, "POST", "/api/runs", secret, { prefix: "alice/vision/crash" })).body
+      .run;
     const acknowledged = new Set<number>();
     const total = 60;
     let seq = 1;
@@ -132,9 +156,13 @@ describe.each(serverBackends())("labrun serve as a process, on %s", (backend) =>
     while (seq <= total) {
       if (seq === 25 && !killed) {
         // Fire the batch and kill the server while it may be in flight: the client cannot know whether it was stored.
-        const inFlight = api(server.url, "POST", `/api/runs/${run.id}/batches`, secret, pointsBatch("client-a", seq, seq * 10, 10)).catch(
-          () => undefined,
-        );
+        const inFlight = api(
+          server.url,
+          "POST",
+          `/api/runs/${run.id}/batches`,
+          secret,
+          pointsBatch("client-a", seq, seq * 10, 10),
+        ).catch(() => undefined);
         server.child.kill("SIGKILL");
         await server.exited;
         const answer = await inFlight;
@@ -144,7 +172,13 @@ describe.each(serverBackends())("labrun serve as a process, on %s", (backend) =>
         resent++;
         continue; // re-send the same (clientId, seq), as a client does until it gets an answer
       }
-      const response = await api(server.url, "POST", `/api/runs/${run.id}/batches`, secret, pointsBatch("client-a", seq, seq * 10, 10));
+      const response = await api(
+        server.url,
+        "POST",
+        `/api/runs/${run.id}/batches`,
+        secret,
+        pointsBatch("client-a", seq, seq * 10, 10),
+      );
       expect(response.status).toBe(200);
       acknowledged.add(seq);
       seq++;
@@ -153,7 +187,13 @@ describe.each(serverBackends())("labrun serve as a process, on %s", (backend) =>
     expect(resent).toBe(1);
     expect(acknowledged.size).toBe(total);
     // Re-sending an acknowledged batch again is recognised as a duplicate.
-    const duplicate = await api(server.url, "POST", `/api/runs/${run.id}/batches`, secret, pointsBatch("client-a", 10, 100, 10));
+    const duplicate = await api(
+      server.url,
+      "POST",
+      `/api/runs/${run.id}/batches`,
+      secret,
+      pointsBatch("client-a", 10, 100, 10),
+    );
     expect(duplicate.body).toEqual({ duplicate: true });
     const series = await api(server.url, "GET", `/api/runs/${run.id}/metrics/train`, secret);
     expect(series.body.count).toBe(total * 10);

@@ -8,7 +8,11 @@ interface SseEvent {
 }
 
 /** Reads Server-Sent Events from a real socket until `count` events arrived. */
-async function collect(response: Response, count: number, timeoutMs = 10_000): Promise<{ events: SseEvent[]; raw: string }> {
+async function collect(
+  response: Response,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<{ events: SseEvent[]; raw: string }> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let raw = "";

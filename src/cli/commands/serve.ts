@@ -18,7 +18,8 @@ interface ServeOptions {
 function positiveNumber(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a positive number, got "${text}".`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new UsageError(`${name} must be a positive number, got "${text}".`);
   return value;
 }
 
@@ -59,7 +60,9 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   }
   // Never print a database password.
   const db = server.db.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
-  process.stdout.write(`labrun server ${version} listening on ${server.url} (database ${db}, files ${server.filesDir})\n`);
+  process.stdout.write(
+    `labrun server ${version} listening on ${server.url} (database ${db}, files ${server.filesDir})\n`,
+  );
   await new Promise<void>((resolve, reject) => {
     const stop = (signal: NodeJS.Signals) => {
       process.stdout.write(`${signal}: draining requests and closing the database …\n`);
@@ -80,7 +83,10 @@ export function registerServeCommand(program: Command): void {
     .description("run the team tracking server (JSON API, MLflow REST API, token auth) until SIGTERM/Ctrl-C")
     .option("--port <port>", "TCP port (0: any free port)", "4400")
     .option("--host <host>", "address to listen on (0.0.0.0 for every interface)", "127.0.0.1")
-    .option("--db <uri>", "sqlite:PATH or postgres://user:pass@host/db (default: sqlite:<workspace>/server/labrun.db)")
+    .option(
+      "--db <uri>",
+      "sqlite:PATH or postgres://user:pass@host/db (default: sqlite:<workspace>/server/labrun.db)",
+    )
     .option("--files <dir>", "folder of uploaded files (default: <workspace>/server/files)")
     .option("--no-auth", "accept requests without a token (refused unless --host is a loopback address)")
     .addOption(new Option("--max-body-mb <mb>", "largest JSON request body, MiB (default 32)"))

@@ -12,7 +12,13 @@ interface TokenOptions {
   readonly json?: boolean;
 }
 
-const units: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+const units: Readonly<Record<string, number>> = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  y: 31_536_000_000,
+};
 
 /** `30d`, `12h`, `2w`, `1y`, `90m`, or an ISO 8601 date: the expiry as ISO 8601. */
 export function parseExpiry(text: string, now = Date.now()): string {
@@ -37,7 +43,9 @@ async function withStore<T>(options: TokenOptions, action: (store: ServerStore) 
 
 /** Registers `labrun token create|list|revoke`. */
 export function registerTokenCommands(program: Command): void {
-  const token = program.command("token").description("bearer tokens of the team server (stored hashed in its database)");
+  const token = program
+    .command("token")
+    .description("bearer tokens of the team server (stored hashed in its database)");
   const common = (command: Command) =>
     command
       .option("--db <uri>", "the server's database (default: sqlite:<workspace>/server/labrun.db)")
@@ -46,7 +54,10 @@ export function registerTokenCommands(program: Command): void {
 
   common(token.command("create"))
     .description("create a token for one project (prints its secret once)")
-    .requiredOption("--project <project>", "the project (2nd prefix segment) it may access, or '*' for all (admin)")
+    .requiredOption(
+      "--project <project>",
+      "the project (2nd prefix segment) it may access, or '*' for all (admin)",
+    )
     .option("--read-only", "it may only read")
     .option("--expires <duration>", "expiry: 30d, 12h, 2w, 1y or an ISO date (default: never)")
     .option("--description <text>", "who or what uses it")

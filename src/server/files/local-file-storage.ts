@@ -60,7 +60,8 @@ export class LocalFileStorage implements FileStorage {
       await closed;
       const sha256 = hash.digest("hex");
       const expected = options.expectedSha256?.toLowerCase();
-      if (expected !== undefined && expected !== sha256) throw new ChecksumMismatchError("upload", expected, sha256);
+      if (expected !== undefined && expected !== sha256)
+        throw new ChecksumMismatchError("upload", expected, sha256);
       const handle = await open(temp, "r");
       await handle.sync().finally(() => handle.close());
       await mkdir(dirname(target), { recursive: true });

@@ -45,7 +45,8 @@ export function mlflowArtifactRoutes(app: Hono<ServerEnv>, ctx: ServerContext): 
 
   app.put(`${base}/*`, async (c) => {
     const principal = c.get("principal");
-    if (principal.readOnly) throw new MlflowRequestError("PERMISSION_DENIED", "This token is read-only.", 403);
+    if (principal.readOnly)
+      throw new MlflowRequestError("PERMISSION_DENIED", "This token is read-only.", 403);
     const target = await load(principal, tail(c.req.path));
     const slash = target.path.lastIndexOf("/");
     const filename = checkFileName(target.path.slice(slash + 1));
@@ -72,7 +73,12 @@ export function mlflowArtifactRoutes(app: Hono<ServerEnv>, ctx: ServerContext): 
       if (dir !== "" && !full.startsWith(`${dir}/`)) continue;
       const rest = dir === "" ? full : full.slice(dir.length + 1);
       const [first, ...more] = rest.split("/");
-      entries.set(first!, more.length > 0 ? { path: first!, is_dir: true } : { path: first!, is_dir: false, file_size: file.size });
+      entries.set(
+        first!,
+        more.length > 0
+          ? { path: first!, is_dir: true }
+          : { path: first!, is_dir: false, file_size: file.size },
+      );
     }
     return sendJson({ files: [...entries.values()].sort((a, b) => a.path.localeCompare(b.path)) });
   });
@@ -83,7 +89,6 @@ export function mlflowArtifactRoutes(app: Hono<ServerEnv>, ctx: ServerContext): 
     if (!file) throw doesNotExist(`No artifact '${target.path}' in run ${target.runId}.`);
     return downloadResponse(ctx, file, c.req.header("if-none-match"));
   });
-
 }
 
 const pathOf = (file: StoredFile) => (file.prefix ? `${file.prefix}/${file.filename}` : file.filename);
@@ -91,6 +96,7 @@ const pathOf = (file: StoredFile) => (file.prefix ? `${file.prefix}/${file.filen
 /** The last upload of an artifact path (an artifact logged twice is replaced, as in MLflow). */
 function newest(files: readonly StoredFile[], path: string): StoredFile | undefined {
   let best: StoredFile | undefined;
-  for (const file of files) if (pathOf(file) === path && (!best || file.createdAt >= best.createdAt)) best = file;
+  for (const file of files)
+    if (pathOf(file) === path && (!best || file.createdAt >= best.createdAt)) best = file;
   return best;
 }

@@ -28,9 +28,14 @@ export function mlflowErrorResponse(
   logError(error);
   return {
     status: 500,
-    body: { error_code: "INTERNAL_ERROR", message: "The server failed while handling this request (see its log)." },
+    body: {
+      error_code: "INTERNAL_ERROR",
+      message: "The server failed while handling this request (see its log).",
+    },
   };
 }
 
-export const invalidParameter = (message: string) => new MlflowRequestError("INVALID_PARAMETER_VALUE", message, 400);
-export const doesNotExist = (message: string) => new MlflowRequestError("RESOURCE_DOES_NOT_EXIST", message, 404);
+export const invalidParameter = (message: string) =>
+  new MlflowRequestError("INVALID_PARAMETER_VALUE", message, 400);
+export const doesNotExist = (message: string) =>
+  new MlflowRequestError("RESOURCE_DOES_NOT_EXIST", message, 404);

@@ -75,14 +75,19 @@ export class ExperimentCatalog {
   }
 
   async byId(id: string, principal: Principal): Promise<Experiment> {
-    const run = id === defaultExperimentId ? undefined : id.length <= 200 ? await this.store.getRun(id) : undefined;
+    const run =
+      id === defaultExperimentId ? undefined : id.length <= 200 ? await this.store.getRun(id) : undefined;
     const experiment = id === defaultExperimentId ? await this.default(principal) : run && asExperiment(run);
     if (!experiment) throw doesNotExist(`No experiment with id ${id}. Create it with experiments/create.`);
     checkProject(principal, experiment.project);
     return experiment;
   }
 
-  async create(name: string, tags: Readonly<Record<string, string>>, principal: Principal): Promise<Experiment> {
+  async create(
+    name: string,
+    tags: Readonly<Record<string, string>>,
+    principal: Principal,
+  ): Promise<Experiment> {
     checkProject(principal, nameSegment(name));
     const existing = await this.store.getRunByPrefix(this.prefixOf(name));
     if (existing && asExperiment(existing)) {
@@ -123,7 +128,8 @@ export class ExperimentCatalog {
   /** Every experiment the caller may see (Default first). */
   async list(principal: Principal): Promise<Experiment[]> {
     const out: Experiment[] = [];
-    if (principal.project === "*" || principal.project === defaultExperimentName) out.push(await this.default(principal));
+    if (principal.project === "*" || principal.project === defaultExperimentName)
+      out.push(await this.default(principal));
     let cursor: string | undefined;
     do {
       const page = await this.store.searchRuns({

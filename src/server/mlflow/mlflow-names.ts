@@ -20,7 +20,11 @@ export function nameSegment(name: string): string {
 
 /** A fresh run segment: the run name made safe, then a random suffix. */
 export function runSegment(runName: string): string {
-  const plain = runName.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_").slice(0, 60) || "run";
+  const plain =
+    runName
+      .replace(/[^A-Za-z0-9._-]/g, "_")
+      .replace(/^\.+/, "_")
+      .slice(0, 60) || "run";
   return `${plain}-${randomBytes(4).toString("hex")}`;
 }
 

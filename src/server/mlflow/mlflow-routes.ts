@@ -9,14 +9,7 @@ import { mlflowArtifactRoutes } from "./mlflow-artifacts.js";
 import { invalidParameter } from "./mlflow-errors.js";
 import { ExperimentCatalog, experimentJson } from "./mlflow-experiments.js";
 import { labrunStatusOf, streamOfMetricKey } from "./mlflow-names.js";
-import {
-  createMlflowRun,
-  loadMlflowRun,
-  logBatch,
-  runInfoJson,
-  runJson,
-  saveRecord,
-} from "./mlflow-runs.js";
+import { createMlflowRun, loadMlflowRun, logBatch, runInfoJson, runJson, saveRecord } from "./mlflow-runs.js";
 import {
   experimentByNameSchema,
   experimentCreateSchema,
@@ -64,7 +57,11 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     const { experiment_name } = await input(c, experimentByNameSchema, ctx);
     const experiment = await catalog.byName(experiment_name, c.get("principal"));
     if (!experiment) {
-      throw new MlflowRequestError("RESOURCE_DOES_NOT_EXIST", `Could not find experiment with name '${experiment_name}'`, 404);
+      throw new MlflowRequestError(
+        "RESOURCE_DOES_NOT_EXIST",
+        `Could not find experiment with name '${experiment_name}'`,
+        404,
+      );
     }
     return sendJson({ experiment: experimentJson(experiment) });
   });
@@ -96,7 +93,10 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     }
     const all = (await catalog.list(c.get("principal"))).filter((experiment) =>
       clauses.every((clause) =>
-        matches(clause.entity === "tag" ? experiment.record.tags[clause.key] : experiment.record.name, clause),
+        matches(
+          clause.entity === "tag" ? experiment.record.tags[clause.key] : experiment.record.name,
+          clause,
+        ),
       ),
     );
     const offset = decodePageToken(body.page_token);
@@ -133,7 +133,9 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     if (body.run_name !== undefined || body.end_time !== undefined) {
       run = await saveRecord(store, run, {
         ...run.record,
-        ...(body.run_name ? { runName: body.run_name, tags: { ...run.record.tags, "mlflow.runName": body.run_name } } : {}),
+        ...(body.run_name
+          ? { runName: body.run_name, tags: { ...run.record.tags, "mlflow.runName": body.run_name } }
+          : {}),
         ...(body.end_time !== undefined ? { endTime: body.end_time } : {}),
       });
     }
@@ -158,7 +160,9 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     return sendJson({});
   });
 
-  app.on(["GET", "POST"], `${base}/runs/search`, async (c) => sendJson(await searchMlflowRuns(c, ctx, catalog, input)));
+  app.on(["GET", "POST"], `${base}/runs/search`, async (c) =>
+    sendJson(await searchMlflowRuns(c, ctx, catalog, input)),
+  );
 
   app.post(`${base}/runs/log-batch`, async (c) => {
     requireWrite(c.get("principal"));

@@ -45,21 +45,33 @@ export async function searchMlflowRuns(
   const body = await input(c, runSearchSchema, ctx);
   const max = body.max_results ?? 1000;
   if (max < 1 || max > mlflowLimits.maxResults) {
-    throw invalidParameter(`Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${mlflowLimits.maxResults}.`);
+    throw invalidParameter(
+      `Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${mlflowLimits.maxResults}.`,
+    );
   }
   const clauses = parseFilter(body.filter);
-  const experiments = await Promise.all((body.experiment_ids ?? []).map((id) => catalog.byId(id, c.get("principal"))));
+  const experiments = await Promise.all(
+    (body.experiment_ids ?? []).map((id) => catalog.byId(id, c.get("principal"))),
+  );
   const found: RunJson[] = [];
   if (body.run_view_type !== "DELETED_ONLY") {
     for (const experiment of experiments) {
       let cursor: string | undefined;
       do {
-        const page = await ctx.store.searchRuns({ prefix: experiment.run.prefix, limit: 1000, ...(cursor ? { cursor } : {}) });
+        const page = await ctx.store.searchRuns({
+          prefix: experiment.run.prefix,
+          limit: 1000,
+          ...(cursor ? { cursor } : {}),
+        });
         for (const run of page.runs) {
           const meta = mlflowMetadata(run);
           if (meta?.kind !== "run") continue;
-          const json = (await runJson(ctx.store, { run, record: meta as unknown as RunRecord })) as unknown as RunJson;
-          if (clauses.every((clause) => matches(valueOf(json, clause.entity, clause.key), clause))) found.push(json);
+          const json = (await runJson(ctx.store, {
+            run,
+            record: meta as unknown as RunRecord,
+          })) as unknown as RunJson;
+          if (clauses.every((clause) => matches(valueOf(json, clause.entity, clause.key), clause)))
+            found.push(json);
         }
         cursor = page.nextCursor;
       } while (cursor);
@@ -68,7 +80,7 @@ export async function searchMlflowRuns(
   const orders = (body.order_by ?? []).map((text) => {
     const match = /^\s*(?:([A-Za-z]+)\.)?`?([^`]+?)`?\s*(ASC|DESC)?\s*$/i.exec(text);
     if (!match) throw invalidParameter(`Invalid order_by clause '${text}'.`);
-    const entity = (parseFilter(`${match[1] ? `${match[1]}.` : ""}\`${match[2]}\` = 0`)[0]!).entity;
+    const entity = parseFilter(`${match[1] ? `${match[1]}.` : ""}\`${match[2]}\` = 0`)[0]!.entity;
     return { entity, key: match[2]!, desc: (match[3] ?? "ASC").toUpperCase() === "DESC" };
   });
   if (orders.length === 0) orders.push({ entity: "attribute", key: "start_time", desc: true });

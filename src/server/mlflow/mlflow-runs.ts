@@ -31,7 +31,11 @@ export interface MetricInput {
 }
 
 /** The run behind an MLflow run id (labrun's run id), after the project check. */
-export async function loadMlflowRun(store: Store, runId: string | undefined, principal: Principal): Promise<MlflowRun> {
+export async function loadMlflowRun(
+  store: Store,
+  runId: string | undefined,
+  principal: Principal,
+): Promise<MlflowRun> {
   if (!runId) throw invalidParameter("Missing value for required parameter 'run_id'.");
   const run = runId.length <= 200 ? await store.getRun(runId) : undefined;
   const meta = run && mlflowMetadata(run);
@@ -117,7 +121,9 @@ export async function saveRecord(store: Store, mlflowRun: MlflowRun, record: Run
   let run = await store.upsertRun({
     prefix: before.prefix,
     metadata: { ...before.metadata, mlflow: record as unknown as JsonValue },
-    ...(record.tags["mlflow.note.content"] !== undefined ? { description: record.tags["mlflow.note.content"] } : {}),
+    ...(record.tags["mlflow.note.content"] !== undefined
+      ? { description: record.tags["mlflow.note.content"] }
+      : {}),
   });
   if (before.status !== "RUNNING" && run.status !== before.status) {
     run = await store.updateRun(run.id, {
@@ -156,7 +162,9 @@ export async function logBatch(
   const paramRecord: Record<string, string> = {};
   for (const param of params) {
     if (param.key in paramRecord && paramRecord[param.key] !== param.value) {
-      throw invalidParameter(`Duplicate parameter keys have been submitted: ${param.key} with different values.`);
+      throw invalidParameter(
+        `Duplicate parameter keys have been submitted: ${param.key} with different values.`,
+      );
     }
     paramRecord[param.key] = param.value;
   }
@@ -166,7 +174,10 @@ export async function logBatch(
     const stream = streamOfMetricKey(metric.key);
     let points = streams.get(stream);
     if (!points) streams.set(stream, (points = []));
-    points.push({ fields: { value: metric.value, step: metric.step ?? 0 }, ts: (metric.timestamp ?? now) / 1000 });
+    points.push({
+      fields: { value: metric.value, step: metric.step ?? 0 },
+      ts: (metric.timestamp ?? now) / 1000,
+    });
   }
   const appends: MetricAppend[] = [...streams].map(([stream, points]) => ({ stream, points }));
   if (appends.length > 0 || params.length > 0) {
@@ -182,15 +193,23 @@ export async function logBatch(
     const record = (current && (mlflowMetadata(current) as unknown as RunRecord)) ?? mlflowRun.record;
     const next: Record<string, string> = { ...record.tags };
     for (const tag of tags) next[tag.key] = tag.value;
-    await saveRecord(store, { run: current ?? mlflowRun.run, record }, {
-      ...record,
-      ...(next["mlflow.runName"] ? { runName: next["mlflow.runName"] } : {}),
-      tags: next,
-    });
+    await saveRecord(
+      store,
+      { run: current ?? mlflowRun.run, record },
+      {
+        ...record,
+        ...(next["mlflow.runName"] ? { runName: next["mlflow.runName"] } : {}),
+        tags: next,
+      },
+    );
   }
 }
 
 /** Experiments a runs/search covers, resolved with the caller's rights. */
-export async function experimentsOf(catalog: ExperimentCatalog, ids: readonly string[], principal: Principal) {
+export async function experimentsOf(
+  catalog: ExperimentCatalog,
+  ids: readonly string[],
+  principal: Principal,
+) {
   return Promise.all(ids.map((id) => catalog.byId(id, principal)));
 }

@@ -17,7 +17,13 @@ export const mlflowLimits = Object.freeze({
 });
 
 /** int64 fields arrive as numbers or, from protobuf's JSON writer, as decimal strings. */
-const int64 = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+const int64 = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
 const key = z.string().min(1).max(mlflowLimits.keyLength);
 /** A metric value: a number, or "NaN", "Infinity", "-Infinity" as protobuf writes them. */
 const metricValue = z.union([

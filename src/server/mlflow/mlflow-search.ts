@@ -47,7 +47,10 @@ export function parseFilter(filter: string | undefined): FilterClause[] {
 }
 
 function likeToRegExp(pattern: string, flags: string): RegExp {
-  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replaceAll("%", ".*").replaceAll("_", ".");
+  const body = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+    .replaceAll("%", ".*")
+    .replaceAll("_", ".");
   return new RegExp(`^${body}$`, flags);
 }
 
@@ -55,7 +58,8 @@ function likeToRegExp(pattern: string, flags: string): RegExp {
 export function matches(actual: string | number | undefined, clause: FilterClause): boolean {
   if (actual === undefined) return false;
   const { op, value } = clause;
-  if (op === "LIKE" || op === "ILIKE") return likeToRegExp(String(value), op === "ILIKE" ? "i" : "").test(String(actual));
+  if (op === "LIKE" || op === "ILIKE")
+    return likeToRegExp(String(value), op === "ILIKE" ? "i" : "").test(String(actual));
   const a = typeof value === "number" ? Number(actual) : String(actual);
   switch (op) {
     case "=":

@@ -33,10 +33,12 @@ export function eventRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
       stream.onAbort(() => finish());
       send({ type: "status", data: { run } });
       const ping = setInterval(() => {
-        chain = chain.then(() => stream.write(": ping\n\n")).then(
-          () => undefined,
-          () => finish(),
-        );
+        chain = chain
+          .then(() => stream.write(": ping\n\n"))
+          .then(
+            () => undefined,
+            () => finish(),
+          );
       }, limits.ssePingSeconds * 1000);
       try {
         await finished;

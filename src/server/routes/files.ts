@@ -51,7 +51,6 @@ export function fileRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     if (!file) throw new StoredFileNotFoundError(run.id, fileId);
     return downloadResponse(ctx, file, c.req.header("if-none-match"));
   });
-
 }
 
 /** Streams a request body into FileStorage, then records it; nothing is recorded if the upload fails. */
@@ -84,16 +83,22 @@ export async function storeUpload(
     await ctx.files.delete(key).catch(() => undefined);
     throw error;
   }
-  if (previous && previous.storageKey !== key) await ctx.files.delete(previous.storageKey).catch(() => undefined);
+  if (previous && previous.storageKey !== key)
+    await ctx.files.delete(previous.storageKey).catch(() => undefined);
   return stored;
 }
 
 /** The bytes of a stored file, with its type, length and SHA-256 as ETag. */
-export async function downloadResponse(ctx: ServerContext, file: StoredFile, ifNoneMatch?: string): Promise<Response> {
+export async function downloadResponse(
+  ctx: ServerContext,
+  file: StoredFile,
+  ifNoneMatch?: string,
+): Promise<Response> {
   const etag = `"${file.sha256}"`;
   if (ifNoneMatch === etag) return new Response(null, { status: 304, headers: { etag } });
   const blob = await ctx.files.get(file.storageKey);
-  if (!blob) throw new StoredFileNotFoundError(file.id, "(its bytes are missing from the server's file storage)");
+  if (!blob)
+    throw new StoredFileNotFoundError(file.id, "(its bytes are missing from the server's file storage)");
   const safeName = file.filename.replace(/["\\\r\n]/g, "_");
   return new Response(Readable.toWeb(blob.stream) as ReadableStream, {
     headers: {

@@ -8,10 +8,16 @@ import { checkPoints } from "../fast-points.js";
 import { runBatchWireSchema } from "../schemas.js";
 
 /** Checks stream names and points, turning "NaN"/"Infinity" strings of metric fields into numbers. */
-function decodeMetrics(metrics: readonly { stream: string; points: readonly unknown[] }[], maxDepth: number): MetricAppend[] {
+function decodeMetrics(
+  metrics: readonly { stream: string; points: readonly unknown[] }[],
+  maxDepth: number,
+): MetricAppend[] {
   return metrics.map((append, i) => {
     if (append.stream !== "") checkStreamName("Metric name", append.stream);
-    return { stream: append.stream, points: checkPoints(append.points, `body.metrics.${i}.points`, maxDepth) };
+    return {
+      stream: append.stream,
+      points: checkPoints(append.points, `body.metrics.${i}.points`, maxDepth),
+    };
   });
 }
 
@@ -31,7 +37,8 @@ export function ingestRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
       for (const append of batch.metrics ?? []) {
         if (append.points.length > 0) events.publish(run.id, { type: "metrics", data: append });
       }
-      if (batch.logs && batch.logs.length > 0) events.publish(run.id, { type: "logs", data: { logs: batch.logs } });
+      if (batch.logs && batch.logs.length > 0)
+        events.publish(run.id, { type: "logs", data: { logs: batch.logs } });
       if (batch.status || batch.description !== undefined || batch.tags) {
         const updated = await store.getRun(run.id);
         if (updated) events.publish(run.id, { type: "status", data: { run: updated } });

@@ -29,7 +29,9 @@ export function logRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
       try {
         new RegExp(query.regex);
       } catch (error) {
-        throw new BadRequestError(`query.regex is not a valid regular expression: ${(error as Error).message}.`);
+        throw new BadRequestError(
+          `query.regex is not a valid regular expression: ${(error as Error).message}.`,
+        );
       }
     }
     const logQuery: LogQuery = {

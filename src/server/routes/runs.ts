@@ -35,7 +35,8 @@ export function runRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     const params: Record<string, JsonValue> = {};
     for (const [key, value] of Object.entries(queryObject(c))) {
       if (!key.startsWith("param.")) continue;
-      if (key.length === "param.".length) throw new BadRequestError('A "param." filter needs a key: param.lr=0.1.');
+      if (key.length === "param.".length)
+        throw new BadRequestError('A "param." filter needs a key: param.lr=0.1.');
       params[key.slice("param.".length)] = paramValue(value);
     }
     const principal = c.get("principal");
