@@ -23,6 +23,8 @@ export class SqliteDriver implements SqlDriver {
   #prepare(sql: string): Database.Statement {
     let statement = this.#statements.get(sql);
     if (!statement) {
+      // IN lists and multi-row inserts make many texts; a bounded cache keeps memory flat.
+      if (this.#statements.size >= 1000) this.#statements.clear();
       statement = this.db.prepare(sql);
       this.#statements.set(sql, statement);
     }
