@@ -115,6 +115,9 @@ export class Run {
   readonly #remoteFiles: FileRecord[] = [];
   #sink: TrackingSink | undefined;
   #fileQueue: Promise<void> = Promise.resolve();
+  // Remote saves, one after the other (uploads queued in the order of the calls); apart from #fileQueue,
+  // which a local save inside a remote one waits on.
+  #saveQueue: Promise<void> = Promise.resolve();
   #stopSystemMetrics: (() => void) | undefined;
   readonly #processBinding = { endWithProcess: (outcome: ProcessOutcome) => this.#endWithProcess(outcome) };
 
@@ -285,8 +288,8 @@ export class Run {
     // Saves go one after the other, so uploads are queued in the order of the calls.
     const save = files.save.bind(files);
     files.save = (source, options) => {
-      const result = this.#fileQueue.then(() => save(source, options));
-      this.#fileQueue = result.then(
+      const result = this.#saveQueue.then(() => save(source, options));
+      this.#saveQueue = result.then(
         () => undefined,
         () => undefined,
       );
@@ -343,6 +346,7 @@ export class Run {
   }
 
   async #end(mark: (lifecycle: Lifecycle) => void): Promise<void> {
+    await this.#saveQueue;
     await this.#fileQueue;
     const remote = this.#remote;
     this.#close(mark);

@@ -164,6 +164,31 @@ describe("remote mode when the server is away", () => {
     expect((await store.queryLogs(stored!.id)).map((l) => l.message)).toEqual(["done"]);
   });
 
+  it("skips an upload whose file was replaced while waiting, and sends the new one (local: true)", async () => {
+    const { root } = setup();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const run = new Run({
+      prefix: "alice/vision/replaced",
+      url,
+      local: true,
+      root: join(root, "runs"),
+      remote: fast(join(root, "buffer"), { closeTimeoutMs: 30_000 }),
+    });
+    await run.files("models").save(Buffer.from("first"), { name: "m.txt" });
+    await run.files("models").save(Buffer.from("second"), { name: "m.txt" }); // deletes the first local copy
+    const server = new ServerProcess(join(root, "server"), port);
+    await server.start();
+    cleanups.push(() => server.stop());
+    await run.complete(); // does not retry the missing first copy forever
+    expect(run.remoteStatus()).toMatchObject({ pending: 0, uploadedFiles: 1, rejected: 1 });
+    const store = new HttpStore({ url });
+    const stored = await store.getRunByPrefix("alice/vision/replaced");
+    const files = await store.listFiles(stored!.id);
+    expect(files.map((f) => f.filename)).toEqual(["m.txt"]);
+    expect((await store.downloadFile(stored!.id, files[0]!.id)).toString()).toBe("second");
+  });
+
   it("creates the run again when the server comes back without it (a new database)", async () => {
     const { root } = setup();
     const first = await ServerProcess.start(join(root, "server-a"));

@@ -67,4 +67,5 @@ def is_retryable(error: BaseException) -> bool:
     if isinstance(error, LabrunError):
         status = error.details.get("status")
         return isinstance(status, int) and (status >= 500 or status in (408, 429))
-    return True
+    # A local problem (a missing file, a bug) would fail the same way forever.
+    return False

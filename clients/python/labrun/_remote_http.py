@@ -3,6 +3,7 @@ errors rebuilt as labrun errors."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import socket
@@ -99,7 +100,7 @@ class HttpClient:
             except Exception:  # noqa: BLE001 - an answer that is not our JSON
                 parsed = None
             raise rebuild_error(error.code, parsed) from None
-        except (urllib.error.URLError, socket.timeout, ConnectionError, OSError) as error:
+        except (urllib.error.URLError, socket.timeout, ConnectionError, OSError, http.client.HTTPException) as error:
             reason = getattr(error, "reason", error)
             raise ServerUnreachableError(self.url, str(reason)) from None
         if "json" in kind:

@@ -302,6 +302,9 @@ class RemoteSender:
         run_path = f"/api/runs/{self.run_id}"
         if item.kind == "file":
             upload = item.upload or {}
+            if not os.path.exists(upload["source"]):
+                # Replaced or deleted before its turn: nothing left to send.
+                raise FileNotFoundError(f"{upload['source']} was removed before it was uploaded")
             with open(upload["source"], "rb") as f:  # streamed, not read into memory
                 self.client.request(
                     "PUT",
@@ -319,8 +322,11 @@ class RemoteSender:
             return
         text = item.text
         if text is None and item.path is not None:
-            with open(item.path, "r", encoding="utf-8") as f:
-                text = json.dumps(json.loads(f.read())["batch"], separators=(",", ":"))
+            try:
+                with open(item.path, "r", encoding="utf-8") as f:
+                    text = json.dumps(json.loads(f.read())["batch"], separators=(",", ":"))
+            except FileNotFoundError:
+                return  # `labrun sync` sent it meanwhile (it deletes a buffer file once the server has it)
         result = self.client.request("POST", f"{run_path}/batches", text=text or "{}", timeout=60)
         self.counts["acknowledged"] += 1
         if isinstance(result, dict) and result.get("duplicate"):

@@ -43,15 +43,28 @@ class Server:
         args = ["node", BIN, "serve", "--port", str(self.port), "--workspace", self.workspace]
         if not self.auth:
             args.append("--no-auth")
-        self.proc = subprocess.Popen(args, cwd=REPO, env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.makedirs(self.workspace, exist_ok=True)
+        log = open(os.path.join(self.workspace, f"serve-{self.port}.log"), "ab")
+        self.proc = subprocess.Popen(args, cwd=REPO, env=self.env(), stdout=log, stderr=log)
+        log.close()
         client = HttpClient(self.url)
-        for _ in range(300):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"labrun serve exited ({self.proc.returncode}): {self.output()}")
             try:
                 client.request("GET", "/api/health", timeout=1)
                 return self
             except Exception:
                 time.sleep(0.1)
-        raise RuntimeError("labrun serve did not start")
+        raise RuntimeError(f"labrun serve did not answer in 60 s: {self.output()}")
+
+    def output(self):
+        try:
+            with open(os.path.join(self.workspace, f"serve-{self.port}.log"), "r", errors="replace") as f:
+                return f.read()[-2000:]
+        except OSError:
+            return ""
 
     def kill(self, sig="kill"):
         if self.proc and self.proc.poll() is None:
@@ -126,11 +139,17 @@ def test_failure_is_recorded_and_local_true_writes_both(server, tmp_path, root):
     with pytest.raises(RuntimeError):
         with labrun.Run(prefix="alice/vision/both", dash_url=server.url, local=True, remote=fast(tmp_path)) as run:
             run.metrics("train").log(loss=1.0)
+            run.files("m").save(b"first", name="a.txt")
+            run.files("m").save(b"second", name="a.txt")  # replaces the first local copy before its upload
             raise RuntimeError("diverged")
     assert labrun.Run.open("alice/vision/both").status == "FAILED"
     client, stored = server.run("alice/vision/both")
     assert stored["status"] == "FAILED" and "diverged" in stored["error"]
     assert len(points(client, stored["id"], "train")) == 1
+    files = client.request("GET", f"/api/runs/{stored['id']}/files")["files"]
+    assert [f["filename"] for f in files] == ["a.txt"]
+    assert client.request("GET", f"/api/runs/{stored['id']}/files/{files[0]['id']}") == b"second"
+    assert labrun.Run.open("alice/vision/both").files("m").exists("a.txt")
 
 
 def test_server_down_at_start_then_up(tmp_path, monkeypatch):

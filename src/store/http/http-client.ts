@@ -41,7 +41,13 @@ export class HttpClient {
   /** Sends a request and parses the JSON answer; throws the rebuilt error on a non-2xx status. */
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const response = await this.send(method, path, options);
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The connection broke while the answer arrived: as good as no answer.
+      throw new ServerUnreachableError(this.url, describeFetchError(error), error);
+    }
     return (text ? JSON.parse(text) : {}) as T;
   }
 
@@ -93,10 +99,12 @@ function describeFetchError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Whether a failed request may succeed if sent again: no answer, 5xx, 408, 429. */
+/**
+ * Whether a failed request may succeed if sent again: no answer, 5xx, 408, 429. Anything else (another 4xx,
+ * a local problem such as a missing file) would fail the same way forever.
+ */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof ServerUnreachableError) return true;
   const status = (error as { details?: { status?: unknown } })?.details?.status;
-  if (typeof status !== "number") return !(error as { code?: unknown })?.code; // a non-labrun bug: retry
-  return status >= 500 || status === 408 || status === 429;
+  return typeof status === "number" && (status >= 500 || status === 408 || status === 429);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { TrackedFileNotFoundError } from "../../errors.js";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RunUpsert } from "../../store/store.js";
@@ -310,6 +311,14 @@ export class RemoteSender {
     const runId = this.#runId!;
     if (item.kind === "file") {
       const upload = item.upload!;
+      if (!existsSync(upload.source)) {
+        // Replaced (saved again under its name) or deleted before its turn: nothing left to send.
+        throw new TrackedFileNotFoundError(
+          upload.source,
+          "to upload",
+          "It was replaced or removed before it was sent.",
+        );
+      }
       await this.#options.store.uploadFile(runId, createReadStream(upload.source), {
         prefix: upload.folder,
         filename: upload.filename,
@@ -319,15 +328,22 @@ export class RemoteSender {
       this.#counts.uploaded++;
       return;
     }
-    const text =
-      item.text ??
-      (item.file
-        ? JSON.stringify((JSON.parse(readFileSync(item.file, "utf8")) as { batch: unknown }).batch)
-        : "{}");
+    let text = item.text;
+    if (text === undefined && item.file) {
+      let raw: string;
+      try {
+        raw = readFileSync(item.file, "utf8");
+      } catch (error) {
+        // `labrun sync` sent it meanwhile (it deletes a buffer file only once the server has it).
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw error;
+      }
+      text = JSON.stringify((JSON.parse(raw) as { batch: unknown }).batch);
+    }
     const result = await this.#options.store.client.json<{ duplicate?: boolean }>(
       "POST",
       `/api/runs/${encodeURIComponent(runId)}/batches`,
-      { raw: text, headers: { "content-type": "application/json" }, timeoutMs: 60_000 },
+      { raw: text ?? "{}", headers: { "content-type": "application/json" }, timeoutMs: 60_000 },
     );
     this.#counts.acknowledged++;
     if (result.duplicate) this.#counts.duplicates++;
@@ -390,9 +406,4 @@ export class RemoteSender {
 
 function describe(error: unknown): string {
   return `${errorCode(error)}: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-/** Whether a buffered upload's bytes are still there. */
-export function uploadSourceExists(upload: BufferedFile): boolean {
-  return existsSync(upload.source);
 }
