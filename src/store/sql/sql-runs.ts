@@ -158,8 +158,9 @@ export async function searchRuns(tx: SqlExecutor, query: RunQuery): Promise<RunP
     const [value, id, counted] = decodeCursor(query.cursor);
     total = counted;
     const op = desc ? "<" : ">";
-    pageWhere.push(`(${column} ${op} ? OR (${column} = ? AND id ${op} ?))`);
-    pageParams.push(value, value, id);
+    // A row-value comparison: both databases turn it into an index range (an OR would rescan from the top).
+    pageWhere.push(`(${column}, id) ${op} (?, ?)`);
+    pageParams.push(value, id);
   } else {
     const counted = await tx.all<{ n: number | string }>(
       `SELECT count(*) AS n FROM runs WHERE ${where.join(" AND ")}`,
