@@ -77,7 +77,8 @@ function nemoRun():
     encoding: "utf8",
     maxBuffer: 1 << 26,
   });
-  const line = result.stdout.trim().split("\n").at(-1) ?? "";
+  // NeMo-Run's own thread may still print after the result line.
+  const line = result.stdout.split("\n").findLast((text) => text.startsWith('{"peer"')) ?? "";
   try {
     return JSON.parse(line);
   } catch {

@@ -45,7 +45,7 @@ async function waitFor(
 }
 
 function queuedNamed(name: string): string {
-  return spawnSync("squeue", ["-h", "-t", "all", "-n", name, "-o", "%i|%T"], {
+  return spawnSync("squeue", ["-h", "-r", "-t", "all", "-n", name, "-o", "%i|%T"], {
     encoding: "utf8",
   }).stdout.trim();
 }
@@ -69,6 +69,35 @@ describe.skipIf(!slurmEnabled)("Slurm faults", () => {
     for (const job of result.jobs)
       expect(job.reason).toMatch(/Slurm rejected job .*Invalid --time specification/);
     expect(queuedNamed(name)).toBe("");
+  });
+
+  it("submits all of a batch or nothing: a refused sbatch cancels what the others submitted", async () => {
+    const name = `all-or-nothing-${Date.now()}`;
+    const executor = slurm({ jobName: name });
+    const submission = (inline: string, dependsOn?: string[]) => {
+      const jobDir = mkdtempSync(join(ws.root, "job-"));
+      const script = new Script({ inline });
+      return {
+        jobDir,
+        jobName: "member",
+        experimentId: "faults",
+        task: script,
+        spec: script.launchSpec({ jobDir, jobName: "member" }),
+        labrunEnv: { LABRUN_JOB_DIR: jobDir },
+        ...(dependsOn ? { dependsOn } : {}),
+      };
+    };
+    // Two groups: an array of two, and a job held on job id 0, which sbatch refuses.
+    const batch = executor.submitArray([
+      submission("sleep 30"),
+      submission("echo held", ["0"]),
+      submission("sleep 30"),
+    ]);
+    await expect(batch).rejects.toThrow(SlurmSubmitError);
+    const states = queuedNamed(name)
+      .split("\n")
+      .map((line) => line.split("|")[1]);
+    expect(states).toEqual(["CANCELLED", "CANCELLED"]);
   });
 
   it("reports UNKNOWN, not FAILED, while the controller does not answer, and the truth once it does", async () => {

@@ -114,14 +114,16 @@ export function arrayJobScript(job: ArrayScript): string {
 /**
  * Runs the wrapper and, when Slurm stops the job (scancel, time limit), stops its whole process group: Slurm's
  * process tracking loses processes whose parent has died, and a process ignoring SIGTERM would outlive the job.
- * SIGTERM first, SIGKILL to whatever is left after a grace period or once the wrapper has recorded its exit.
+ * SIGTERM first, SIGKILL to whatever is left once the wrapper has recorded its exit, or after a grace period
+ * (LABRUN_KILL_GRACE seconds, default 1): short, so that it comes well before Slurm's own SIGKILL (KillWait),
+ * which would end this script first and leave those processes running.
  */
 function runWrapper(launch: string): string[] {
   return [
     'export LABRUN_RESUME_COUNT="${SLURM_RESTART_COUNT:-0}"',
     `bash ${launch} &`,
     "labrun_wrapper=$!",
-    `trap 'trap "" TERM; kill -TERM 0 2>/dev/null; (sleep \${LABRUN_KILL_GRACE:-3}; kill -KILL 0) & wait "$labrun_wrapper"; kill -KILL 0' TERM`,
+    `trap 'trap "" TERM; kill -TERM 0 2>/dev/null; (sleep \${LABRUN_KILL_GRACE:-1}; kill -KILL 0) & wait "$labrun_wrapper"; kill -KILL 0' TERM`,
     'wait "$labrun_wrapper"',
   ];
 }

@@ -139,38 +139,35 @@ export class SlurmExecutor implements Executor {
     return submitSingle(this.tunnel, prepared, this.#resources(), this.options.jobName ?? job.jobName);
   }
 
-  /** Submits jobs as job arrays, one per set of jobs with the same dependencies (a single job goes alone). */
+  /**
+   * Submits jobs as job arrays, one per set of jobs with the same dependencies (a single job goes alone). All
+   * or nothing: when one sbatch is refused, what the others submitted is cancelled before the error is thrown.
+   */
   async submitArray(jobs: readonly JobSubmission[]): Promise<string[]> {
-    if (this.options.array === false) return Promise.all(jobs.map((job) => this.submit(job)));
     const groups = new Map<string, number[]>();
     jobs.forEach((job, index) => {
-      const key = [...(job.dependsOn ?? [])].sort().join(":");
+      const key = this.options.array === false ? String(index) : [...(job.dependsOn ?? [])].sort().join(":");
       groups.set(key, [...(groups.get(key) ?? []), index]);
     });
     const handles: string[] = new Array(jobs.length);
     const throttle = typeof this.options.array === "object" ? this.options.array.throttle : undefined;
-    for (const indexes of groups.values()) {
+    const submitGroup = async (indexes: readonly number[]) => {
       const members = indexes.map((i) => jobs[i]!);
       const prepared: PreparedJob[] = [];
       for (const member of members) prepared.push(await this.#prepare(member));
+      const name = this.options.jobName ?? members[0]!.jobName;
       const ids =
         members.length === 1
-          ? [
-              await submitSingle(
-                this.tunnel,
-                prepared[0]!,
-                this.#resources(),
-                this.options.jobName ?? members[0]!.jobName,
-              ),
-            ]
-          : await submitArrayJobs(
-              this.tunnel,
-              prepared,
-              this.#resources(),
-              this.options.jobName ?? members[0]!.jobName,
-              throttle,
-            );
+          ? [await submitSingle(this.tunnel, prepared[0]!, this.#resources(), name)]
+          : await submitArrayJobs(this.tunnel, prepared, this.#resources(), name, throttle);
       indexes.forEach((jobIndex, k) => (handles[jobIndex] = ids[k]!));
+    };
+    const outcomes = await Promise.allSettled([...groups.values()].map(submitGroup));
+    const refused = outcomes.find((outcome) => outcome.status === "rejected");
+    if (refused) {
+      const submitted = [...new Set(handles.filter(Boolean).map((handle) => handle.split("_")[0]!))];
+      if (submitted.length > 0) await this.tunnel.exec(`scancel ${submitted.join(" ")}`);
+      throw (refused as PromiseRejectedResult).reason;
     }
     return handles;
   }

@@ -6,7 +6,7 @@ import type { JobOutcome } from "../job-files.js";
 import { quote } from "../tunnel/process-run.js";
 import type { Tunnel } from "../tunnel/tunnel.js";
 import { baseId, combineStatus, sacct, scontrolShow, squeue } from "./slurm-status.js";
-import type { SlurmRow, SqueueResult } from "./slurm-status.js";
+import type { SqueueResult } from "./slurm-status.js";
 
 const minIntervalMs = 200;
 const maxIntervalMs = 2000;
@@ -146,12 +146,11 @@ export class SlurmPoller {
     statuses: (ExecutorJobStatus | undefined)[],
     missing: readonly number[],
   ): Promise<void> {
-    const rows = new Map<string, SlurmRow>();
-    for (const i of missing) {
-      this.commands++;
-      const row = await scontrolShow(this.#tunnel, jobs[i]!.handle!);
-      if (row) rows.set(row.id, row);
-    }
+    this.commands += missing.length; // one scontrol per job, in one script
+    const rows = await scontrolShow(
+      this.#tunnel,
+      missing.map((i) => jobs[i]!.handle!),
+    );
     const stillMissing = missing.map((i) => jobs[i]!.handle!).filter((handle) => !rows.has(handle));
     if (stillMissing.length > 0) {
       this.commands++;

@@ -42,12 +42,35 @@ export async function squeue(tunnel: Tunnel, handles: readonly string[]): Promis
   return { ok: true, rows };
 }
 
-/** `scontrol show job` for a job squeue no longer lists (it keeps finished jobs for MinJobAge). */
-export async function scontrolShow(tunnel: Tunnel, handle: string): Promise<SlurmRow | undefined> {
-  const result = await tunnel.exec(`scontrol show job -o ${quote(handle)}`);
-  if (result.code !== 0) return undefined;
+/**
+ * `scontrol show job` for jobs squeue no longer lists (it keeps finished jobs for MinJobAge): one command run
+ * per job, all in one script (one round trip over SSH).
+ */
+export async function scontrolShow(
+  tunnel: Tunnel,
+  handles: readonly string[],
+): Promise<Map<string, SlurmRow>> {
+  const script = handles
+    .map((handle) => `echo ${quote(`@@${handle}`)}; scontrol show job -o ${quote(handle)} 2>/dev/null`)
+    .join("\n");
+  const result = await tunnel.exec(`${script}\ntrue`);
+  const rows = new Map<string, SlurmRow>();
+  let handle: string | undefined;
+  for (const line of result.stdout.split("\n")) {
+    if (line.startsWith("@@")) {
+      handle = line.slice(2).trim();
+      continue;
+    }
+    if (!handle || !line.includes("JobState=")) continue;
+    const row = parseScontrol(handle, line);
+    if (row) rows.set(handle, row);
+  }
+  return rows;
+}
+
+function parseScontrol(handle: string, line: string): SlurmRow | undefined {
   const fields = new Map(
-    result.stdout
+    line
       .trim()
       .split(/\s+/)
       .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)] as const),
