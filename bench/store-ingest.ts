@@ -26,6 +26,8 @@ const ROUNDS = QUICK ? 1 : 3;
 const BATCH = 10_000;
 const INGEST_POINTS = 2_000_000 / SCALE;
 const WRITERS = [1, 8] as const;
+const SMALL_BATCH = 100;
+const SMALL_POINTS = 200_000 / SCALE;
 const SERIES_POINTS = 1_000_000 / SCALE;
 const READS = QUICK ? 5 : 30;
 const RUNS = 10_000 / SCALE;
@@ -117,6 +119,7 @@ interface BackendResult {
   name: string;
   ingest: Record<number, number[]>; // writers → points/s per round
   ingestCpu: Record<number, number[]>; // writers → CPU µs per 1k points of this process
+  small: number[]; // points/s in batches of SMALL_BATCH points
   read: {
     fieldWall: number[];
     fieldCpu: number[];
@@ -148,6 +151,7 @@ async function measure(name: string, open: () => Promise<ServerStore>): Promise<
     name,
     ingest: {},
     ingestCpu: {},
+    small: [],
     read: { fieldWall: [], fieldCpu: [], allWall: [], points: 0, allPoints: 0, range: [] },
     list: { wall: [], cpu: [], first: [], keys: 0 },
     keys: { wideIngest: 0, wideList: 0, wideRead: 0, wideSearch: 0, streamsIngest: 0, streamsList: 0 },
@@ -165,6 +169,19 @@ async function measure(name: string, open: () => Promise<ServerStore>): Promise<
       );
     }
   }
+
+  // Small batches: every batch lands in the stream's open chunk rows (no rewrite), merged every 1,000 points.
+  for (let round = 0; round < ROUNDS; round++) {
+    const run = await store.upsertRun({ prefix: `bench/small/r${round}` });
+    const points = prebuilt[0]!.slice(0, SMALL_BATCH);
+    const small = await timed(async () => {
+      for (let seq = 1; seq <= SMALL_POINTS / SMALL_BATCH; seq++) {
+        await store.applyBatch(run.id, { clientId: "bench", seq, metrics: [{ stream: "train", points }] });
+      }
+    });
+    out.small.push(SMALL_POINTS / (small.wallMs / 1000));
+  }
+  console.error(`${name}: small batches ${fmt(median(out.small), 0)} points/s`);
 
   // The 1M-point stream.
   const series = await store.upsertRun({ prefix: "bench/read/series" });
@@ -341,6 +358,7 @@ Read: a ${SERIES_POINTS.toLocaleString("en-US")}-point stream downsampled to at 
 | --- | ${results.map(() => "---:").join(" | ")} |
 ${row("**ingest, 1 writer, points/s** (goal SQLite ≥ 1M)", (r) => `**${spread(r.ingest[1]!, 0)}**`)}
 ${row("**ingest, 8 concurrent writers, points/s**", (r) => `**${spread(r.ingest[8]!, 0)}**`)}
+${row(`ingest in small batches (${SMALL_BATCH} points, one transaction each), 1 writer, points/s`, (r) => spread(r.small, 0))}
 ${row("ingest CPU of the Node process, µs per 1,000 points, 1 / 8 writers", (r) => `${fmt(median(r.ingestCpu[1]!))} / ${fmt(median(r.ingestCpu[8]!))}`)}
 ${row(`**read ${SERIES_POINTS.toLocaleString("en-US")} points → ≤ 1,000, one field, ms** (goal < 20)`, (r) => `**${spread(r.read.fieldWall, 2)}** (${r.read.points} points)`)}
 ${row("the same, CPU ms of the Node process", (r) => spread(r.read.fieldCpu, 2))}
