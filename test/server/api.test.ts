@@ -160,6 +160,19 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
     ).toBe(304);
   });
 
+  it("serves a file with a non-ASCII name (ASCII fallback plus RFC 5987 filename*)", async () => {
+    const run = await createRun();
+    const upload = await s.request("PUT", `/api/runs/${run.id}/files?filename=${encodeURIComponent("模型 \"v2\".txt")}`, "hi");
+    const { file } = (await upload.json()) as any;
+    expect(file.filename).toBe('模型 "v2".txt');
+    const download = await s.request("GET", `/api/runs/${run.id}/files/${file.id}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get("content-disposition")).toBe(
+      `attachment; filename="__ _v2_.txt"; filename*=UTF-8''${encodeURIComponent('模型 "v2".txt')}`,
+    );
+    expect(await download.text()).toBe("hi");
+  });
+
   it("refuses an upload whose bytes do not match X-Labrun-Sha256 and keeps nothing", async () => {
     const run = await createRun();
     const response = await s.request("PUT", `/api/runs/${run.id}/files?filename=a.txt`, "hello", {

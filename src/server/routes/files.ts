@@ -99,7 +99,7 @@ export async function downloadResponse(
   const blob = await ctx.files.get(file.storageKey);
   if (!blob)
     throw new StoredFileNotFoundError(file.id, "(its bytes are missing from the server's file storage)");
-  const safeName = file.filename.replace(/["\\\r\n]/g, "_");
+  const safeName = file.filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
   return new Response(Readable.toWeb(blob.stream) as ReadableStream, {
     headers: {
       "content-type": file.contentType ?? "application/octet-stream",
