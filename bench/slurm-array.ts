@@ -112,8 +112,8 @@ const markdown = `
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version};
 ${slurmVersion}, one-node cluster from \`local-cluster.sh\` with ${slurmCpus} CPUs for Slurm; ${new Date().toISOString().slice(0, 16)}Z.
 Each job runs \`/bin/true\`. Submission: from \`new Experiment\` until every job has its Slurm id; completion: until
-\`run()\` returns (labrun) or Slurm reports every job ended (NeMo-Run, detached, polled with squeue). One run each.
-${typeof peer === "string" || peer.run_returned_s === null ? "" : `NeMo-Run's \`run(detach=True)\` returned after ${s(peer.run_returned_s)} (it checks each job's state after submitting it); its times are read from Slurm (last SubmitTime, last EndTime).`}
+\`run()\` returns (labrun); for NeMo-Run (\`run(detach=True)\`), the last job's SubmitTime and EndTime in Slurm. One run each.
+${typeof peer === "string" ? "" : `NeMo-Run's \`run(detach=True)\` ${peer.run_returned_s === null ? "had not returned yet when Slurm had run every job" : `returned after ${s(peer.run_returned_s)}`} (after submitting, it checks each job's state with sacct).`}
 ${PEER_N < N ? `NeMo-Run runs ${PEER_N} jobs: with ${N}, it took about 6 minutes to submit them and \`run(detach=True)\` had not returned 3 minutes later on this machine (killed); \`NEMO_BENCH_JOBS=${N}\` runs it in full.` : ""}
 
 | Sweep of ${N} jobs | sbatch calls | submission | completion | completed |
