@@ -23,6 +23,7 @@ export const statusOfCode: Readonly<Record<string, number>> = Object.freeze({
   RUN_STATUS_TRANSITION: 409,
   PARAM_IMMUTABLE: 400,
   STORE_CLOSED: 503,
+  STORE_UNAVAILABLE: 503, // a database hiccup: clients retry the batch
   STORE_SCHEMA: 500,
   PAYLOAD_TOO_LARGE: 413,
   SHUTTING_DOWN: 503,

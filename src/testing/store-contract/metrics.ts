@@ -169,7 +169,7 @@ export function metricCases(ctx: ContractContext): void {
 
     it("downsamples a short stream (fewer chunks than buckets) from its points", async () => {
       const store = ctx.store();
-      const logged = points(0, 5000, (i) => Math.cos(i / 50) * (i % 101));
+      const logged = points(0, 5000, (i) => Math.cos(i / 50) * (i % 101) + 0); // + 0: JSON (HTTP) has no -0
       const runId = await runWith(store, ctx.owner(), "train", logged, 333);
       checkDownsampled(
         await store.readMetrics(runId, "train", { maxPoints: 1000, fields: ["loss"] }),
