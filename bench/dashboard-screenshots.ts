@@ -40,7 +40,7 @@ try {
 
   // The tests' real experiment, launched through the CLI, still running while the pages are shot.
   const experiment = spawn(process.execPath, [join(repo, "bin", "labrun.js"), "run", join(repo, "test", "dashboard", "fixtures", "dash-experiment.ts")], {
-    env: { ...process.env, LABRUN_HOME: root, TICKS: "60", NO_COLOR: "1" },
+    env: { ...process.env, LABRUN_HOME: root, TICKS: "100", NO_COLOR: "1" },
     stdio: "ignore",
   });
   const server = await startDashboard(new WorkspaceSource(root), { port: 0 });
@@ -52,8 +52,11 @@ try {
     await page.locator("[data-testid=experiments] .vrow.body").first().waitFor();
     await shot("experiments");
 
-    await page.locator("[data-testid=experiments] .vrow.body", { hasText: "dashboard-demo" }).click();
-    await page.locator('[data-testid=graph] g.node[data-job="ticker"][data-state="RUNNING"]').waitFor({ timeout: 120_000 });
+    await page.locator("[data-testid=experiments] .vrow.body", { hasText: "dashboard-demo" }).click({ timeout: 60_000 });
+    await page.locator('[data-testid=graph] g.node[data-job="ticker"][data-state="RUNNING"], [data-testid=graph] g.node[data-job="ticker"][data-state="COMPLETED"]').first().waitFor({ timeout: 120_000 }).catch(async (e) => {
+      await page.screenshot({ path: "/tmp/dashprof/fail.png" });
+      throw e;
+    });
     await page.locator('[data-testid=graph] g.node[data-job="ticker"]').click();
     await sleep(6000);
     await shot("experiment");

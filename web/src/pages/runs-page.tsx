@@ -148,12 +148,12 @@ export function RunsPage() {
     {
       key: "prefix",
       label: "Run",
-      width: "460px",
+      width: "340px",
       sortable: true,
       render: (r) => <a {...linkProps(`/runs/view?ids=${encodeURIComponent(r.id)}`)}>{r.prefix}</a>,
     },
     { key: "status", label: "Status", width: "110px", sortable: true, render: (r) => <StateBadge state={r.status} title={r.statusReason ?? undefined} /> },
-    { key: "tags", label: "Tags", width: "140px", render: (r) => r.tags.map((t) => <span key={t} className="tag">{t}</span>) },
+    { key: "tags", label: "Tags", width: "110px", render: (r) => r.tags.map((t) => <span key={t} className="tag">{t}</span>) },
     { key: "created", label: "Created", width: "140px", sortable: true, render: (r) => when(r.createdAt) },
     ...list(pcols).map(
       (key): Column<RunRow> => ({
