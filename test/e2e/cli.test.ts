@@ -192,7 +192,7 @@ describe("labrun experiment", () => {
     const marker = `cli-cancel-one-${randomUUID()}`;
     const launched = runCli(["run", join(experiments, "long.ts")], {
       workspace: ws.root,
-      env: { DETACH: "1", JOB_MARKER: marker, LONG_SECONDS: "3" },
+      env: { DETACH: "1", JOB_MARKER: marker, LONG_SECONDS: "8" },
     });
     const id = idFrom(launched.stderr)!;
     await waitFor("both long jobs to run", () => processesWithMarker(marker).length >= 6);
