@@ -90,7 +90,7 @@ try {
         await timeUntil(session, (s) => s.includes(`step ${LINES} loss=`)),
       );
       session.send("q");
-      await session.waitForExit();
+      await session.waitForExit(60_000);
     } finally {
       session.close();
     }

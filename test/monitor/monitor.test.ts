@@ -80,7 +80,7 @@ describe("labrun monitor", () => {
     const tty = monitor([], { NO_COLOR: "1" });
 
     // The list: both experiments, newest first, with their states and job counts.
-    let screen = await tty.waitForScreen(/Experiments \(2\)/);
+    let screen = await tty.waitForScreen(/Experiments \(2\)/, 60_000); // the first paint, on a busy machine
     expect(tty.format("#{alternate_on}")).toBe("1");
     expect(rowOf(screen, "live")).toMatch(new RegExp(`live\\s+${live.id}\\s+RUNNING\\s+0/3 done, 2 running`));
     expect(rowOf(screen, "quick")).toMatch(/quick\s+quick_\d{8}-\d{6}\s+COMPLETED\s+2\/2 done/);

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -94,10 +94,12 @@ export class TmuxSession {
     const [dead, status, signal] = this.format("#{pane_dead} #{pane_dead_status} #{pane_dead_signal}").split(
       " ",
     );
-    // tmux may see the terminal close before it has collected the exit status: not ended yet, then.
-    if (dead !== "1" || (!status && !signal)) return undefined;
+    if (dead !== "1") return undefined;
     // Killed by a signal: the shell's convention, 128 + its number.
-    return status ? Number(status) : 128 + Number(signal);
+    if (status || signal) return status ? Number(status) : 128 + Number(signal);
+    // tmux saw the terminal close but has not reaped the program yet (it can stay a zombie for seconds on a
+    // busy machine): the kernel already holds its wait status.
+    return zombieExitStatus(Number(this.format("#{pane_pid}")));
   }
 
   /** Waits until the screen matches `pattern`, and returns it; a timeout shows the last screen. */
@@ -153,4 +155,17 @@ export function hasColorCodes(text: string): boolean {
       return true;
   }
   return false;
+}
+
+/** The exit status of a process that has ended but not been reaped, from /proc/<pid>/stat (field 52). */
+function zombieExitStatus(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] !== "Z") return undefined;
+    const wait = Number(fields[49]); // field 52 counted from 1, after pid and comm
+    return (wait & 0x7f) === 0 ? (wait >> 8) & 0xff : 128 + (wait & 0x7f);
+  } catch {
+    return undefined; // already reaped: tmux has the status now, next time
+  }
 }

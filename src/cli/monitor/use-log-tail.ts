@@ -34,6 +34,7 @@ export function useLogTail(
     const controller = new AbortController();
     let lines: TailLine[] = [];
     let dirty = false;
+    let sinceBreath = 0;
     const flush = () => {
       if (!dirty) return;
       dirty = false;
@@ -47,7 +48,13 @@ export function useLogTail(
           follow: true,
           signal: controller.signal,
         })) {
+          if (controller.signal.aborted) break;
           lines.push({ stream, line });
+          // A long backlog arrives in one go: let keys (Esc) and the screen in between.
+          if (++sinceBreath >= 2000) {
+            sinceBreath = 0;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
           if (lines.length > 2 * tailLimit) lines = lines.slice(-tailLimit);
           dirty = true;
         }
