@@ -13,3 +13,12 @@ export type { FileStorage, PutOptions, StoredBlob } from "./files/file-storage.j
 export { LocalFileStorage } from "./files/local-file-storage.js";
 export { startServer } from "./start-server.js";
 export type { StartServerOptions, StartedServer } from "./start-server.js";
+export {
+  StoreSource,
+  WorkspaceSource,
+  dashboardApi,
+  dashboardApp,
+  mountDashboard,
+  startDashboard,
+} from "./dashboard/index.js";
+export type { DashboardServer, DashboardSource, StartDashboardOptions } from "./dashboard/index.js";
