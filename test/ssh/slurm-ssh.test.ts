@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const made of tunnels) await made.close();
   await sshd?.stop();
+  rmSync(remoteRoot, { recursive: true, force: true });
 });
 
 if (slurmEnabled)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { rmSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sshd?.stop();
+  rmSync(remoteRoot, { recursive: true, force: true });
 });
 
 function tunnel(): SSHTunnel {
