@@ -25,7 +25,12 @@ export function writeExperiments(root: string, count: number, jobs: number): voi
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A run folder's experiment.json and parameters.json, as the SDK writes them. */
-export function writeRunRecord(dir: string, prefix: string, params: Record<string, unknown>, start: number): void {
+export function writeRunRecord(
+  dir: string,
+  prefix: string,
+  params: Record<string, unknown>,
+  start: number,
+): void {
   mkdirSync(dir, { recursive: true });
   const segments = prefix.split("/");
   writeFileSync(
@@ -89,7 +94,13 @@ export function writeStream(
   closeSync(fd);
   writeFileSync(
     join(dir, "metadata.json"),
-    JSON.stringify({ name, nextIndex: points, totalDataPoints: points, createdAt: created, updatedAt: created }),
+    JSON.stringify({
+      name,
+      nextIndex: points,
+      totalDataPoints: points,
+      createdAt: created,
+      updatedAt: created,
+    }),
   );
 }
 
@@ -107,9 +118,21 @@ export function writeSweep(
     const prefix = `bench/sweep/group-${r % 10}/run-${String(r).padStart(4, "0")}`;
     const dir = join(root, "runs", ...prefix.split("/"));
     const start = Date.UTC(2026, 0, 1) + r * 60_000;
-    writeRunRecord(dir, prefix, { lr: 10 ** -(1 + (r % 4)), batch: 32 << r % 3, "model.depth": 18 + (r % 5) * 16, seed: r }, start);
+    writeRunRecord(
+      dir,
+      prefix,
+      { lr: 10 ** -(1 + (r % 4)), batch: 32 << (r % 3), "model.depth": 18 + (r % 5) * 16, seed: r },
+      start,
+    );
     for (let s = 0; s < streams; s++)
-      writeStream(dir, `s${String(s).padStart(2, "0")}`, points, fields, (f, i) => +(Math.sin(r + f + i) * 0.5 + 1).toFixed(4), start);
+      writeStream(
+        dir,
+        `s${String(s).padStart(2, "0")}`,
+        points,
+        fields,
+        (f, i) => +(Math.sin(r + f + i) * 0.5 + 1).toFixed(4),
+        start,
+      );
     ids.push(["runs", ...prefix.split("/")].join("/"));
   }
   return ids;
@@ -126,7 +149,12 @@ export function writeBigRun(root: string, points: number): string {
     "train",
     points,
     ["loss", "acc"],
-    (f, i) => (f === 0 ? (i === Math.floor(points * 0.737) ? 25 : +(2 * Math.exp(-i / points * 4) + 0.1 * Math.sin(i / 50)).toFixed(5)) : +(i / points).toFixed(5)),
+    (f, i) =>
+      f === 0
+        ? i === Math.floor(points * 0.737)
+          ? 25
+          : +(2 * Math.exp((-i / points) * 4) + 0.1 * Math.sin(i / 50)).toFixed(5)
+        : +(i / points).toFixed(5),
     start,
   );
   return ["runs", ...prefix.split("/")].join("/");
@@ -140,7 +168,14 @@ export function writeCompareRuns(root: string, count: number, points: number): s
     const dir = join(root, "runs", ...prefix.split("/"));
     const start = Date.UTC(2026, 0, 3) + r * 1000;
     writeRunRecord(dir, prefix, { lr: 0.001 * (r + 1) }, start);
-    writeStream(dir, "train", points, ["loss"], (_f, i) => +(2 * Math.exp(-(i / points) * (2 + r / 5)) + 0.05 * Math.sin(i / 30 + r)).toFixed(5), start);
+    writeStream(
+      dir,
+      "train",
+      points,
+      ["loss"],
+      (_f, i) => +(2 * Math.exp(-(i / points) * (2 + r / 5)) + 0.05 * Math.sin(i / 30 + r)).toFixed(5),
+      start,
+    );
     ids.push(["runs", ...prefix.split("/")].join("/"));
   }
   return ids;

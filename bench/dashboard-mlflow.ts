@@ -7,7 +7,16 @@
 // Appends an "MLflow UI" table to the dashboard section of bench/RESULTS.md.
 
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +32,9 @@ const COMPARE_POINTS = Number(process.env.COMPARE_POINTS ?? 10_000);
 const mlflow = process.env.MLFLOW ?? "/work/peers-venv/bin/mlflow";
 const resultsFile = fileURLToPath(new URL("RESULTS.md", import.meta.url));
 if (!existsSync(mlflow)) {
-  console.log(`No mlflow at ${mlflow}: python3 -m venv /work/peers-venv && /work/peers-venv/bin/pip install mlflow`);
+  console.log(
+    `No mlflow at ${mlflow}: python3 -m venv /work/peers-venv && /work/peers-venv/bin/pip install mlflow`,
+  );
   process.exit(0);
 }
 
@@ -54,10 +65,18 @@ print(json.dumps(out))
   });
   if (result.status !== 0) throw new Error(`mlflow client failed: ${result.stderr.slice(-2000)}`);
   const created = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as Record<string, [string, string][]>;
-  return Object.fromEntries(Object.entries(created).map(([exp, runs]) => [exp, runs.map(([eid, rid]) => `${eid}/${rid}`)]));
+  return Object.fromEntries(
+    Object.entries(created).map(([exp, runs]) => [exp, runs.map(([eid, rid]) => `${eid}/${rid}`)]),
+  );
 }
 
-function writeMlflowMetric(store: string, run: string, key: string, points: number, value: (i: number) => number): void {
+function writeMlflowMetric(
+  store: string,
+  run: string,
+  key: string,
+  points: number,
+  value: (i: number) => number,
+): void {
   const start = Date.UTC(2026, 0, 2);
   const fd = openSync(join(store, run, "metrics", key), "w");
   let text = "";
@@ -97,17 +116,37 @@ try {
   const bigRun = created.big![0]!;
   writeMlflowMetric(store, bigRun, "loss", POINTS, big);
   created.compare!.forEach((run, r) =>
-    writeMlflowMetric(store, run, "loss", COMPARE_POINTS, (i) => +(2 * Math.exp(-(i / COMPARE_POINTS) * (2 + r / 5))).toFixed(5)),
+    writeMlflowMetric(
+      store,
+      run,
+      "loss",
+      COMPARE_POINTS,
+      (i) => +(2 * Math.exp(-(i / COMPARE_POINTS) * (2 + r / 5))).toFixed(5),
+    ),
   );
   const [bigExperiment, bigRunId] = bigRun.split("/") as [string, string];
   const compareExperiment = created.compare![0]!.split("/")[0]!;
 
   const port = 5055;
-  server = spawn(mlflow, ["server", "--backend-store-uri", `file://${store}`, "--host", "127.0.0.1", "--port", String(port), "--workers", "1"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    // MLflow 3 refuses its file store unless asked; it reads it as before.
-    env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: "true" },
-  });
+  server = spawn(
+    mlflow,
+    [
+      "server",
+      "--backend-store-uri",
+      `file://${store}`,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--workers",
+      "1",
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      // MLflow 3 refuses its file store unless asked; it reads it as before.
+      env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: "true" },
+    },
+  );
   let log = "";
   server.stdout!.on("data", (d: Buffer) => (log += d.toString()));
   server.stderr!.on("data", (d: Buffer) => (log += d.toString()));
@@ -118,7 +157,8 @@ try {
     } catch {
       // not up yet
     }
-    if (i > 240 || server.exitCode !== null) throw new Error(`mlflow server did not start:\n${log.slice(-2000)}`);
+    if (i > 240 || server.exitCode !== null)
+      throw new Error(`mlflow server did not start:\n${log.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
   const labrun = await startDashboard(new WorkspaceSource(root), { port: 0 });
@@ -131,8 +171,16 @@ try {
     const labrunChart = `document.querySelector('[data-key="train.loss"] [data-ready="1"] canvas') !== null`;
 
     const cases: [string, string, string][] = [
-      [`one run, ${POINTS.toLocaleString()}-point metric`, `${labrun.url}runs/view?ids=${enc(bigId)}&k=${enc("^train\\.loss$")}`, `${base}/#/experiments/${bigExperiment}/runs/${bigRunId}/model-metrics`],
-      [`compare ${COMPARE} runs × ${COMPARE_POINTS.toLocaleString()} points`, `${labrun.url}runs/view?ids=${compareIds.map(enc).join(",")}&k=${enc("^train\\.loss$")}`, `${base}/#/experiments/${compareExperiment}/runs?compareRunsMode=CHART`],
+      [
+        `one run, ${POINTS.toLocaleString()}-point metric`,
+        `${labrun.url}runs/view?ids=${enc(bigId)}&k=${enc("^train\\.loss$")}`,
+        `${base}/#/experiments/${bigExperiment}/runs/${bigRunId}/model-metrics`,
+      ],
+      [
+        `compare ${COMPARE} runs × ${COMPARE_POINTS.toLocaleString()} points`,
+        `${labrun.url}runs/view?ids=${compareIds.map(enc).join(",")}&k=${enc("^train\\.loss$")}`,
+        `${base}/#/experiments/${compareExperiment}/runs?compareRunsMode=CHART`,
+      ],
     ];
     for (const [what, labrunUrl, mlflowUrl] of cases) {
       const ours = await timeTo(await page(), labrunUrl, labrunChart);
@@ -147,7 +195,8 @@ try {
     await close();
     await labrun.close();
   }
-  const version = /(\d+\.\d+\.\d+)/.exec(spawnSync(mlflow, ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? "";
+  const version =
+    /(\d+\.\d+\.\d+)/.exec(spawnSync(mlflow, ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? "";
   const table = [
     "",
     `MLflow's UI (mlflow ${version || "from PyPI"}, \`mlflow server\` over its file store, 1 worker) on the same data, same Chromium — time until`,
@@ -160,7 +209,10 @@ try {
   const text = readFileSync(resultsFile, "utf8");
   const end = "<!-- dashboard:end -->";
   const cleaned = text.replace(/\nMLflow's UI \(mlflow[\s\S]*?(?=\n<!-- dashboard:end -->)/, "");
-  writeFileSync(resultsFile, cleaned.includes(end) ? cleaned.replace(end, `${table}\n${end}`) : `${cleaned}\n${table}\n`);
+  writeFileSync(
+    resultsFile,
+    cleaned.includes(end) ? cleaned.replace(end, `${table}\n${end}`) : `${cleaned}\n${table}\n`,
+  );
   console.log(table);
 } finally {
   server?.kill("SIGTERM");

@@ -73,7 +73,8 @@ const scrollFrames = `new Promise((resolve) => {
   requestAnimationFrame(step);
 })`;
 
-const chartReady = (key: string) => `document.querySelector('[data-key="${key}"] [data-ready="1"] canvas') !== null`;
+const chartReady = (key: string) =>
+  `document.querySelector('[data-key="${key}"] [data-ready="1"] canvas') !== null`;
 const chartShown = (key: string) =>
   `Number((document.querySelector('[data-key="${key}"] [data-testid=chart-info]')?.textContent ?? "").split(" ")[0].replace(/,/g, ""))`;
 
@@ -114,7 +115,11 @@ try {
     // Experiments: the first visit builds the workspace index (index.sqlite) from 10,000 folders.
     const firstRow = `document.querySelectorAll("[data-testid=experiments] .vrow.body").length > 5`;
     const coldList = await open(page, `${experimentsServer.url}experiments`, firstRow);
-    rows.push([`${EXPERIMENTS.toLocaleString()} experiments: first visit (builds the index)`, "rows shown", ms(coldList)]);
+    rows.push([
+      `${EXPERIMENTS.toLocaleString()} experiments: first visit (builds the index)`,
+      "rows shown",
+      ms(coldList),
+    ]);
     page = await fresh();
     const warmList = await open(page, `${experimentsServer.url}experiments`, firstRow);
     rows.push([`${EXPERIMENTS.toLocaleString()} experiments (index up to date)`, "rows shown", ms(warmList)]);
@@ -123,20 +128,44 @@ try {
       () => page.getByTestId("search").fill("title-42_"),
       `document.querySelector("[data-testid=count]")?.textContent === "${EXPERIMENTS / 100} of ${EXPERIMENTS}"`,
     );
-    rows.push([`${EXPERIMENTS.toLocaleString()} experiments`, `search typed → ${EXPERIMENTS / 100} rows`, ms(search)]);
+    rows.push([
+      `${EXPERIMENTS.toLocaleString()} experiments`,
+      `search typed → ${EXPERIMENTS / 100} rows`,
+      ms(search),
+    ]);
     await page.getByTestId("search").fill("");
-    await page.waitForFunction(`document.querySelector("[data-testid=count]")?.textContent === "${EXPERIMENTS} of ${EXPERIMENTS}"`);
+    await page.waitForFunction(
+      `document.querySelector("[data-testid=count]")?.textContent === "${EXPERIMENTS} of ${EXPERIMENTS}"`,
+    );
     const frames = (await page.evaluate(scrollFrames)) as { frames: number; p95: number; max: number };
-    rows.push([`${EXPERIMENTS.toLocaleString()} experiments`, "scrolling: frame time p95 / max", `${ms(frames.p95)} / ${ms(frames.max)}`]);
+    rows.push([
+      `${EXPERIMENTS.toLocaleString()} experiments`,
+      "scrolling: frame time p95 / max",
+      `${ms(frames.p95)} / ${ms(frames.max)}`,
+    ]);
 
-    const listed = await timed("runs listing beside 50,000 job folders", async () => (await fetch(`${experimentsServer.url}api/dashboard/runs`)).text());
-    rows.push([`the ${EXPERIMENTS.toLocaleString()}-experiment workspace (${(EXPERIMENTS * 5).toLocaleString()} job folders, no job runs)`, "runs listing (server, cold)", ms(listed.ms)]);
+    const listed = await timed("runs listing beside 50,000 job folders", async () =>
+      (await fetch(`${experimentsServer.url}api/dashboard/runs`)).text(),
+    );
+    rows.push([
+      `the ${EXPERIMENTS.toLocaleString()}-experiment workspace (${(EXPERIMENTS * 5).toLocaleString()} job folders, no job runs)`,
+      "runs listing (server, cold)",
+      ms(listed.ms),
+    ]);
 
     // Runs: 1,000 runs with 3,000 metric keys each (plus the others), then one of them.
     page = await fresh();
     const total = RUNS + 1 + COMPARE;
-    const runsList = await open(page, `${server.url}runs?p=bench/sweep`, `/^${RUNS} of ${total}$/.test(document.querySelector("[data-testid=count]")?.textContent ?? "")`);
-    rows.push([`${RUNS.toLocaleString()} runs × ${(STREAMS * FIELDS).toLocaleString()} metric keys`, "runs table shown", ms(runsList)]);
+    const runsList = await open(
+      page,
+      `${server.url}runs?p=bench/sweep`,
+      `/^${RUNS} of ${total}$/.test(document.querySelector("[data-testid=count]")?.textContent ?? "")`,
+    );
+    rows.push([
+      `${RUNS.toLocaleString()} runs × ${(STREAMS * FIELDS).toLocaleString()} metric keys`,
+      "runs table shown",
+      ms(runsList),
+    ]);
     const column = await after(
       page,
       async () => {
@@ -153,21 +182,45 @@ try {
     );
     rows.push([`${RUNS.toLocaleString()} runs`, "sorted by that column", ms(sortColumn)]);
     page = await fresh();
-    const oneRun = await open(page, `${server.url}runs/view?ids=${enc(sweepIds[7]!)}`, chartReady("s00.f0000"));
-    rows.push([`one run with ${(STREAMS * FIELDS).toLocaleString()} metric keys`, "first chart drawn", ms(oneRun)]);
+    const oneRun = await open(
+      page,
+      `${server.url}runs/view?ids=${enc(sweepIds[7]!)}`,
+      chartReady("s00.f0000"),
+    );
+    rows.push([
+      `one run with ${(STREAMS * FIELDS).toLocaleString()} metric keys`,
+      "first chart drawn",
+      ms(oneRun),
+    ]);
 
     // One run with a 1M-point stream: the first read parses the file; zooms then read the parsed columns.
     page = await fresh();
     const bigUrl = `${server.url}runs/view?ids=${enc(bigId)}&k=${enc("^train\\.loss$")}`;
     const bigCold = await open(page, bigUrl, chartReady("train.loss"));
-    rows.push([`${POINTS.toLocaleString()}-point metric`, "first visit: chart drawn from a sample of the file", ms(bigCold)]);
-    await page.waitForFunction(`document.querySelector('[data-key="train.loss"] [data-exact="1"] canvas') !== null`, undefined, { timeout: 120_000 });
+    rows.push([
+      `${POINTS.toLocaleString()}-point metric`,
+      "first visit: chart drawn from a sample of the file",
+      ms(bigCold),
+    ]);
+    await page.waitForFunction(
+      `document.querySelector('[data-key="train.loss"] [data-exact="1"] canvas') !== null`,
+      undefined,
+      { timeout: 120_000 },
+    );
     const bigExact = (await page.evaluate("performance.now()")) as number;
-    rows.push([`${POINTS.toLocaleString()}-point metric`, "first visit: exact chart (file parsed, min/max kept)", ms(bigExact)]);
+    rows.push([
+      `${POINTS.toLocaleString()}-point metric`,
+      "first visit: exact chart (file parsed, min/max kept)",
+      ms(bigExact),
+    ]);
     page = await fresh();
     const bigWarm = await open(page, bigUrl, chartReady("train.loss"));
     const shownPoints = (await page.evaluate(chartShown("train.loss"))) as number;
-    rows.push([`${POINTS.toLocaleString()}-point metric`, `chart drawn (${shownPoints.toLocaleString()} points sent)`, ms(bigWarm)]);
+    rows.push([
+      `${POINTS.toLocaleString()}-point metric`,
+      `chart drawn (${shownPoints.toLocaleString()} points sent)`,
+      ms(bigWarm),
+    ]);
     const box = (await page.locator('[data-key="train.loss"] .u-over').boundingBox())!;
     const zoomOnce = async (from: number, to: number) =>
       after(
@@ -183,8 +236,14 @@ try {
     const zoom1 = await zoomOnce(0.7, 0.78);
     const zoom2 = await zoomOnce(0.3, 0.5);
     const zoomedPoints = (await page.evaluate(chartShown("train.loss"))) as number;
-    rows.push([`${POINTS.toLocaleString()}-point metric`, "zoom (drag) → finer data drawn, twice", `${ms(zoom1)}, ${ms(zoom2)}`]);
-    notes.push(`After two zooms the chart shows ${zoomedPoints.toLocaleString()} points of the ~${Math.round(POINTS * 0.08 * 0.2).toLocaleString()} in range.`);
+    rows.push([
+      `${POINTS.toLocaleString()}-point metric`,
+      "zoom (drag) → finer data drawn, twice",
+      `${ms(zoom1)}, ${ms(zoom2)}`,
+    ]);
+    notes.push(
+      `After two zooms the chart shows ${zoomedPoints.toLocaleString()} points of the ~${Math.round(POINTS * 0.08 * 0.2).toLocaleString()} in range.`,
+    );
 
     // Compare 20 runs on one chart.
     page = await fresh();
@@ -193,7 +252,11 @@ try {
       `${server.url}runs/view?ids=${compareIds.map(enc).join(",")}&k=${enc("^train\\.loss$")}`,
       chartReady("train.loss"),
     );
-    rows.push([`compare ${COMPARE} runs × ${COMPARE_POINTS.toLocaleString()} points`, "one chart drawn", ms(compare)]);
+    rows.push([
+      `compare ${COMPARE} runs × ${COMPARE_POINTS.toLocaleString()} points`,
+      "one chart drawn",
+      ms(compare),
+    ]);
   } finally {
     await close();
     await server.close();

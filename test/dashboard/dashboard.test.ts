@@ -21,8 +21,10 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
   let experimentId = "";
 
   // Browser-side conditions are strings: this file is type-checked without the DOM's types.
-  const until = (expression: string, timeout = 30_000) => page.waitForFunction(expression, undefined, { timeout });
-  const shot = (name: string) => page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: false });
+  const until = (expression: string, timeout = 30_000) =>
+    page.waitForFunction(expression, undefined, { timeout });
+  const shot = (name: string) =>
+    page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: false });
 
   beforeAll(async () => {
     ensureDashboardBuilt();
@@ -74,20 +76,31 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
     const edges = await page.locator("[data-testid=graph] path.edge").count();
     expect(edges).toBe(5); // prepare→2 trains, 2 trains→ticker, prepare→sleeper
     const jobsText = await page.getByTestId("jobs").innerText();
-    for (const name of ["prepare", "train-lr0.3", "train-lr0.05", "ticker", "sleeper"]) expect(jobsText).toContain(name);
+    for (const name of ["prepare", "train-lr0.3", "train-lr0.05", "ticker", "sleeper"])
+      expect(jobsText).toContain(name);
     expect(jobsText).toContain("dash_job.py");
     expect(jobsText).toContain("local");
 
     await page.locator('[data-testid=graph] g.node[data-job="ticker"]').click();
     expect(page.url()).toContain("job=ticker");
     // The ticker starts after prepare and both trainings (slow on a busy machine): the graph shows it start.
-    await page.locator('[data-testid=graph] g.node[data-job="ticker"][data-state="RUNNING"]').waitFor({ timeout: 90_000 });
+    await page
+      .locator('[data-testid=graph] g.node[data-job="ticker"][data-state="RUNNING"]')
+      .waitFor({ timeout: 90_000 });
     // The ticker prints a line every 0.4 s: the panel shows lines as they come, then the job's end.
-    await until(`/tick \\d+\\/15/.test(document.querySelector("[data-testid=log-lines]")?.textContent ?? "")`, 30_000);
+    await until(
+      `/tick \\d+\\/15/.test(document.querySelector("[data-testid=log-lines]")?.textContent ?? "")`,
+      30_000,
+    );
     const early = await page.getByTestId("log-lines").innerText();
-    await until(`(document.querySelector("[data-testid=log-lines]")?.textContent ?? "").includes("ticker finished")`, 30_000);
+    await until(
+      `(document.querySelector("[data-testid=log-lines]")?.textContent ?? "").includes("ticker finished")`,
+      30_000,
+    );
     expect(early).not.toContain("ticker finished");
-    await page.locator('[data-testid=graph] g.node[data-job="ticker"][data-state="COMPLETED"]').waitFor({ timeout: 15_000 });
+    await page
+      .locator('[data-testid=graph] g.node[data-job="ticker"][data-state="COMPLETED"]')
+      .waitFor({ timeout: 15_000 });
     const lines = await page.getByTestId("log-lines").innerText();
     expect(lines).toContain("tick 15/15");
     expect(lines).toContain("warning at tick 3"); // stderr too
@@ -95,8 +108,12 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
 
     await page.getByTestId("log-regex").fill("^tick 1\\d");
     await page.getByTestId("log-regex").press("Enter");
-    await until(`!(document.querySelector("[data-testid=log-lines]")?.textContent ?? "").includes("tick 9/")`);
-    await until(`(document.querySelector("[data-testid=log-lines]")?.textContent ?? "").includes("tick 15/15")`);
+    await until(
+      `!(document.querySelector("[data-testid=log-lines]")?.textContent ?? "").includes("tick 9/")`,
+    );
+    await until(
+      `(document.querySelector("[data-testid=log-lines]")?.textContent ?? "").includes("tick 15/15")`,
+    );
     const filtered = (await page.getByTestId("log-lines").innerText()).split("\n").filter(Boolean);
     expect(filtered.every((line) => /^tick 1\d\//.test(line))).toBe(true);
   }, 150_000);
@@ -105,7 +122,9 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
     await page.getByTestId("cancel-sleeper").click();
     await page.getByRole("dialog").waitFor();
     await page.getByTestId("confirm").click();
-    await page.locator('[data-testid=graph] g.node[data-job="sleeper"][data-state="CANCELLED"]').waitFor({ timeout: 20_000 });
+    await page
+      .locator('[data-testid=graph] g.node[data-job="sleeper"][data-state="CANCELLED"]')
+      .waitFor({ timeout: 20_000 });
     const status = runCli(["experiment", "status", experimentId, "--json"], { workspace: ws.root });
     const jobs = (JSON.parse(status.stdout) as { jobs: { name: string; state: string }[] }).jobs;
     expect(jobs.find((j) => j.name === "sleeper")?.state).toBe("CANCELLED");
@@ -129,20 +148,27 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
     );
     const lrs = await page.locator('[data-testid=runs] [data-col="p:lr"]').allInnerTexts();
     expect(lrs.sort()).toEqual(["0.05", "0.3"]);
-    const losses = (await page.locator('[data-testid=runs] [data-col="m:train.loss"]').allInnerTexts()).map(Number);
+    const losses = (await page.locator('[data-testid=runs] [data-col="m:train.loss"]').allInnerTexts()).map(
+      Number,
+    );
     expect(losses.every((v) => Number.isFinite(v) && v < 2)).toBe(true);
     // Sorting by the metric column puts the lower loss (lr 0.3) first.
     await page.locator(".vrow.head > div", { hasText: "train.loss" }).click();
     await until(`document.querySelector(".vrow.head")?.textContent?.includes("train.loss ▲")`);
-    expect(await page.locator('[data-testid=runs] .vrow.body [data-col="p:lr"]').first().innerText()).toBe("0.3");
-    for (const box of await page.locator("[data-testid=runs] .vrow.body input[type=checkbox]").all()) await box.check();
+    expect(await page.locator('[data-testid=runs] .vrow.body [data-col="p:lr"]').first().innerText()).toBe(
+      "0.3",
+    );
+    for (const box of await page.locator("[data-testid=runs] .vrow.body input[type=checkbox]").all())
+      await box.check();
     expect(await page.getByTestId("compare").innerText()).toBe("Compare 2 runs");
     await shot("runs");
 
     await page.getByTestId("compare").click();
     const loss = page.locator('[data-testid=chart][data-key="train.loss"]');
     await loss.locator("[data-ready='1'] canvas").waitFor({ timeout: 20_000 });
-    expect(await page.getByTestId("compared").innerText()).toMatch(/train-lr0\.3[\s\S]*train-lr0\.05|train-lr0\.05[\s\S]*train-lr0\.3/);
+    expect(await page.getByTestId("compared").innerText()).toMatch(
+      /train-lr0\.3[\s\S]*train-lr0\.05|train-lr0\.05[\s\S]*train-lr0\.3/,
+    );
     expect(await loss.getByTestId("chart-info").innerText()).toContain("600 of 600 points");
     // Zoom: drag across the chart; the server sends the new range, and the URL keeps it.
     const over = loss.locator(".u-over");
@@ -181,10 +207,14 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
     await page.getByTestId("theme").click();
     await page.getByTestId("tab-logs").click();
     await page.locator("[data-testid=run-logs] [data-level]").first().waitFor();
-    const levels = await page.locator("[data-testid=run-logs] [data-level]").evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { level: string } }).dataset.level));
+    const levels = await page
+      .locator("[data-testid=run-logs] [data-level]")
+      .evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { level: string } }).dataset.level));
     expect(levels).toContain("debug");
     await page.getByTestId("log-level").selectOption("warn");
-    await until(`[...document.querySelectorAll("[data-testid=run-logs] [data-level]")].every((e) => e.getAttribute("data-level") === "warn")`);
+    await until(
+      `[...document.querySelectorAll("[data-testid=run-logs] [data-level]")].every((e) => e.getAttribute("data-level") === "warn")`,
+    );
     expect(await page.getByTestId("run-logs").innerText()).toContain("loss plateaued");
 
     await page.getByTestId("tab-files").click();
@@ -194,7 +224,9 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
     await until(`document.querySelector("[data-testid=image-preview]")?.naturalWidth === 96`);
     await shot("run-files");
     await page.locator('[data-file="model.json"]').click();
-    await until(`(document.querySelector("[data-testid=text-preview]")?.textContent ?? "").includes('"lr": 0.3')`);
+    await until(
+      `(document.querySelector("[data-testid=text-preview]")?.textContent ?? "").includes('"lr": 0.3')`,
+    );
     const href = await page.locator('[data-file="model.json"] a').getAttribute("href");
     const download = await fetch(new URL(href!, url));
     expect(download.headers.get("content-disposition")).toContain("attachment");

@@ -44,7 +44,10 @@ describe("MetricCache", () => {
 
 describe("samplePoints", () => {
   it("reads evenly spaced whole points of a file without parsing the rest", () => {
-    writeFileSync(file, Array.from({ length: 1000 }, (_, i) => line(i, { loss: i / 10 })).join("") + '{"index":1000,"da');
+    writeFileSync(
+      file,
+      Array.from({ length: 1000 }, (_, i) => line(i, { loss: i / 10 })).join("") + '{"index":1000,"da',
+    );
     const points = samplePoints(file, 20);
     expect(points.length).toBeGreaterThanOrEqual(18);
     expect(points[0]!.index).toBe(0);

@@ -28,7 +28,8 @@ describe.skipIf(!existsSync(chromiumPath))("the dashboard over a server's store,
   let browser: Browser;
   let closeBrowser: () => Promise<void>;
   let page: Page;
-  const until = (expression: string, timeout = 15_000) => page.waitForFunction(expression, undefined, { timeout });
+  const until = (expression: string, timeout = 15_000) =>
+    page.waitForFunction(expression, undefined, { timeout });
 
   beforeAll(async () => {
     ensureDashboardBuilt();
@@ -48,7 +49,10 @@ describe.skipIf(!existsSync(chromiumPath))("the dashboard over a server's store,
       metrics: [
         {
           stream: "train",
-          points: Array.from({ length: 5000 }, (_, i) => ({ fields: { step: i, loss: 1 / (i + 1) }, ts: 1_800_000_000 + i })),
+          points: Array.from({ length: 5000 }, (_, i) => ({
+            fields: { step: i, loss: 1 / (i + 1) },
+            ts: 1_800_000_000 + i,
+          })),
         },
       ],
       logs: [
@@ -93,7 +97,9 @@ describe.skipIf(!existsSync(chromiumPath))("the dashboard over a server's store,
 
     await page.getByTestId("tab-logs").click();
     await page.getByTestId("log-level").selectOption("warn");
-    await until(`document.querySelector("[data-testid=run-logs]")?.textContent.includes("slow data loader") && !document.querySelector("[data-testid=run-logs]")?.textContent.includes("started")`);
+    await until(
+      `document.querySelector("[data-testid=run-logs]")?.textContent.includes("slow data loader") && !document.querySelector("[data-testid=run-logs]")?.textContent.includes("started")`,
+    );
 
     await page.getByTestId("tab-files").click();
     await page.locator('[data-file="dot.png"]').click();

@@ -13,8 +13,15 @@ describe("labrun ui", () => {
   it("prints its URL, serves the app and the API over the workspace, refuses a taken port, stops on Ctrl-C", async () => {
     const ui = startCli(["ui", "--port", "0"], { workspace: ws.root });
     try {
-      const url = await waitFor("the URL", () => /http:\/\/127\.0\.0\.1:\d+\//.exec(ui.output().stdout)?.[0], 20_000);
-      const info = (await (await fetch(`${url}api/dashboard/info`)).json()) as { kind: string; label: string };
+      const url = await waitFor(
+        "the URL",
+        () => /http:\/\/127\.0\.0\.1:\d+\//.exec(ui.output().stdout)?.[0],
+        20_000,
+      );
+      const info = (await (await fetch(`${url}api/dashboard/info`)).json()) as {
+        kind: string;
+        label: string;
+      };
       expect(info).toMatchObject({ kind: "workspace", label: ws.root });
       expect(await (await fetch(`${url}api/dashboard/experiments`)).json()).toEqual({ experiments: [] });
       const page = await fetch(`${url}runs?tag=x`);

@@ -39,7 +39,8 @@ export async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
   const response = await fetch(base + path, { ...init, headers: headers(init?.headers) });
   const body = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (response.status === 401) loginListeners.forEach((listener) => listener());
-  if (!response.ok) throw new ApiError(body.error?.code ?? "HTTP", body.error?.message ?? response.statusText);
+  if (!response.ok)
+    throw new ApiError(body.error?.code ?? "HTTP", body.error?.message ?? response.statusText);
   return body as T;
 }
 

@@ -40,10 +40,18 @@ function Login({ onDone }: { onDone: () => void }) {
     >
       <h1>Sign in</h1>
       <p className="muted">
-        This server needs a token. Create one on the server with <span className="mono">labrun token create</span>.
+        This server needs a token. Create one on the server with{" "}
+        <span className="mono">labrun token create</span>.
       </p>
       <div className="toolbar">
-        <input type="password" value={value} onChange={(e) => setValue(e.target.value)} placeholder="token" style={{ flex: 1 }} data-testid="token" />
+        <input
+          type="password"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          placeholder="token"
+          style={{ flex: 1 }}
+          data-testid="token"
+        />
         <button className="primary" type="submit">
           Sign in
         </button>

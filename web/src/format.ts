@@ -25,7 +25,9 @@ export function num(value: unknown): string {
   if (typeof value !== "number") return value === undefined || value === null ? "" : String(value);
   if (Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);
-  return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? value.toExponential(3) : String(Number(value.toPrecision(5)));
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e6)
+    ? value.toExponential(3)
+    : String(Number(value.toPrecision(5)));
 }
 
 export function bytes(n: number): string {

@@ -51,7 +51,11 @@ export function dashboardApp(source: DashboardSource, options: DashboardAppOptio
  * middleware the app runs on `/api/*`, such as token auth) and the web app on every other GET path that is
  * not under `/api/`. Mount it after the app's own routes.
  */
-export function mountDashboard<E extends Env>(app: Hono<E>, source: DashboardSource, options: DashboardAppOptions = {}): void {
+export function mountDashboard<E extends Env>(
+  app: Hono<E>,
+  source: DashboardSource,
+  options: DashboardAppOptions = {},
+): void {
   app.route("/api/dashboard", dashboardApi(source, options));
   const assets = serveAssets(options.assetsDir);
   app.get("*", (c, next) => (c.req.path.startsWith("/api/") ? next() : assets(c)));
@@ -72,7 +76,9 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
     json(c, { kind: source.kind, label: source.label, capabilities: source.capabilities }),
   );
   api.get("/experiments", async (c) => json(c, { experiments: await source.listExperiments() }));
-  api.get("/experiments/:id", async (c) => json(c, { experiment: await source.experiment(c.req.param("id")) }));
+  api.get("/experiments/:id", async (c) =>
+    json(c, { experiment: await source.experiment(c.req.param("id")) }),
+  );
   api.post("/experiments/:id/cancel", async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { job?: unknown };
     await source.cancel(c.req.param("id"), typeof body.job === "string" ? body.job : undefined);
@@ -90,7 +96,10 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
         try {
           data = JSON.stringify(await source.experiment(id));
         } catch (error) {
-          await stream.writeSSE({ event: "problem", data: JSON.stringify({ message: (error as Error).message }) });
+          await stream.writeSSE({
+            event: "problem",
+            data: JSON.stringify({ message: (error as Error).message }),
+          });
           return;
         }
         if (data !== last) {
@@ -113,7 +122,11 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
       try {
         new RegExp(regex);
       } catch (error) {
-        return json(c, { error: { code: "USAGE", message: `Not a regular expression: ${(error as Error).message}` } }, 400);
+        return json(
+          c,
+          { error: { code: "USAGE", message: `Not a regular expression: ${(error as Error).message}` } },
+          400,
+        );
       }
     }
     const controller = new AbortController();
@@ -139,7 +152,10 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
         await stream.writeSSE({ event: "end", data: "{}" });
       } catch (error) {
         await flush();
-        await stream.writeSSE({ event: "problem", data: JSON.stringify({ message: (error as Error).message }) });
+        await stream.writeSSE({
+          event: "problem",
+          data: JSON.stringify({ message: (error as Error).message }),
+        });
       }
     });
   });
@@ -148,7 +164,8 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
   // A POST: the ids of a thousand runs do not fit in a URL.
   api.post("/runs-latest", async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { ids?: unknown; keys?: unknown };
-    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+    const strings = (v: unknown) =>
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
     return json(c, { latest: await source.latestMetrics(strings(body.ids), strings(body.keys)) });
   });
   api.get("/runs/:id", async (c) => json(c, { run: await source.run(c.req.param("id")) }));
@@ -177,7 +194,8 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
   api.get("/runs/:id/files", async (c) => json(c, { files: await source.files(c.req.param("id")) }));
   api.get("/runs/:id/files/:fileId", async (c) => {
     const file = await source.file(c.req.param("id"), c.req.param("fileId"));
-    if (!file) return json(c, { error: { code: "FILE_NOT_FOUND", message: "No such file in this run." } }, 404);
+    if (!file)
+      return json(c, { error: { code: "FILE_NOT_FOUND", message: "No such file in this run." } }, 404);
     const disposition = c.req.query("download") === "1" ? "attachment" : "inline";
     return c.body(file.stream(), 200, {
       "content-type": file.contentType,

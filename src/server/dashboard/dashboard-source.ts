@@ -24,7 +24,10 @@ export interface DashboardSource {
   listRuns(): Promise<RunRow[]>;
   run(id: string): Promise<RunDetail>;
   /** Latest value of each `stream.field` key asked for, per run. */
-  latestMetrics(ids: readonly string[], keys: readonly string[]): Promise<Record<string, Record<string, number>>>;
+  latestMetrics(
+    ids: readonly string[],
+    keys: readonly string[],
+  ): Promise<Record<string, Record<string, number>>>;
   metric(id: string, stream: string, query: MetricQuery): Promise<MetricSeriesDto>;
   logs(id: string, query: LogQuery): Promise<RunLogRecord[]>;
   files(id: string): Promise<RunFileDto[]>;

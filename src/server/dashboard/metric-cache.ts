@@ -95,7 +95,8 @@ export class MetricColumns extends ColumnSet {
         // Only whole lines: a torn last line is read again once its writer finishes it.
         const end = slab.lastIndexOf(10, n - 1);
         if (end < 0) {
-          if (n === slab.length) throw new Error(`a line of ${this.file} is longer than ${slab.length} bytes`);
+          if (n === slab.length)
+            throw new Error(`a line of ${this.file} is longer than ${slab.length} bytes`);
           break;
         }
         this.#parse(slab.toString("utf8", 0, end));
@@ -156,7 +157,10 @@ export class MetricCache {
  * About `count` points taken at evenly spaced places of a metric file, each read where it lies, without
  * parsing the rest: a first look at a big file in milliseconds, while it is parsed in full.
  */
-export function samplePoints(file: string, count: number): { index: number; data: Record<string, unknown> }[] {
+export function samplePoints(
+  file: string,
+  count: number,
+): { index: number; data: Record<string, unknown> }[] {
   const size = statSync(file).size;
   const fd = openSync(file, "r");
   const buffer = Buffer.allocUnsafe(16 * 1024);

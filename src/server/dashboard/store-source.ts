@@ -70,9 +70,16 @@ export class StoreSource implements DashboardSource {
     const rows: RunRow[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.#store.searchRuns({ limit: 1000, sort: "prefix", order: "asc", ...(cursor ? { cursor } : {}) });
+      const page = await this.#store.searchRuns({
+        limit: 1000,
+        sort: "prefix",
+        order: "asc",
+        ...(cursor ? { cursor } : {}),
+      });
       for (const run of page.runs) {
-        const streams = [...new Set(Object.keys(run.latestMetrics).map((key) => key.slice(0, key.indexOf("."))))];
+        const streams = [
+          ...new Set(Object.keys(run.latestMetrics).map((key) => key.slice(0, key.indexOf(".")))),
+        ];
         rows.push({ ...(await this.#row(run)), streams: streams.sort() });
       }
       cursor = page.nextCursor;
@@ -143,7 +150,9 @@ export class StoreSource implements DashboardSource {
     const x = columns.column(query.by) ?? columns.column("index")!;
     const y = columns.column(query.field);
     const ts = columns.column("_ts");
-    const result = y ? downsample(x, y, query, query.maxPoints) : { x: [], y: [], total: 0, downsampled: false };
+    const result = y
+      ? downsample(x, y, query, query.maxPoints)
+      : { x: [], y: [], total: 0, downsampled: false };
     return {
       ...result,
       xMin: x.length > 0 ? x[0]! : null,
@@ -161,7 +170,10 @@ export class StoreSource implements DashboardSource {
     if (this.#columns.size > 64) this.#columns.delete(this.#columns.keys().next().value!);
     // Only the points stored since the last read.
     for (;;) {
-      const series = await this.#store.readMetrics(id, stream, { from: columns.count, to: columns.count + 100_000 });
+      const series = await this.#store.readMetrics(id, stream, {
+        from: columns.count,
+        to: columns.count + 100_000,
+      });
       for (const point of series.points) columns.add(point.index, { ...point.fields, _ts: point.ts });
       if (series.points.length === 0 || columns.count >= series.count) break;
     }

@@ -86,7 +86,11 @@ export class WorkspaceSource implements DashboardSource {
       host: record.host,
       user: record.user,
       git: record.git
-        ? { commit: record.git.commit, dirty: record.git.dirty, ...(record.git.branch ? { branch: record.git.branch } : {}) }
+        ? {
+            commit: record.git.commit,
+            dirty: record.git.dirty,
+            ...(record.git.branch ? { branch: record.git.branch } : {}),
+          }
         : null,
       createdAt: record.createdAt,
       ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
@@ -210,7 +214,8 @@ export class WorkspaceSource implements DashboardSource {
       for (const stream of streams) {
         const last = safe(() => lastMetricPoint(dir, stream === unnamedMetricDir ? null : stream), undefined);
         for (const [field, value] of Object.entries(last?.data ?? {}))
-          if (typeof value === "number" && keys.includes(`${stream}.${field}`)) values[`${stream}.${field}`] = value;
+          if (typeof value === "number" && keys.includes(`${stream}.${field}`))
+            values[`${stream}.${field}`] = value;
       }
       out[id] = values;
     }
@@ -246,7 +251,7 @@ export class WorkspaceSource implements DashboardSource {
     const xs: number[] = [];
     const ys: (number | null)[] = [];
     for (const point of points) {
-      const x = query.by === "index" ? point.index : point.data[query.by] ?? point.index;
+      const x = query.by === "index" ? point.index : (point.data[query.by] ?? point.index);
       const y = point.data[query.field];
       if (typeof x !== "number") continue;
       if (query.from !== undefined && x < query.from) continue;

@@ -60,9 +60,23 @@ export function DependencyGraph(props: {
   const { position, width, height } = useMemo(() => layoutGraph(props.jobs), [props.jobs]);
   return (
     <div className="graph" data-testid="graph">
-      <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label="dependency graph">
+      <svg
+        width={width}
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label="dependency graph"
+      >
         <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+          <marker
+            id="arrow"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="7"
+            markerHeight="7"
+            orient="auto"
+          >
             <path d="M0,0 L10,5 L0,10 z" fill="var(--muted)" />
           </marker>
         </defs>

@@ -12,8 +12,26 @@ export interface ChartRun {
 }
 
 export const palette = [
-  "#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#ea580c", "#4f46e5",
-  "#0d9488", "#b91c1c", "#a16207", "#9333ea", "#0284c7", "#be185d", "#15803d", "#c2410c", "#6d28d9", "#475569",
+  "#2563eb",
+  "#dc2626",
+  "#16a34a",
+  "#d97706",
+  "#7c3aed",
+  "#0891b2",
+  "#db2777",
+  "#65a30d",
+  "#ea580c",
+  "#4f46e5",
+  "#0d9488",
+  "#b91c1c",
+  "#a16207",
+  "#9333ea",
+  "#0284c7",
+  "#be185d",
+  "#15803d",
+  "#c2410c",
+  "#6d28d9",
+  "#475569",
 ];
 
 /** Exponential moving average that skips gaps, as TensorBoard's smoothing slider. */
@@ -32,12 +50,15 @@ function useVisible(ref: React.RefObject<HTMLElement | null>): boolean {
   useEffect(() => {
     const el = ref.current;
     if (!el || visible) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) {
-        setVisible(true);
-        observer.disconnect();
-      }
-    }, { rootMargin: "200px" });
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) {
+          setVisible(true);
+          observer.disconnect();
+        }
+      },
+      { rootMargin: "200px" },
+    );
     observer.observe(el);
     return () => observer.disconnect();
   }, [ref, visible]);
@@ -128,7 +149,9 @@ export function MetricChart(props: {
       return [xs, ys];
     });
     const data: uPlot.AlignedData =
-      tables.length === 1 ? (tables[0] as unknown as uPlot.AlignedData) : uPlot.join(tables as unknown as uPlot.AlignedData[]);
+      tables.length === 1
+        ? (tables[0] as unknown as uPlot.AlignedData)
+        : uPlot.join(tables as unknown as uPlot.AlignedData[]);
     const total = series.reduce((n, s) => n + (s?.total ?? 0), 0);
     const shown = series.reduce((n, s) => n + (s?.x.length ?? 0), 0);
     const how = series.some((s) => s?.approximate)
@@ -147,7 +170,10 @@ export function MetricChart(props: {
         height: 220,
         legend: { show: runs.length > 1 && runs.length <= 6 },
         scales: {
-          x: { time: x === "wall", ...(zoom ? { range: () => [zoom[0], zoom[1]] as uPlot.Range.MinMax } : {}) },
+          x: {
+            time: x === "wall",
+            ...(zoom ? { range: () => [zoom[0], zoom[1]] as uPlot.Range.MinMax } : {}),
+          },
           y: { distr: props.log ? 3 : 1 },
         },
         axes: [axis, { ...axis, size: 60 }],
@@ -196,7 +222,11 @@ export function MetricChart(props: {
           {visible ? (series ? info : "loading…") : ""}
         </span>
       </div>
-      <div ref={plotBox} data-ready={series ? "1" : "0"} data-exact={series && !series.some((s) => s?.approximate) ? "1" : "0"} />
+      <div
+        ref={plotBox}
+        data-ready={series ? "1" : "0"}
+        data-exact={series && !series.some((s) => s?.approximate) ? "1" : "0"}
+      />
     </div>
   );
 }

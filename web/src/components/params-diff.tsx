@@ -18,7 +18,12 @@ export function ParamsDiff({ runs }: { runs: readonly RunDetail[] }) {
     <div>
       {runs.length > 1 && (
         <label className="toolbar">
-          <input type="checkbox" checked={onlyDiff === "1"} onChange={(e) => setOnlyDiff(e.target.checked ? "1" : "")} data-testid="only-diff" />
+          <input
+            type="checkbox"
+            checked={onlyDiff === "1"}
+            onChange={(e) => setOnlyDiff(e.target.checked ? "1" : "")}
+            data-testid="only-diff"
+          />
           only parameters that differ ({rows.filter((r) => r.differs).length} of {rows.length})
         </label>
       )}

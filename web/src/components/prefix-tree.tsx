@@ -8,7 +8,11 @@ interface TreeNode {
 }
 
 /** The runs' prefixes as a tree (owner / project / path…), with how many runs each folder holds. */
-export function PrefixTree(props: { prefixes: readonly string[]; active: string; onPick: (path: string) => void }) {
+export function PrefixTree(props: {
+  prefixes: readonly string[];
+  active: string;
+  onPick: (path: string) => void;
+}) {
   const root = useMemo(() => {
     const top: TreeNode = { path: "", label: "all runs", count: 0, children: new Map() };
     for (const prefix of props.prefixes) {
@@ -18,7 +22,8 @@ export function PrefixTree(props: { prefixes: readonly string[]; active: string;
       for (const segment of segments) {
         const path = node.path ? `${node.path}/${segment}` : segment;
         let child = node.children.get(segment);
-        if (!child) node.children.set(segment, (child = { path, label: segment, count: 0, children: new Map() }));
+        if (!child)
+          node.children.set(segment, (child = { path, label: segment, count: 0, children: new Map() }));
         child.count++;
         node = child;
       }

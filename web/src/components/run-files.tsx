@@ -60,7 +60,12 @@ export function RunFiles({ runId }: { runId: string }) {
         </thead>
         <tbody>
           {files.map((f) => (
-            <tr key={f.id} className={`clickable${open === f.id ? " selected" : ""}`} onClick={() => setOpen(f.id)} data-file={f.filename}>
+            <tr
+              key={f.id}
+              className={`clickable${open === f.id ? " selected" : ""}`}
+              onClick={() => setOpen(f.id)}
+              data-file={f.filename}
+            >
               <td className="mono">{f.path}</td>
               <td>{f.filename}</td>
               <td className="muted">{f.contentType}</td>

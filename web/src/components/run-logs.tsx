@@ -33,7 +33,12 @@ export function RunLogs({ runId, live }: { runId: string; live: boolean }) {
           </select>
         </label>
         <form onSubmit={(e) => (e.preventDefault(), setRegex(draft))}>
-          <input placeholder="filter (regular expression)" value={draft} onChange={(e) => setDraft(e.target.value)} className="mono" />
+          <input
+            placeholder="filter (regular expression)"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            className="mono"
+          />
         </form>
         <span className="muted">{data?.logs.length ?? 0} records</span>
       </div>

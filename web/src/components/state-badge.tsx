@@ -19,10 +19,19 @@ export const stateColors: Record<string, string> = {
 /** Jobs by state as one stacked bar. */
 export function StateBar({ counts }: { counts: Record<string, number> & { total: number } }) {
   return (
-    <span className="bar" title={Object.entries(counts).filter(([k, v]) => k !== "total" && v > 0).map(([k, v]) => `${v} ${k}`).join(", ")}>
+    <span
+      className="bar"
+      title={Object.entries(counts)
+        .filter(([k, v]) => k !== "total" && v > 0)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ")}
+    >
       {Object.entries(stateColors).map(([state, color]) =>
         counts[state] ? (
-          <span key={state} style={{ width: `${(100 * counts[state]!) / Math.max(1, counts.total)}%`, background: color }} />
+          <span
+            key={state}
+            style={{ width: `${(100 * counts[state]!) / Math.max(1, counts.total)}%`, background: color }}
+          />
         ) : null,
       )}
     </span>

@@ -32,7 +32,12 @@ export function VirtualTable<T>(props: {
   });
   const template = props.columns.map((c) => c.width).join(" ");
   return (
-    <div className="vtable" ref={scroller} style={{ height: props.height ?? "calc(100vh - 190px)" }} data-testid={props.testId}>
+    <div
+      className="vtable"
+      ref={scroller}
+      style={{ height: props.height ?? "calc(100vh - 190px)" }}
+      data-testid={props.testId}
+    >
       <div className="vrow head" style={{ gridTemplateColumns: template }}>
         {props.columns.map((column) => (
           <div
@@ -53,7 +58,11 @@ export function VirtualTable<T>(props: {
               key={props.rowKey(row)}
               className={`vrow body${props.selected?.(row) ? " selected" : ""}`}
               data-row={props.rowKey(row)}
-              style={{ gridTemplateColumns: template, height: rowHeight, transform: `translateY(${item.start}px)` }}
+              style={{
+                gridTemplateColumns: template,
+                height: rowHeight,
+                transform: `translateY(${item.start}px)`,
+              }}
               onClick={() => props.onRowClick?.(row)}
             >
               {props.columns.map((column) => (

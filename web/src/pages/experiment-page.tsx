@@ -28,7 +28,12 @@ function useLiveExperiment(id: string) {
   return { experiment, problem };
 }
 
-function JobsTable(props: { jobs: readonly JobRow[]; selected: string; onSelect: (name: string) => void; onCancel: (job: JobRow) => void }) {
+function JobsTable(props: {
+  jobs: readonly JobRow[];
+  selected: string;
+  onSelect: (name: string) => void;
+  onCancel: (job: JobRow) => void;
+}) {
   return (
     <table className="grid" data-testid="jobs">
       <thead>
@@ -65,7 +70,9 @@ function JobsTable(props: { jobs: readonly JobRow[]; selected: string; onSelect:
             <td>
               <StateBadge state={job.state} />
               {job.reason ? <span className="muted"> {job.reason}</span> : null}
-              {job.exitCode !== undefined && job.exitCode !== 0 ? <span className="muted"> (exit {job.exitCode})</span> : null}
+              {job.exitCode !== undefined && job.exitCode !== 0 ? (
+                <span className="muted"> (exit {job.exitCode})</span>
+              ) : null}
             </td>
             <td>{span(job.startedAt, job.endedAt)}</td>
             <td className="mono">
@@ -74,9 +81,7 @@ function JobsTable(props: { jobs: readonly JobRow[]; selected: string; onSelect:
                 .map(([k, v]) => `${k}=${num(v)}`)
                 .join("  ") || "-"}
             </td>
-            <td>
-              {job.retries > 0 ? `attempt ${job.attempt} of ${job.retries + 1}` : "-"}
-            </td>
+            <td>{job.retries > 0 ? `attempt ${job.attempt} of ${job.retries + 1}` : "-"}</td>
             <td>
               {!finished.has(job.state) && (
                 <button
@@ -121,7 +126,9 @@ export function ExperimentPage({ id }: { id: string }) {
         {e.title} <StateBadge state={e.state} />
       </h1>
       <div className="toolbar muted">
-        <span className="mono" data-testid="experiment-id">{e.id}</span>
+        <span className="mono" data-testid="experiment-id">
+          {e.id}
+        </span>
         <span>host {e.host}</span>
         <span>user {e.user}</span>
         {e.git && (
@@ -148,7 +155,12 @@ export function ExperimentPage({ id }: { id: string }) {
       </div>
       <h2>Jobs</h2>
       <div style={{ overflowX: "auto" }}>
-        <JobsTable jobs={e.jobList} selected={selected} onSelect={(name) => setJob(name, true)} onCancel={(j) => setAsking({ job: j })} />
+        <JobsTable
+          jobs={e.jobList}
+          selected={selected}
+          onSelect={(name) => setJob(name, true)}
+          onCancel={(j) => setAsking({ job: j })}
+        />
       </div>
       {e.services.length > 0 && (
         <>

@@ -39,7 +39,13 @@ const columns: Column<ExperimentRow>[] = [
       e.git ? (
         <span className="mono" title={e.git.branch}>
           {e.git.commit.slice(0, 8)}
-          {e.git.dirty ? <span title="uncommitted changes" style={{ color: "var(--cancelled)" }}>*</span> : ""}
+          {e.git.dirty ? (
+            <span title="uncommitted changes" style={{ color: "var(--cancelled)" }}>
+              *
+            </span>
+          ) : (
+            ""
+          )}
         </span>
       ) : (
         "-"
@@ -76,10 +82,18 @@ export function ExperimentsPage() {
   return (
     <>
       <h1>
-        Experiments <span className="muted" data-testid="count">{all ? `${rows.length} of ${all.length}` : "…"}</span>
+        Experiments{" "}
+        <span className="muted" data-testid="count">
+          {all ? `${rows.length} of ${all.length}` : "…"}
+        </span>
       </h1>
       <div className="toolbar">
-        <input placeholder="Search title or id" value={q} onChange={(e) => setQ(e.target.value)} data-testid="search" />
+        <input
+          placeholder="Search title or id"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          data-testid="search"
+        />
         <label>
           Host
           <select value={host} onChange={(e) => setHost(e.target.value)}>

@@ -44,23 +44,23 @@ export function RunPage() {
     return () => clearTimeout(timer);
   }, [live, version]);
 
-  const chartRuns: ChartRun[] = useMemo(
-    () => {
-      // Labels without the segments every compared run shares: "train-lr0.3", not the whole prefix.
-      const split = (runs ?? []).map((r) => r.prefix.split("/"));
-      let common = 0;
-      while (split.length > 1 && split.every((s) => s.length > common + 1 && s[common] === split[0]![common])) common++;
-      return (runs ?? []).map((r, i) => ({
-        id: r.id,
-        label: split.length > 1 ? split[i]!.slice(common).join("/") : r.prefix,
-        color: palette[i % palette.length]!,
-      }));
-    },
-    [runs],
-  );
+  const chartRuns: ChartRun[] = useMemo(() => {
+    // Labels without the segments every compared run shares: "train-lr0.3", not the whole prefix.
+    const split = (runs ?? []).map((r) => r.prefix.split("/"));
+    let common = 0;
+    while (split.length > 1 && split.every((s) => s.length > common + 1 && s[common] === split[0]![common]))
+      common++;
+    return (runs ?? []).map((r, i) => ({
+      id: r.id,
+      label: split.length > 1 ? split[i]!.slice(common).join("/") : r.prefix,
+      color: palette[i % palette.length]!,
+    }));
+  }, [runs]);
   const keys = useMemo(() => {
     const all = new Set<string>();
-    for (const run of runs ?? []) for (const m of run.metrics) for (const f of Object.keys(m.latest)) if (f !== "step") all.add(`${m.name}\u0000${f}`);
+    for (const run of runs ?? [])
+      for (const m of run.metrics)
+        for (const f of Object.keys(m.latest)) if (f !== "step") all.add(`${m.name}\u0000${f}`);
     let pattern: RegExp | undefined;
     try {
       pattern = keyFilter ? new RegExp(keyFilter, "i") : undefined;
@@ -70,11 +70,19 @@ export function RunPage() {
     return [...all]
       .map((k) => k.split("\u0000") as [string, string])
       .filter(([s, f]) => !pattern || pattern.test(`${s}.${f}`))
-      .sort((a, b) => (a[0] === "system") === (b[0] === "system") ? `${a[0]}.${a[1]}`.localeCompare(`${b[0]}.${b[1]}`) : a[0] === "system" ? 1 : -1);
+      .sort((a, b) =>
+        (a[0] === "system") === (b[0] === "system")
+          ? `${a[0]}.${a[1]}`.localeCompare(`${b[0]}.${b[1]}`)
+          : a[0] === "system"
+            ? 1
+            : -1,
+      );
   }, [runs, keyFilter]);
   const zoom = useMemo(() => {
     const parts = z.split(",").map(Number);
-    return parts.length === 2 && parts.every(Number.isFinite) ? ([parts[0], parts[1]] as [number, number]) : undefined;
+    return parts.length === 2 && parts.every(Number.isFinite)
+      ? ([parts[0], parts[1]] as [number, number])
+      : undefined;
   }, [z]);
 
   if (ids.length === 0) return <p className="muted">No run selected. Pick runs on the Runs page.</p>;
@@ -91,7 +99,9 @@ export function RunPage() {
           </h1>
           <div className="toolbar muted">
             {single.tags.map((t) => (
-              <span key={t} className="tag">{t}</span>
+              <span key={t} className="tag">
+                {t}
+              </span>
             ))}
             <span>created {when(single.createdAt)}</span>
             {single.host && <span>on {single.host}</span>}
@@ -115,7 +125,12 @@ export function RunPage() {
       )}
       <div className="tabs">
         {["charts", "params", "logs", "files"].map((t) => (
-          <button key={t} className={tab === t ? "active" : ""} onClick={() => setTab(t, true)} data-testid={`tab-${t}`}>
+          <button
+            key={t}
+            className={tab === t ? "active" : ""}
+            onClick={() => setTab(t, true)}
+            data-testid={`tab-${t}`}
+          >
             {t[0]!.toUpperCase() + t.slice(1)}
           </button>
         ))}
@@ -133,14 +148,31 @@ export function RunPage() {
             </label>
             <label>
               Smoothing
-              <input type="range" min={0} max={0.99} step={0.01} value={sm} onChange={(e) => setSm(e.target.value)} />
+              <input
+                type="range"
+                min={0}
+                max={0.99}
+                step={0.01}
+                value={sm}
+                onChange={(e) => setSm(e.target.value)}
+              />
               <span className="mono">{Number(sm).toFixed(2)}</span>
             </label>
             <label>
-              <input type="checkbox" checked={log === "1"} onChange={(e) => setLog(e.target.checked ? "1" : "")} data-testid="log-scale" />
+              <input
+                type="checkbox"
+                checked={log === "1"}
+                onChange={(e) => setLog(e.target.checked ? "1" : "")}
+                data-testid="log-scale"
+              />
               log scale
             </label>
-            <input placeholder="filter metrics (regex)" value={keyFilter} onChange={(e) => setKeyFilter(e.target.value)} data-testid="metric-filter" />
+            <input
+              placeholder="filter metrics (regex)"
+              value={keyFilter}
+              onChange={(e) => setKeyFilter(e.target.value)}
+              data-testid="metric-filter"
+            />
             {zoom && (
               <button onClick={() => setZ("")} data-testid="reset-zoom">
                 Reset zoom
@@ -161,14 +193,18 @@ export function RunPage() {
                 smoothing={Number(sm)}
                 log={log === "1"}
                 zoom={zoom}
-                onZoom={(range) => setZ(range ? range.map((v) => Number(v.toPrecision(12))).join(",") : "", true)}
+                onZoom={(range) =>
+                  setZ(range ? range.map((v) => Number(v.toPrecision(12))).join(",") : "", true)
+                }
                 version={version}
               />
             ))}
           </div>
           {keys.length > shown && (
             <p>
-              <button onClick={() => setShown(shown + pageSize * 2)}>Show more charts ({keys.length - shown} more)</button>
+              <button onClick={() => setShown(shown + pageSize * 2)}>
+                Show more charts ({keys.length - shown} more)
+              </button>
             </p>
           )}
           {keys.length === 0 && <p className="muted">No metrics{keyFilter ? " match the filter" : ""}.</p>}

@@ -80,7 +80,10 @@ export function RunsPage() {
     postJson<{ latest: Record<string, Record<string, number>> }>("/runs-latest", {
       ids: filtered.map((r) => r.id),
       keys: metricKeys,
-    }).then((r) => live && setLatest(r.latest), () => undefined);
+    }).then(
+      (r) => live && setLatest(r.latest),
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -90,10 +93,15 @@ export function RunsPage() {
   // Metric keys offered for columns: the fields of the first run's streams.
   const firstId = filtered[0]?.id;
   const { data: sample } = useData(
-    () => (firstId ? getJson<{ run: RunDetail }>(`/runs/${encodeURIComponent(firstId)}`) : Promise.resolve(undefined)),
+    () =>
+      firstId
+        ? getJson<{ run: RunDetail }>(`/runs/${encodeURIComponent(firstId)}`)
+        : Promise.resolve(undefined),
     [firstId],
   );
-  const metricOptions = (sample?.run.metrics ?? []).flatMap((m) => Object.keys(m.latest).map((f) => `${m.name}.${f}`));
+  const metricOptions = (sample?.run.metrics ?? []).flatMap((m) =>
+    Object.keys(m.latest).map((f) => `${m.name}.${f}`),
+  );
 
   const rows = useMemo(() => {
     const value = (r: RunRow): unknown =>
@@ -152,27 +160,39 @@ export function RunsPage() {
       sortable: true,
       render: (r) => <a {...linkProps(`/runs/view?ids=${encodeURIComponent(r.id)}`)}>{r.prefix}</a>,
     },
-    { key: "status", label: "Status", width: "110px", sortable: true, render: (r) => <StateBadge state={r.status} title={r.statusReason ?? undefined} /> },
-    { key: "tags", label: "Tags", width: "110px", render: (r) => r.tags.map((t) => <span key={t} className="tag">{t}</span>) },
+    {
+      key: "status",
+      label: "Status",
+      width: "110px",
+      sortable: true,
+      render: (r) => <StateBadge state={r.status} title={r.statusReason ?? undefined} />,
+    },
+    {
+      key: "tags",
+      label: "Tags",
+      width: "110px",
+      render: (r) =>
+        r.tags.map((t) => (
+          <span key={t} className="tag">
+            {t}
+          </span>
+        )),
+    },
     { key: "created", label: "Created", width: "140px", sortable: true, render: (r) => when(r.createdAt) },
-    ...list(pcols).map(
-      (key): Column<RunRow> => ({
-        key: `p:${key}`,
-        label: <span title="parameter">{key}</span>,
-        width: "110px",
-        sortable: true,
-        render: (r) => display(r.params[key]),
-      }),
-    ),
-    ...metricKeys.map(
-      (key): Column<RunRow> => ({
-        key: `m:${key}`,
-        label: <span title="latest metric value">{key}</span>,
-        width: "120px",
-        sortable: true,
-        render: (r) => <span className="mono">{num(latest[r.id]?.[key])}</span>,
-      }),
-    ),
+    ...list(pcols).map((key): Column<RunRow> => ({
+      key: `p:${key}`,
+      label: <span title="parameter">{key}</span>,
+      width: "110px",
+      sortable: true,
+      render: (r) => display(r.params[key]),
+    })),
+    ...metricKeys.map((key): Column<RunRow> => ({
+      key: `m:${key}`,
+      label: <span title="latest metric value">{key}</span>,
+      width: "120px",
+      sortable: true,
+      render: (r) => <span className="mono">{num(latest[r.id]?.[key])}</span>,
+    })),
   ];
   const addColumn = (value: string, current: string, set: (v: string) => void) => {
     const key = value.trim();
@@ -181,14 +201,26 @@ export function RunsPage() {
   return (
     <>
       <h1>
-        Runs <span className="muted" data-testid="count">{all ? `${rows.length} of ${all.length}` : "…"}</span>
+        Runs{" "}
+        <span className="muted" data-testid="count">
+          {all ? `${rows.length} of ${all.length}` : "…"}
+        </span>
       </h1>
       {error && <div className="error-box">{error}</div>}
       <div className="layout-runs">
-        <PrefixTree prefixes={(all ?? []).map((r) => r.prefix)} active={prefix} onPick={(p) => setPrefix(p, true)} />
+        <PrefixTree
+          prefixes={(all ?? []).map((r) => r.prefix)}
+          active={prefix}
+          onPick={(p) => setPrefix(p, true)}
+        />
         <div>
           <div className="toolbar">
-            <input placeholder="Search prefix" value={q} onChange={(e) => setQ(e.target.value)} data-testid="search" />
+            <input
+              placeholder="Search prefix"
+              value={q}
+              onChange={(e) => setQ(e.target.value)}
+              data-testid="search"
+            />
             <select value={status} onChange={(e) => setStatus(e.target.value)} data-testid="status-filter">
               <option value="">any status</option>
               {["RUNNING", "COMPLETED", "FAILED", "CANCELLED", "UNKNOWN"].map((s) => (
@@ -219,25 +251,39 @@ export function RunsPage() {
             {selected.size > 0 && <button onClick={() => setSel("")}>Clear selection</button>}
           </div>
           <div className="toolbar">
-            <form onSubmit={(e) => (e.preventDefault(), addColumn(newParam, pcols, setPcols), setNewParam(""))}>
-              <input list="param-keys" placeholder="+ param column" value={newParam} onChange={(e) => setNewParam(e.target.value)} data-testid="add-param" />
+            <form
+              onSubmit={(e) => (e.preventDefault(), addColumn(newParam, pcols, setPcols), setNewParam(""))}
+            >
+              <input
+                list="param-keys"
+                placeholder="+ param column"
+                value={newParam}
+                onChange={(e) => setNewParam(e.target.value)}
+                data-testid="add-param"
+              />
               <datalist id="param-keys">
                 {paramKeys.map((k) => (
                   <option key={k} value={k} />
                 ))}
               </datalist>
             </form>
-            <form onSubmit={(e) => (e.preventDefault(), addColumn(newMetric, mcols, setMcols), setNewMetric(""))}>
-              <input list="metric-keys" placeholder="+ metric column (stream.field)" value={newMetric} onChange={(e) => setNewMetric(e.target.value)} data-testid="add-metric" />
+            <form
+              onSubmit={(e) => (e.preventDefault(), addColumn(newMetric, mcols, setMcols), setNewMetric(""))}
+            >
+              <input
+                list="metric-keys"
+                placeholder="+ metric column (stream.field)"
+                value={newMetric}
+                onChange={(e) => setNewMetric(e.target.value)}
+                data-testid="add-metric"
+              />
               <datalist id="metric-keys">
                 {metricOptions.slice(0, 500).map((k) => (
                   <option key={k} value={k} />
                 ))}
               </datalist>
             </form>
-            {(pcols || mcols) && (
-              <button onClick={() => (setPcols(""), setMcols(""))}>Reset columns</button>
-            )}
+            {(pcols || mcols) && <button onClick={() => (setPcols(""), setMcols(""))}>Reset columns</button>}
           </div>
           <VirtualTable
             rows={rows}
