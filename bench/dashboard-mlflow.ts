@@ -17,7 +17,7 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
@@ -200,7 +200,7 @@ try {
   const table = [
     "",
     `MLflow's UI (mlflow ${version || "from PyPI"}, \`mlflow server\` over its file store, 1 worker) on the same data, same Chromium — time until`,
-    "a chart shows the metric (first visit of each page, a fresh browser context):",
+    `a chart shows the metric (first visit of each page, a fresh browser context; both UIs measured one after the other under the same load, load average ${loadavg()[0]!.toFixed(1)}):`,
     "",
     "| Data | labrun dashboard | MLflow UI |",
     "| --- | --- | --- |",
