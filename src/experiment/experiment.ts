@@ -15,10 +15,8 @@ import type { Job } from "../scheduler/job.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { Token, TokenSlots } from "../scheduler/token.js";
 import { TypedTask } from "../config/define-task.js";
-import type { TokenNeed } from "../scheduler/token.js";
 import { Workspace } from "../workspace/workspace.js";
 import { ConsoleReporter } from "./console-reporter.js";
-import type { LogLevel } from "./console-reporter.js";
 import { ControlRequests } from "./control-requests.js";
 import { DriverLock } from "./driver-lock.js";
 import { indexWhileDriving } from "./experiment-index.js";
@@ -35,7 +33,6 @@ import { handleInterrupts } from "./interrupts.js";
 import { JobRuns, latestMetrics } from "./job-runs.js";
 import { jobDirFor, labrunEnvFor, plannedFromJob, resolvePlan, writeLaunchRecords } from "./launch-plan.js";
 import type { PlannedJob } from "./launch-plan.js";
-import type { ExperimentPlugin } from "./plugin.js";
 import { buildRunResult, recordRunResult } from "./run-results.js";
 import type { ExperimentResult } from "./run-results.js";
 import { endSummary, formatStatusTable, goodbyeMessage, jobStatus, plannedStatus } from "./status-report.js";
@@ -43,71 +40,15 @@ import type { JobStatus } from "./status-report.js";
 import { markSupervisorReady, startSupervisor } from "./supervisor.js";
 import { cancelFromOutside, liveStatuses, settleIfUndriven } from "./undriven.js";
 import type { UndrivenExperiment } from "./undriven.js";
+import type {
+  AddOptions,
+  DryRunJob,
+  ExperimentConfig,
+  ExperimentOptions,
+  LogsOptions,
+  RunOptions,
+} from "./experiment-options.js";
 
-export interface ExperimentOptions {
-  /** Executor for jobs added without one; default `new LocalExecutor()`. */
-  readonly executor?: Executor;
-  /** Experiment id; default `<title>_<YYYYMMDD-HHMMSS>`. */
-  readonly id?: string;
-  readonly logLevel?: LogLevel;
-  /** Workspace root; default `$LABRUN_HOME` or `~/.labrun`. */
-  readonly baseDir?: string;
-  /** Print nothing but errors. */
-  readonly cleanMode?: boolean;
-  /** How often the driver samples CPU, memory, disk, network and GPUs into each running job's run (`system` stream); 0: never. Default 10 s. */
-  readonly systemMetricsIntervalMs?: number;
-}
-
-export interface AddOptions {
-  /** One executor, or one per task when adding a list of tasks. */
-  readonly executor?: Executor | readonly Executor[];
-  /** The job id `add` returns; default the task's name (made unique). */
-  readonly name?: string;
-  readonly plugins?: readonly ExperimentPlugin[];
-  /** Show this job's output while an attached run waits. */
-  readonly tailLogs?: boolean;
-  /** Ids returned by earlier `add` calls; this job starts when they have all COMPLETED. */
-  readonly dependencies?: readonly string[];
-  /** Workspace-wide concurrency tokens the job holds while it runs (a `Token` is one unit of it). */
-  readonly tokens?: readonly (Token | TokenNeed)[];
-  /** Run a reusable (typed) task again even when a COMPLETED job with the same identity exists. */
-  readonly force?: boolean;
-  /** Submit a failed attempt again, up to this many times (default 0). */
-  readonly retries?: number;
-  /** Wait before the first retry, doubled for each further one (default 1000 ms, at most 5 min). */
-  readonly retryDelayMs?: number;
-}
-
-export interface RunOptions {
-  /** Return once the jobs are submitted; a background supervisor keeps scheduling. */
-  readonly detach?: boolean;
-  /** Run jobs one after another in the order they were added. */
-  readonly sequential?: boolean;
-  /** Show every job's output while waiting. */
-  readonly tailLogs?: boolean;
-  /** Run every job in this process, one at a time (DirectExecutor). */
-  readonly direct?: boolean;
-  /** Run reusable (typed) tasks again even when COMPLETED jobs with their identities exist. */
-  readonly force?: boolean;
-}
-
-export interface LogsOptions {
-  readonly regex?: string | RegExp;
-  readonly follow?: boolean;
-  readonly signal?: AbortSignal;
-  /** Print the lines as they come (default true, as NeMo-Run's `logs`). */
-  readonly print?: boolean;
-}
-
-/**
- * A set of jobs launched together as a dependency graph (NeMo-Run's `run.Experiment`).
- *
- * @example
- * await using exp = new Experiment("mnist-sweep", { executor: new LocalExecutor() });
- * const prep = exp.add(new Script({ inline: "python prep.py" }), { name: "prep" });
- * exp.add(new Script({ path: "train.py", args: ["--lr=1e-3"] }), { name: "train", dependencies: [prep] });
- * const result = await exp.run({ tailLogs: true });
- */
 export class Experiment {
   readonly title: string;
   readonly workspace: Workspace;
@@ -664,32 +605,7 @@ export class Experiment {
   }
 }
 
-export interface DryRunJob {
-  readonly index: number;
-  readonly name: string;
-  /** The task's identity (sha256 of its canonical config). */
-  readonly identity: string;
-  readonly task: ReturnType<Task["toConfig"]>;
-  readonly executor: ReturnType<Executor["toConfig"]>;
-  readonly dependencies: readonly string[];
-  readonly jobDir: string;
-  readonly argv: readonly string[];
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string>>;
-}
-
-export interface ExperimentConfig {
-  readonly title: string;
-  readonly id: string;
-  readonly jobs: readonly {
-    readonly name: string;
-    readonly task: ReturnType<Task["toConfig"]>;
-    readonly executor: ReturnType<Executor["toConfig"]>;
-    readonly dependencies: readonly string[];
-    readonly group?: string;
-  }[];
-}
-
+export type { AddOptions, DryRunJob, ExperimentConfig, ExperimentOptions, LogsOptions, RunOptions };
 export type { ExperimentResult, ExperimentState };
 
 function compileRegex(pattern: string): RegExp {
