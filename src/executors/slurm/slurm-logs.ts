@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { JobRef, LogLine, LogOptions } from "../executor.js";
 import { jobFile } from "../job-files.js";
-import { followLines } from "../../workspace/log-follower.js";
+import { followChunks, followLines } from "../../workspace/log-follower.js";
 import type { Tunnel } from "../tunnel/tunnel.js";
 
 /**
@@ -27,40 +26,16 @@ export function slurmLogs(
   return remoteLines(tunnel, job, options, isDone);
 }
 
-async function* remoteLines(
+function remoteLines(
   tunnel: Tunnel,
   job: JobRef,
   options: LogOptions,
   isDone: () => Promise<boolean>,
-): AsyncGenerator<LogLine> {
+): AsyncIterable<LogLine> {
   const dir = tunnel.remoteJobDir(job.jobDir);
-  const readers = (["stdout", "stderr"] as const).map((stream) => ({
-    stream,
-    path: `${dir}/${stream}.log`,
-    offset: 0,
-    pending: "",
-  }));
-  const readAll = async function* (): AsyncGenerator<LogLine> {
-    const chunks = await tunnel.readFrom(readers.map(({ path, offset }) => ({ path, offset })));
-    for (const [i, reader] of readers.entries()) {
-      const chunk = chunks[i];
-      if (!chunk || chunk.length === 0) continue;
-      reader.offset += chunk.length;
-      const lines = (reader.pending + chunk.toString("utf8")).split("\n");
-      reader.pending = lines.pop() ?? "";
-      for (const line of lines) yield { stream: reader.stream, line };
-    }
-  };
-  for (;;) {
-    const before = readers.reduce((sum, r) => sum + r.offset, 0);
-    yield* readAll();
-    if (!options.follow || options.signal?.aborted) break;
-    if (readers.reduce((sum, r) => sum + r.offset, 0) > before) continue;
-    if (await isDone()) {
-      yield* readAll();
-      break;
-    }
-    await sleep(300, undefined, { signal: options.signal }).catch(() => undefined);
-  }
-  for (const reader of readers) if (reader.pending) yield { stream: reader.stream, line: reader.pending };
+  return followChunks(
+    (["stdout", "stderr"] as const).map((stream) => ({ stream, path: `${dir}/${stream}.log` })),
+    (reads) => tunnel.readFrom(reads),
+    { ...options, isDone, pollMs: 300 },
+  );
 }

@@ -1,15 +1,6 @@
-import {
-  cpSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  closeSync,
-  fstatSync,
-  writeFileSync,
-  chmodSync,
-  renameSync,
-} from "node:fs";
+import { cpSync, mkdirSync, writeFileSync, chmodSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { readFileFrom } from "../../workspace/log-follower.js";
 import { runProcess } from "./process-run.js";
 import { registerTunnelKind } from "./tunnel.js";
 import type { ExecOptions, ExecResult, RemoteFile, TransferOptions, Tunnel, TunnelConfig } from "./tunnel.js";
@@ -74,7 +65,7 @@ export class LocalTunnel implements Tunnel {
   }
 
   async readFrom(files: readonly { path: string; offset: number }[]): Promise<(Buffer | undefined)[]> {
-    return files.map(({ path, offset }) => readTail(path, offset));
+    return files.map(({ path, offset }) => readFileFrom(path, offset));
   }
 
   toConfig(): TunnelConfig {
@@ -82,24 +73,6 @@ export class LocalTunnel implements Tunnel {
   }
 
   async close(): Promise<void> {}
-}
-
-function readTail(path: string, offset: number): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return undefined;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size <= offset) return Buffer.alloc(0);
-    const buffer = Buffer.alloc(size - offset);
-    const read = readSync(fd, buffer, 0, buffer.length, offset);
-    return buffer.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 registerTunnelKind("local", (config) => new LocalTunnel(config as LocalTunnelOptions));
