@@ -14,6 +14,10 @@ const columns = (idWidth: number, stateWidth: number): readonly TableColumn[] =>
   { title: "Duration", width: 8, hideBelow: 72 },
 ];
 
+function stateText(row: ExperimentRow): string {
+  return row.driven === false ? `${row.state} (no driver)` : row.state;
+}
+
 /** The text the filter of the experiments list matches. */
 export function experimentText(row: ExperimentRow): string {
   return `${row.title} ${row.id} ${row.state} ${row.host} ${row.user}`;
@@ -31,26 +35,33 @@ export interface ExperimentsViewProps {
 /** Every experiment of the workspace, newest first: title, id, state, jobs by state, start, duration. */
 export function ExperimentsView({ rows, selected, width, height, now, filtered }: ExperimentsViewProps) {
   const color = useColorEnabled();
-  const cells = rows.map((row): Cell[] => {
+  const cells = (index: number): Cell[] => {
+    const row = rows[index]!;
     const unfinished = row.state === "RUNNING" || row.state === "PENDING";
     return [
       { text: row.title },
       { text: row.id, dim: true },
       {
-        text: row.driven === false ? `${row.state} (no driver)` : row.state,
+        text: stateText(row),
         color: row.driven === false ? "yellow" : stateColor(row.state, color),
       },
       { text: jobCounts(row.jobs) },
       { text: shortDate(row.createdAt) },
       { text: elapsed(row.createdAt, row.finishedAt, unfinished, now) },
     ];
-  });
-  const stateWidth = Math.max(5, ...cells.map((row) => row[2]!.text.length));
-  const idWidth = Math.min(Math.max(2, ...rows.map((row) => row.id.length)), Math.max(14, width - 55));
+  };
+  let stateWidth = 5;
+  let idWidth = 2;
+  for (const row of rows) {
+    stateWidth = Math.max(stateWidth, stateText(row).length);
+    idWidth = Math.max(idWidth, row.id.length);
+  }
+  idWidth = Math.min(idWidth, Math.max(14, width - 55));
   return (
     <TableView
       columns={columns(idWidth, stateWidth)}
-      rows={cells}
+      count={rows.length}
+      row={cells}
       selected={selected}
       width={width}
       height={height}

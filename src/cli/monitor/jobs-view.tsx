@@ -31,7 +31,8 @@ export interface JobsViewProps {
 /** The jobs of one experiment with their live states (as `labrun experiment status` shows them). */
 export function JobsView({ jobs, selected, width, height, now, filtered }: JobsViewProps) {
   const color = useColorEnabled();
-  const cells = jobs.map((job): Cell[] => {
+  const cells = (index: number): Cell[] => {
+    const job = jobs[index]!;
     const attempt = job.retries > 0 && job.attempt > 0 ? ` (attempt ${job.attempt}/${job.retries + 1})` : "";
     return [
       { text: String(job.index), dim: true },
@@ -43,11 +44,12 @@ export function JobsView({ jobs, selected, width, height, now, filtered }: JobsV
         : { text: metricsText(job.metrics) + attempt, dim: true },
       { text: job.jobId ?? "-", dim: true },
     ];
-  });
+  };
   return (
     <TableView
       columns={columns}
-      rows={cells}
+      count={jobs.length}
+      row={cells}
       selected={selected}
       width={width}
       height={height}

@@ -73,7 +73,10 @@ export function MonitorApp({ workspace, initial, color, intervalMs = 500 }: Moni
   const height = Math.max(6, size.rows - 1);
   const bodyHeight = height - 4;
   const filter = state.filters[screenKey(screen)] ?? "";
-  const experimentRows = applyFilter(rows.value ?? [], filter, experimentText);
+  const experimentRows = useMemo(
+    () => applyFilter(rows.value ?? [], filter, experimentText),
+    [rows.value, filter],
+  );
   const jobRows = applyFilter(jobs.value ?? [], filter, jobText);
   const job = screen.kind === "log" ? jobs.value?.find((j) => j.name === screen.job) : undefined;
   const experimentActive = jobs.value ? stateOfJobs(jobs.value) === "RUNNING" : true;

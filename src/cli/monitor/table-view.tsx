@@ -18,7 +18,9 @@ export interface Cell {
 
 export interface TableViewProps {
   readonly columns: readonly TableColumn[];
-  readonly rows: readonly (readonly Cell[])[];
+  /** How many rows there are; only those on screen are asked for, with `row`. */
+  readonly count: number;
+  readonly row: (index: number) => readonly Cell[];
   readonly selected: number;
   readonly width: number;
   /** Rows available, the title line included. */
@@ -32,7 +34,7 @@ export interface TableViewProps {
  * columns, and the rows are shown one page at a time around the selected one (marked `›` and inverse, which
  * reads without colours too).
  */
-export function TableView({ columns, rows, selected, width, height, empty }: TableViewProps) {
+export function TableView({ columns, count, row, selected, width, height, empty }: TableViewProps) {
   const color = useColorEnabled();
   const shown = columns
     .map((column, i) => ({ column, i }))
@@ -41,9 +43,12 @@ export function TableView({ columns, rows, selected, width, height, empty }: Tab
     shown.map(({ column }) => column),
     width - 2,
   );
-  const pageSize = tablePageSize(height, rows.length);
+  const pageSize = tablePageSize(height, count);
   const top = Math.floor(selected / pageSize) * pageSize;
-  const visible = rows.slice(top, top + pageSize);
+  // Ten thousand experiments: only the page on screen is formatted.
+  const visible = Array.from({ length: Math.max(0, Math.min(pageSize, count - top)) }, (_, i) =>
+    row(top + i),
+  );
   const line = (cells: readonly string[]) => cells.map((text, k) => fit(text, widths[k]!)).join("  ");
   return (
     <Box flexDirection="column" height={height}>
@@ -74,9 +79,7 @@ export function TableView({ columns, rows, selected, width, height, empty }: Tab
           );
         })
       )}
-      {rows.length > pageSize ? (
-        <Text dimColor>{`  ${top + 1}-${top + visible.length} of ${rows.length}`}</Text>
-      ) : null}
+      {count > pageSize ? <Text dimColor>{`  ${top + 1}-${top + visible.length} of ${count}`}</Text> : null}
     </Box>
   );
 }
