@@ -218,7 +218,11 @@ describe("labrun monitor", () => {
   });
 
   it("shows each job's latest metrics, and every key on ?", async () => {
-    const tty = monitor(["quick"], { NO_COLOR: "1" });
+    // --workspace wins over LABRUN_HOME, as with every command.
+    const tty = monitor(["quick", "--workspace", ws.root], {
+      NO_COLOR: "1",
+      LABRUN_HOME: join(ws.root, "elsewhere"),
+    });
     const screen = await tty.waitForScreen(/second\s+COMPLETED/);
     expect(rowOf(screen, "second")).toMatch(/second\s+COMPLETED\s+\S+\s+train\.loss=0\.25 train\.step=1/);
     expect(rowOf(screen, "first")).toMatch(/first\s+COMPLETED/);
