@@ -61,6 +61,12 @@ afterEach(() => {
   session = undefined;
 });
 afterAll(() => {
+  // A test that failed half-way leaves experiments running: stop them (and their supervisors) first.
+  const listed = JSON.parse(
+    runCli(["experiments", "list", "--json"], { workspace: ws.root }).stdout,
+  ) as Listed[];
+  for (const experiment of listed.filter((e) => e.state === "RUNNING"))
+    runCli(["experiment", "cancel", experiment.id, "--all"], { workspace: ws.root });
   for (const marker of markers) for (const pid of processesWithMarker(marker)) process.kill(pid, "SIGKILL");
   ws.cleanup();
 });
