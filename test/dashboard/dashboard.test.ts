@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ const canRun = existsSync(chromiumPath);
 
 describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
   let ws: ReturnType<typeof tempWorkspace>;
+  let tickerGate = "";
   let experiment: ReturnType<typeof startCli>;
   let ui: ReturnType<typeof startCli>;
   let url = "";
@@ -29,7 +30,12 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
   beforeAll(async () => {
     ensureDashboardBuilt();
     ws = tempWorkspace("dashboard");
-    experiment = startCli(["run", fixture], { workspace: ws.root, env: { TICKS: "15" } });
+    // The ticker waits for this file before it ticks, so the test sees it RUNNING however slow the machine.
+    tickerGate = join(ws.root, "ticker-go");
+    experiment = startCli(["run", fixture], {
+      workspace: ws.root,
+      env: { TICKS: "15", TICKER_GATE: tickerGate },
+    });
     ui = startCli(["ui", "--port", "0"], { workspace: ws.root });
     url = await waitFor("the dashboard's URL", () => /http:\/\/\S+/.exec(ui.output().stdout)?.[0], 20_000);
     experimentId = await waitFor(
@@ -87,6 +93,7 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
     await page
       .locator('[data-testid=graph] g.node[data-job="ticker"][data-state="RUNNING"]')
       .waitFor({ timeout: 90_000 });
+    writeFileSync(tickerGate, "");
     // The ticker prints a line every 0.4 s: the panel shows lines as they come, then the job's end.
     await until(
       `/tick \\d+\\/15/.test(document.querySelector("[data-testid=log-lines]")?.textContent ?? "")`,
