@@ -18,7 +18,7 @@
 // executable itself, the same binary the bare baseline spawns. (`new Script({ inline: "true" })` would run
 // `bash inline.sh`, where `true` is a bash builtin: a different, not an equivalent, command.)
 
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, tmpdir, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,7 @@ import { fileURLToPath } from "node:url";
 import { Experiment, LocalExecutor, Script } from "labrun";
 import type { ExperimentResult, JobStatus } from "labrun";
 import { writeResultsSection } from "./results-file.js";
+import { clockTicks, machineBusyMs } from "./machine-load.js";
 
 const REPS = 3;
 const GRAPH_JOBS = 1000;
@@ -67,30 +68,6 @@ function stallWatch(): () => number {
     clearInterval(timer);
     return Math.max(longest, performance.now() - last);
   };
-}
-
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** Busy CPU time of the whole machine (all CPUs, idle and iowait excluded), ms, from /proc/stat. */
-function machineBusyMs(): number {
-  try {
-    const fields = readFileSync("/proc/stat", "utf8")
-      .split("\n", 1)[0]!
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-    return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicks;
-  } catch {
-    return NaN;
-  }
 }
 
 /** CPU time of this process and of its reaped children (the jobs and their own children), ms, from /proc/self/stat. */

@@ -11,7 +11,7 @@
 // Each timed figure is the median over ROUNDS (min–max shown). The section "store" of bench/RESULTS.md is
 // replaced. `--quick`: 10× smaller, one round, nothing written.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,7 @@ import { openServerStore } from "labrun";
 import type { ServerStore, StoreMetricPoint as MetricPoint } from "labrun";
 import { postgresBinDir, startTestPostgres } from "../test/store/postgres-setup.js";
 import { writeResultsSection } from "./results-file.js";
+import { machineBusyMs } from "./machine-load.js";
 
 const QUICK = process.argv.includes("--quick");
 const SCALE = QUICK ? 10 : 1;
@@ -33,23 +34,6 @@ const READS = QUICK ? 5 : 30;
 const RUNS = 10_000 / SCALE;
 const KEYS = 3000;
 const resultsFile = join(fileURLToPath(new URL(".", import.meta.url)), "RESULTS.md");
-
-const clockTicks = 100;
-/** Busy CPU time of the whole machine, ms, from /proc/stat (idle and iowait excluded). */
-function machineBusyMs(): number {
-  try {
-    const fields = readFileSync("/proc/stat", "utf8")
-      .split("\n", 1)[0]!
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-    return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicks;
-  } catch {
-    return NaN;
-  }
-}
 
 interface Timed {
   wallMs: number;

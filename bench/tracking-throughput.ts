@@ -29,6 +29,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Run } from "labrun";
 import { writeResultsSection } from "./results-file.js";
+import { machineBusyMs } from "./machine-load.js";
 
 // `--quick` (a smoke test of this script): 10× fewer points, one round, nothing written to RESULTS.md.
 const QUICK = process.argv.includes("--quick");
@@ -95,27 +96,6 @@ interface Sample {
   readonly cpuMs: number;
   /** CPU time the rest of the machine used meanwhile, ms; NaN if unknown. */
   readonly foreignMs: number;
-}
-
-const clockTicks = (() => {
-  const ticks = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout;
-  return Number(ticks?.trim()) || 100;
-})();
-
-/** Busy CPU time of the whole machine (all CPUs, idle and iowait excluded), ms, from /proc/stat. */
-function machineBusyMs(): number {
-  try {
-    const fields = readFileSync("/proc/stat", "utf8")
-      .split("\n", 1)[0]!
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-    return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicks;
-  } catch {
-    return NaN;
-  }
 }
 
 /** Runs `fn` (which returns when the logging loop ends and then flushes) and times it. */

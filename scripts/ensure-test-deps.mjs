@@ -28,13 +28,21 @@ const missing = Object.entries(packages)
   .map(([name]) => name);
 if (missing.length > 0) {
   if (process.getuid?.() !== 0) {
-    console.error(`Missing packages for the tests: ${missing.join(", ")}. Install them: apt-get install ${missing.join(" ")}`);
+    console.error(
+      `Missing packages for the tests: ${missing.join(", ")}. Install them: apt-get install ${missing.join(" ")}`,
+    );
     process.exit(1);
   }
   console.log(`Installing ${missing.join(", ")} …`);
   const run = (args) =>
-    spawnSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  if (run(["update"]).status !== 0 || run(["install", "-y", "--no-install-recommends", ...missing]).status !== 0) {
+    spawnSync("apt-get", args, {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+  if (
+    run(["update"]).status !== 0 ||
+    run(["install", "-y", "--no-install-recommends", ...missing]).status !== 0
+  ) {
     console.error("apt-get failed; install the packages above by hand.");
     process.exit(1);
   }

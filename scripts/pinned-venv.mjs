@@ -16,7 +16,10 @@ export function ensurePinnedVenv({ venv, distribution, version, module, purpose 
     existsSync(python) &&
     spawnSync(
       python,
-      ["-c", `import importlib.metadata as m, ${module}; assert m.version("${distribution}") == "${version}"`],
+      [
+        "-c",
+        `import importlib.metadata as m, ${module}; assert m.version("${distribution}") == "${version}"`,
+      ],
       { stdio: "ignore" },
     ).status === 0;
 
