@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from . import _jsonio as jio
 from ._remote_http import wire_dumps
 from ._remote_sender import RemoteSender
-from ._store import RunStore
+from ._store import RunStore, file_record
 from .errors import InvalidArgumentError
 
 FINAL = ("COMPLETED", "FAILED", "CANCELLED")
@@ -188,23 +188,10 @@ class RemoteRunStore(RunStore):
         sender.enqueue_file(
             {"folder": folder, "filename": filename, "sha256": digest.hexdigest(), "size": size, "contentType": content_type, "source": staged, "staged": True}
         )
-        now = jio.utc_now_iso()
-        record = {
-            "id": digest.hexdigest()[:16],
-            "experimentId": self._experiment_id_fields(prefix),
-            "path": path,
-            "filename": filename,
-            "description": description,
-            "tags": list(tags or []),
-            "bindrs": list(bindrs or []),
-            "contentType": content_type,
-            "sizeBytes": size,
-            "checksum": digest.hexdigest(),
-            "metadata": metadata,
-            "uploadedAt": now,
-            "updatedAt": now,
-            "deletedAt": None,
-        }
+        record = file_record(
+            digest.hexdigest()[:16], self._experiment_id_fields(prefix), path, filename, size, digest.hexdigest(),
+            description=description, tags=tags, bindrs=bindrs, metadata=metadata,
+        )
         self.saved_files = [r for r in self.saved_files if not (r["path"] == path and r["filename"] == filename)]
         self.saved_files.append(record)
         return staged, record

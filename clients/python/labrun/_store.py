@@ -370,25 +370,10 @@ class RunStore:
         except BaseException:
             shutil.rmtree(target_dir, ignore_errors=True)
             raise
-        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        now = jio.utc_now_iso()
-        experiment = self._experiment_id_fields(prefix)
-        record: Dict[str, Any] = {
-            "id": file_id,
-            "experimentId": experiment,
-            "path": path,
-            "filename": filename,
-            "description": description,
-            "tags": list(tags or []),
-            "bindrs": list(bindrs or []),
-            "contentType": content_type,
-            "sizeBytes": size,
-            "checksum": digest.hexdigest(),
-            "metadata": metadata,
-            "uploadedAt": now,
-            "updatedAt": now,
-            "deletedAt": None,
-        }
+        record = file_record(
+            file_id, self._experiment_id_fields(prefix), path, filename, size, digest.hexdigest(),
+            description=description, tags=tags, bindrs=bindrs, metadata=metadata,
+        )
         with self._lock:
             doc = self.load_files_metadata()
             replaced = False
@@ -529,3 +514,36 @@ def iter_run_dirs(root: str) -> Iterable[str]:
         else:
             dirs[:] = [d for d in dirs if not d.startswith(".")]
         dirs.sort()
+
+
+def file_record(
+    file_id: str,
+    experiment_id: str,
+    path: str,
+    filename: str,
+    size: int,
+    checksum: str,
+    *,
+    description: Optional[str],
+    tags: Optional[List[str]],
+    bindrs: Optional[List[str]],
+    metadata: Any,
+) -> Dict[str, Any]:
+    """One entry of files/.files_metadata.json, as ML-Dash writes it (also what remote mode reports)."""
+    now = jio.utc_now_iso()
+    return {
+        "id": file_id,
+        "experimentId": experiment_id,
+        "path": path,
+        "filename": filename,
+        "description": description,
+        "tags": list(tags or []),
+        "bindrs": list(bindrs or []),
+        "contentType": mimetypes.guess_type(filename)[0] or "application/octet-stream",
+        "sizeBytes": size,
+        "checksum": checksum,
+        "metadata": metadata,
+        "uploadedAt": now,
+        "updatedAt": now,
+        "deletedAt": None,
+    }
