@@ -1,4 +1,4 @@
-import type { Executor, JobSubmission } from "../executors/executor.js";
+import type { Executor, ExecutorJobStatus, JobSubmission } from "../executors/executor.js";
 import { LabrunError } from "../errors.js";
 import type { Job } from "./job.js";
 import type { TokenSlots } from "./token.js";
@@ -173,41 +173,65 @@ export class Scheduler {
       list.push(job);
       byExecutor.set(job.executor, list);
     }
+    const answers = new Map<Job, ExecutorJobStatus>();
     await Promise.all(
       [...byExecutor].map(async ([executor, jobs]) => {
         const statuses = await executor.status(
           jobs.map((job) => ({ jobDir: job.dir, handle: job.record.handle })),
         );
-        jobs.forEach((job, i) => {
-          const status = statuses[i]!;
-          if (job.isTerminal) return; // cancelled while we were asking
-          switch (status.state) {
-            case "PENDING":
-              // Queued in the backend (Slurm's "PENDING (Resources)"): readers see why it has not started.
-              if (job.state === "SUBMITTED" && status.reason !== job.record.reason)
-                this.#transition(job, () => job.noteQueued(status.reason));
-              return;
-            case "RUNNING":
-              if (job.state === "SUBMITTED") this.#transition(job, () => job.markRunning(status.startedAt));
-              return;
-            case "COMPLETED":
-              return this.#transition(job, () =>
-                job.markCompleted(status.exitCode ?? 0, status.endedAt, status.startedAt),
-              );
-            case "FAILED":
-              return this.#fail(job, status.reason ?? "failed", {
-                ...(status.exitCode === undefined ? {} : { exitCode: status.exitCode }),
-                ...(status.endedAt ? { endedAt: status.endedAt } : {}),
-                ...(status.startedAt ? { startedAt: status.startedAt } : {}),
-              });
-            case "LOST":
-              if (status.neverStarted && job.state === "SUBMITTED")
-                return this.#transition(job, () => job.markNeverStarted());
-              return this.#fail(job, status.reason ?? "lost", {});
-          }
-        });
+        jobs.forEach((job, i) => answers.set(job, statuses[i]!));
       }),
     );
+    // In add order, dependencies first: a dependent that ended because its dependency failed (a backend that
+    // holds jobs drops them itself) sees that failure already recorded.
+    for (const job of this.#jobs) {
+      const status = answers.get(job);
+      if (status && !job.isTerminal) this.#apply(job, status); // terminal: cancelled while we were asking
+    }
+  }
+
+  #apply(job: Job, status: ExecutorJobStatus): void {
+    switch (status.state) {
+      case "PENDING":
+        // Queued in the backend (Slurm's "PENDING (Resources)"): readers see why it has not started.
+        if (job.state === "SUBMITTED" && status.reason !== job.record.reason)
+          this.#transition(job, () => job.noteQueued(status.reason));
+        return;
+      case "RUNNING":
+        if (job.state === "SUBMITTED") this.#transition(job, () => job.markRunning(status.startedAt));
+        return;
+      case "COMPLETED":
+        return this.#transition(job, () =>
+          job.markCompleted(status.exitCode ?? 0, status.endedAt, status.startedAt),
+        );
+      case "FAILED":
+      case "LOST": {
+        const broken = this.#brokenDependency(job);
+        if (broken) {
+          // Its backend dropped it (Slurm's --kill-on-invalid-dep): nothing of it runs, its units go back now.
+          this.#transition(job, () => job.markCancelled(broken));
+          if (job.record.tokens?.length) this.#options.tokens?.release(job.record.tokens, job.dir);
+          return;
+        }
+        if (status.state === "LOST" && status.neverStarted && job.state === "SUBMITTED")
+          return this.#transition(job, () => job.markNeverStarted());
+        return this.#fail(job, status.reason ?? status.state.toLowerCase(), {
+          ...(status.exitCode === undefined ? {} : { exitCode: status.exitCode }),
+          ...(status.endedAt ? { endedAt: status.endedAt } : {}),
+          ...(status.startedAt ? { startedAt: status.startedAt } : {}),
+        });
+      }
+    }
+  }
+
+  /** Why the job cannot run any more: `dependency "x" failed` when one of its dependencies failed or was cancelled. */
+  #brokenDependency(job: Job): string | undefined {
+    for (const name of job.dependencies) {
+      const dependency = this.#byName.get(name)!;
+      if (dependency.state === "FAILED" || dependency.state === "CANCELLED")
+        return `dependency "${name}" ${dependency.state.toLowerCase()}`;
+    }
+    return undefined;
   }
 
   /** A failed attempt: retried after a backoff while the job has retries left, FAILED otherwise. */
@@ -223,16 +247,10 @@ export class Scheduler {
       // A SUBMITTED job here is held by its backend (native dependencies): it must leave the queue too.
       const held = job.state === "SUBMITTED" && job.executor.nativeDependencies !== undefined;
       if (job.state !== "PENDING" && job.state !== "WAITING" && !held) continue;
-      for (const name of job.dependencies) {
-        const dependency = this.#byName.get(name)!;
-        if (dependency.state === "FAILED" || dependency.state === "CANCELLED") {
-          this.#transition(job, () =>
-            job.markCancelled(`dependency "${name}" ${dependency.state.toLowerCase()}`),
-          );
-          if (held) stopping.push(this.#stopProcess(job));
-          break;
-        }
-      }
+      const broken = this.#brokenDependency(job);
+      if (!broken) continue;
+      this.#transition(job, () => job.markCancelled(broken));
+      if (held) stopping.push(this.#stopProcess(job));
     }
     await Promise.all(stopping);
   }

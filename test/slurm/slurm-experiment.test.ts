@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Experiment, Script } from "../../src/index.js";
 import type { JobStatus } from "../../src/index.js";
 import { repoRoot, tempWorkspace } from "../helpers.js";
+import { DriverLock } from "../../src/experiment/driver-lock.js";
 import { newExperiment, read, scontrol, slurm, slurmEnabled } from "./helpers.js";
 
 let ws: ReturnType<typeof tempWorkspace>;
@@ -57,6 +58,38 @@ describe.skipIf(!slurmEnabled)("SlurmExecutor in an experiment", () => {
       expect(scontrol(status[name]!.jobId!).JobState).toBe("CANCELLED");
       expect(existsSync(join(status[name]!.directory, "stdout.log"))).toBe(false);
     }
+  });
+
+  it("records dependents Slurm dropped itself (failed afterok) as cancelled by their dependency, after a driver crash", async () => {
+    const exp = newExperiment(ws.root, "dropped");
+    const prep = exp.add(new Script({ inline: "sleep 3; exit 3" }), { name: "prep" });
+    const train = exp.add(new Script({ inline: "echo never" }), { name: "train", dependencies: [prep] });
+    exp.add(new Script({ inline: "echo never" }), { name: "eval", dependencies: [train] });
+    const launched = await exp.run({ detach: true });
+    const submitted = async () => {
+      const seen = await Experiment.fromId(launched.id, { baseDir: ws.root, cleanMode: true });
+      return seen.jobs.every((job) => job.jobId) ? seen.jobs : undefined;
+    };
+    let jobs = await submitted();
+    for (let i = 0; i < 100 && !jobs; i++) {
+      await sleep(20);
+      jobs = await submitted();
+    }
+    // The supervisor dies before it sees prep fail: Slurm (--kill-on-invalid-dep) drops train and eval alone.
+    const supervisor = new DriverLock(launched.dir).holder();
+    expect(supervisor?.pid).toBeGreaterThan(0);
+    process.kill(supervisor!.pid, "SIGKILL");
+    expect(jobs?.find((job) => job.name === "prep")?.state).not.toBe("FAILED");
+    const ids = Object.fromEntries(jobs!.map((job) => [job.name, job.jobId!]));
+    for (let i = 0; i < 100 && scontrol(ids.eval!).JobState !== "CANCELLED"; i++) await sleep(100);
+    expect(scontrol(ids.train!)).toMatchObject({ JobState: "CANCELLED", Reason: "DependencyNeverSatisfied" });
+    expect(scontrol(ids.eval!).JobState).toBe("CANCELLED");
+    // The next look from outside sees prep FAILED and both dependents gone in one answer from Slurm.
+    const reopened = await Experiment.fromId(launched.id, { baseDir: ws.root, cleanMode: true });
+    const after = await reopened.status({ returnDict: true });
+    expect(after.prep).toMatchObject({ state: "FAILED", exitCode: 3 });
+    expect(after.train).toMatchObject({ state: "CANCELLED", reason: 'dependency "prep" failed' });
+    expect(after.eval).toMatchObject({ state: "CANCELLED", reason: 'dependency "train" cancelled' });
   });
 
   it("submits a sweep as one job array, each element with its own parameters, directory and run; % throttle", async () => {

@@ -162,6 +162,9 @@ export function combineStatus(row: SlurmRow, outcome: JobOutcome): ExecutorJobSt
     return ended ?? { state: "COMPLETED", exitCode: row.exitCode ?? 0, ...times };
   const exitCode = ended?.exitCode ?? row.exitCode;
   const why =
+    (row.state === "CANCELLED" && row.reason === "DependencyNeverSatisfied"
+      ? "CANCELLED by Slurm: a job it depends on did not complete (DependencyNeverSatisfied)"
+      : undefined) ??
     endReasons[row.state] ??
     (exitCode !== undefined && exitCode !== 0
       ? exitReason(exitCode)
