@@ -12,14 +12,12 @@ import {
 import type { Executor } from "../executors/executor.js";
 import { LocalExecutor } from "../executors/local/local-executor.js";
 import type { Job } from "../scheduler/job.js";
-import { Scheduler } from "../scheduler/scheduler.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
 import { Token, TokenSlots } from "../scheduler/token.js";
 import { TypedTask } from "../config/define-task.js";
 import { Workspace } from "../workspace/workspace.js";
 import { ConsoleReporter } from "./console-reporter.js";
-import { ControlRequests } from "./control-requests.js";
-import { DriverLock } from "./driver-lock.js";
-import { indexWhileDriving } from "./experiment-index.js";
+import { driveJobs } from "./experiment-drive.js";
 import { experimentIdFor, reserveExperimentDir } from "./experiment-id.js";
 import type { ExperimentRecord, ExperimentState } from "./experiment-record.js";
 import {
@@ -29,15 +27,14 @@ import {
   readExperimentRecord,
   saveExperimentRecord,
 } from "./experiment-store.js";
-import { handleInterrupts } from "./interrupts.js";
-import { JobRuns, latestMetrics } from "./job-runs.js";
+import { latestMetrics } from "./job-runs.js";
 import { jobDirFor, labrunEnvFor, plannedFromJob, resolvePlan, writeLaunchRecords } from "./launch-plan.js";
 import type { PlannedJob } from "./launch-plan.js";
 import { buildRunResult, recordRunResult } from "./run-results.js";
 import type { ExperimentResult } from "./run-results.js";
 import { endSummary, formatStatusTable, goodbyeMessage, jobStatus, plannedStatus } from "./status-report.js";
 import type { JobStatus } from "./status-report.js";
-import { markSupervisorReady, startSupervisor } from "./supervisor.js";
+import { startSupervisor } from "./supervisor.js";
 import { cancelFromOutside, liveStatuses, settleIfUndriven } from "./undriven.js";
 import type { UndrivenExperiment } from "./undriven.js";
 import type {
@@ -467,61 +464,21 @@ export class Experiment {
     const dir = this.#dir!;
     const jobs = this.#jobs!;
     const alreadyOver = jobs.every((job) => job.isTerminal);
-    const lock = new DriverLock(dir);
-    lock.acquire(this.id);
-    const control = new ControlRequests(dir);
-    let firstPass = mode.supervisor;
-    const jobRuns = new JobRuns({
-      systemMetricsIntervalMs: this.options.systemMetricsIntervalMs ?? 10_000,
-      diskPath: this.workspace.root,
-    });
-    const runEnds: Promise<void>[] = [];
-    const scheduler = new Scheduler(jobs, {
-      experimentId: this.id,
+    const { detachRequested } = await driveJobs({
+      id: this.id,
+      dir,
+      jobs,
+      workspace: this.workspace,
+      reporter: this.#reporter,
       tokens: this.#tokenSlots(),
       labrunEnv: (job) => this.#labrunEnv(job),
-      beforeSubmit: (job, env) => {
-        try {
-          jobRuns.bind(job, env);
-        } catch (error) {
-          // Tracking must never stop a job from running: say why its run is missing and go on.
-          this.#reporter.log(
-            "WARN",
-            `${job.name}: its tracked run could not be prepared: ${(error as Error).message}`,
-          );
-        }
-      },
-      onTransition: (job) => {
-        this.#reporter.onTransition(job, mode.tails.has(job.name));
-        if (job.state === "RUNNING") jobRuns.running(job);
-        if (job.isTerminal) runEnds.push(jobRuns.end(job).catch(() => undefined));
-      },
-      takeCancelRequests: () => {
-        if (firstPass) {
-          firstPass = false;
-          // The first pass has submitted what was ready: tell the process that detached us that we are in charge.
-          queueMicrotask(() => markSupervisorReady(dir));
-        }
-        return control.take();
-      },
+      systemMetricsIntervalMs: this.options.systemMetricsIntervalMs ?? 10_000,
+      interactive: mode.interactive,
+      ...(mode.supervisor ? { supervisor: true } : {}),
+      tails: mode.tails,
+      onScheduler: (scheduler) => (this.#scheduler = scheduler),
     });
-    this.#scheduler = scheduler;
-    const interrupts = mode.interactive ? handleInterrupts(scheduler, jobs, this.#reporter) : undefined;
-    this.#reporter.start(jobs);
-    jobRuns.start();
-    const indexing = indexWhileDriving(this.workspace, dir, jobs); // the workspace index (a cache), batched
-    try {
-      await scheduler.run();
-      await Promise.all(runEnds);
-    } finally {
-      await jobRuns.stop();
-      await this.#reporter.stop();
-      interrupts?.dispose();
-      this.#scheduler = undefined;
-      lock.release();
-      indexing.stop();
-    }
-    if (interrupts?.detachRequested) {
+    if (detachRequested) {
       await startSupervisor(dir, this.workspace.root);
       this.#reporter.log("WARN", `Left ${jobs.filter((j) => !j.isTerminal).length} job(s) running detached.`);
       this.#reporter.log(

@@ -1,3 +1,5 @@
+import { TrackingValueError } from "../errors.js";
+
 /** Now as ISO 8601 UTC with milliseconds and a `Z` (`2026-11-23T12:17:36.098Z`). */
 export function isoNow(): string {
   return new Date().toISOString();
@@ -13,4 +15,27 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** Blocks the thread for a few milliseconds (for a retry inside synchronous code). */
 export function sleepSync(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/**
+ * The `_ts` of each point of a run, in seconds: now when not given, the previous point's with `-1` (ML-Dash's
+ * way to give several streams one instant).
+ */
+export class PointClock {
+  #last: number | undefined;
+
+  stamp(given: unknown, nowMs: number): number {
+    if (given === undefined) return (this.#last = nowMs / 1000);
+    if (given === -1) {
+      if (this.#last === undefined)
+        throw new TrackingValueError("_ts: -1 reuses the previous timestamp, but nothing was logged before.");
+      return this.#last;
+    }
+    if (typeof given !== "number" || !Number.isFinite(given)) {
+      throw new TrackingValueError(
+        `_ts must be a finite number of seconds since the epoch (or -1), not ${String(given)}.`,
+      );
+    }
+    return (this.#last = given);
+  }
 }

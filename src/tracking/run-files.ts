@@ -63,10 +63,59 @@ function fileId(): string {
   return ((BigInt(Date.now()) << 12n) | BigInt(randomInt(4096))).toString();
 }
 
-async function sha256OfFile(file: string): Promise<string> {
+export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest("hex");
+}
+
+export function contentTypeOf(filename: string): string {
+  return mimeTypes[extname(filename).toLowerCase()] ?? "application/octet-stream";
+}
+
+/**
+ * Checks what `files().save` was given, before anything is written: a path of an existing file, or bytes
+ * with a name; returns the stored file's name and, for a path, the file's size.
+ */
+export async function checkSaveSource(
+  source: string | Uint8Array,
+  options: SaveOptions,
+): Promise<{ filename: string; size?: number }> {
+  const isPath = typeof source === "string";
+  if (!isPath && !(source instanceof Uint8Array)) {
+    throw new TrackingValueError("files().save takes a file path or bytes (a Uint8Array / Buffer).");
+  }
+  if (!isPath && options.name === undefined) {
+    throw new TrackingValueError(
+      'Saving bytes needs a file name: files("folder").save(bytes, { name: "x.bin" }).',
+    );
+  }
+  const filename = checkFileName(options.name ?? basename(source as string));
+  if (options.metadata !== undefined) encodeJson(options.metadata, "metadata");
+  if (!isPath) return { filename };
+  const info = await stat(source).catch(() => undefined);
+  if (!info?.isFile())
+    throw new TrackedFileNotFoundError(source, "to save", "Pass the path of an existing file, or bytes.");
+  return { filename, size: info.size };
+}
+
+/** The record of a file just stored (ML-Dash's fields). */
+export function newFileRecord(
+  fields: Pick<FileRecord, "id" | "experimentId" | "path" | "filename" | "sizeBytes" | "checksum">,
+  options: SaveOptions,
+): FileRecord {
+  const now = isoNow();
+  return {
+    ...fields,
+    description: options.description ?? null,
+    tags: [...(options.tags ?? [])],
+    bindrs: [],
+    contentType: contentTypeOf(fields.filename),
+    metadata: options.metadata ?? null,
+    uploadedAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  };
 }
 
 function inFolder(record: FileRecord, folder: string): boolean {
@@ -113,29 +162,10 @@ export class RunFiles {
   async save(source: string | Uint8Array, options: SaveOptions = {}): Promise<string> {
     if (!this.#writable)
       throw new TrackingValueError("This run was opened for reading: it cannot save files.");
+    const { filename, size: fileSize } = await checkSaveSource(source, options);
     const isPath = typeof source === "string";
-    if (!isPath && !(source instanceof Uint8Array)) {
-      throw new TrackingValueError("files().save takes a file path or bytes (a Uint8Array / Buffer).");
-    }
-    if (!isPath && options.name === undefined) {
-      throw new TrackingValueError(
-        'Saving bytes needs a file name: files("folder").save(bytes, { name: "x.bin" }).',
-      );
-    }
-    const filename = checkFileName(options.name ?? basename(source as string));
-    if (options.metadata !== undefined) encodeJson(options.metadata, "metadata");
-    let size: number;
-    let checksum: string;
-    if (isPath) {
-      const info = await stat(source).catch(() => undefined);
-      if (!info?.isFile())
-        throw new TrackedFileNotFoundError(source, "to save", "Pass the path of an existing file, or bytes.");
-      size = info.size;
-      checksum = await sha256OfFile(source);
-    } else {
-      size = source.byteLength;
-      checksum = createHash("sha256").update(source).digest("hex");
-    }
+    const size = isPath ? fileSize! : source.byteLength;
+    const checksum = isPath ? await sha256OfFile(source) : createHash("sha256").update(source).digest("hex");
     let id = fileId();
     const folderParts = this.folder === "/" ? [] : this.folder.slice(1).split("/");
     while (existsSync(join(this.#runDir, "files", ...folderParts, id))) id = fileId();
@@ -144,23 +174,17 @@ export class RunFiles {
     const dest = join(dir, filename);
     if (isPath) await copyFile(source, dest);
     else await writeFile(dest, source);
-    const now = isoNow();
-    const record: FileRecord = {
-      id,
-      experimentId: this.#writable.experimentId,
-      path: this.folder,
-      filename,
-      description: options.description ?? null,
-      tags: [...(options.tags ?? [])],
-      bindrs: [],
-      contentType: mimeTypes[extname(filename).toLowerCase()] ?? "application/octet-stream",
-      sizeBytes: size,
-      checksum,
-      metadata: options.metadata ?? null,
-      uploadedAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    };
+    const record = newFileRecord(
+      {
+        id,
+        experimentId: this.#writable.experimentId,
+        path: this.folder,
+        filename,
+        sizeBytes: size,
+        checksum,
+      },
+      options,
+    );
     await this.#writable.serial(async () => {
       const file = join(this.#runDir, "files", metadataFile);
       const document = readJsonObject(file) ?? {};

@@ -1,4 +1,3 @@
-import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RunNotFoundError } from "../errors.js";
 import { readJsonObject } from "./json-file.js";
@@ -22,6 +21,7 @@ import {
 import { RunFiles, readFileRecords, type FileRecord } from "./run-files.js";
 import { toRunInfo, type RunInfo } from "./run-info.js";
 import { readRunRecord, type ReportedStatus } from "./run-record.js";
+import { subdirectories } from "../util/subdirectories.js";
 
 export interface OpenOptions {
   /** Folder of runs; default `$LABRUN_RUNS`, else `<$LABRUN_HOME or ~/.labrun>/runs`. */
@@ -93,7 +93,7 @@ export class RunReader {
       (topic: string) => ({ read: (options = {}) => readTrack(dir, topic, options) }),
       {
         list: () =>
-          subfolders(join(dir, "tracks")).flatMap((folder) => {
+          subdirectories(join(dir, "tracks")).flatMap((folder) => {
             const topic = readJsonObject(join(dir, "tracks", folder, "metadata.json"))?.topic;
             return typeof topic === "string" ? [topic] : [];
           }),
@@ -139,19 +139,8 @@ export class RunReader {
   }
 }
 
-function subfolders(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name)
-      .sort();
-  } catch {
-    return [];
-  }
-}
-
 function listMetrics(dir: string): MetricSummary[] {
-  return subfolders(join(dir, "metrics")).map((folder) => {
+  return subdirectories(join(dir, "metrics")).map((folder) => {
     const meta = readJsonObject(join(dir, "metrics", folder, "metadata.json"), () => undefined) ?? {};
     return {
       name: folder === unnamedMetricDir ? null : folder,

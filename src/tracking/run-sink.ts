@@ -1,5 +1,5 @@
 import { TrackingValueError } from "../errors.js";
-import { isoNow } from "./clock.js";
+import { isoNow, PointClock } from "./clock.js";
 import { checkFields, stringifyChecked, type JsonFields } from "./json-codec.js";
 import { LogWriter, type RunLogLevel } from "./log-writer.js";
 import { MetricWriter, type StreamInfo } from "./metric-writer.js";
@@ -29,7 +29,7 @@ export class RunSink {
   readonly #tracks = new Map<string, TrackWriter>();
   #pendingBytes = 0;
   #lastFlush = Date.now();
-  #lastTs: number | undefined;
+  readonly #clock = new PointClock();
   #timer: NodeJS.Timeout | undefined;
   #failure: unknown;
 
@@ -82,7 +82,7 @@ export class RunSink {
     }
     const { _ts, ...rest } = fields;
     checkFields(rest, `tracks("${topic}")`);
-    this.#queued(writer.add(this.#timestamp(_ts, now), rest), now);
+    this.#queued(writer.add(this.#clock.stamp(_ts, now), rest), now);
   }
 
   /** Writes everything buffered now. Throws the error of a failed background write, if there was one. */
@@ -153,28 +153,13 @@ export class RunSink {
     return writer;
   }
 
-  #timestamp(given: unknown, now: number): number {
-    if (given === undefined) return (this.#lastTs = now / 1000);
-    if (given === -1) {
-      if (this.#lastTs === undefined) {
-        throw new TrackingValueError("_ts: -1 reuses the previous timestamp, but nothing was logged before.");
-      }
-      return this.#lastTs;
-    }
-    if (typeof given !== "number" || !Number.isFinite(given)) {
-      throw new TrackingValueError(
-        `_ts must be a finite number of seconds since the epoch (or -1), not ${String(given)}.`,
-      );
-    }
-    return (this.#lastTs = given);
-  }
-
   /** The `data` object of a metric point: the fields, then `_ts`. */
   // The path named in errors, made once per stream: this runs for every logged point.
   readonly #metricPaths = new Map<string | null, string>();
   #metricPath(name: string | null): string {
     let path = this.#metricPaths.get(name);
-    if (path === undefined) this.#metricPaths.set(name, (path = name === null ? "metrics" : `metrics("${name}")`));
+    if (path === undefined)
+      this.#metricPaths.set(name, (path = name === null ? "metrics" : `metrics("${name}")`));
     return path;
   }
 
@@ -190,7 +175,7 @@ export class RunSink {
       data = rest;
     }
     const json = stringifyChecked(data, checkFields(data, this.#metricPath(name)));
-    const ts = this.#timestamp(given, now);
+    const ts = this.#clock.stamp(given, now);
     return json.length === 2 ? `{"_ts":${ts}}` : `${json.slice(0, -1)},"_ts":${ts}}`;
   }
 }

@@ -14,7 +14,8 @@ export function paint(style: Style, text: string, color = useColor()): string {
   return color ? styleText(style, text, { validateStream: false }) : text;
 }
 
-const stateStyles: Record<string, Style> = {
+/** The colour of each job and experiment state, in tables and in the monitor. */
+export const stateStyles: Readonly<Record<string, "green" | "red" | "yellow" | "cyan" | "gray">> = {
   COMPLETED: "green",
   FAILED: "red",
   CANCELLED: "yellow",

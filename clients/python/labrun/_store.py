@@ -49,6 +49,15 @@ def read_json_retry(path: str, default: Any = None) -> Any:
         return jio.read_json(path, default, strict=True)
 
 
+def read_metadata(path: str) -> Any:
+    """A stream's or the files' metadata document, or None when it is missing or unreadable: it is then
+    rebuilt, as ML-Dash does (a stream's index comes from its data file)."""
+    try:
+        return read_json_retry(path)
+    except CorruptRecordError:
+        return None
+
+
 class RunStore:
     """Reads and writes the files of one run folder. Thread-safe for one writer thread per stream."""
 
@@ -215,10 +224,7 @@ class RunStore:
         meta_path = os.path.join(mdir, "metadata.json")
         self._prepare_append(data_path)
         now = jio.utc_now_iso()
-        try:
-            meta = read_json_retry(meta_path)
-        except CorruptRecordError:
-            meta = None  # rebuilt, as ML-Dash does; the index comes from the data file
+        meta = read_metadata(meta_path)
         if not isinstance(meta, dict):
             meta = {
                 "metricId": f"local-metric-{UNNAMED_STREAM if name is None else name}",
@@ -273,10 +279,7 @@ class RunStore:
                 merged[ts] = flat
             else:
                 slot.update(flat)
-        try:
-            meta = read_json_retry(meta_path)
-        except CorruptRecordError:
-            meta = None  # rebuilt, as ML-Dash does; the index comes from the data file
+        meta = read_metadata(meta_path)
         if not isinstance(meta, dict):
             meta = {
                 "trackId": f"local-track-{folder}",
@@ -318,10 +321,7 @@ class RunStore:
         return os.path.join(self._files_dir(), *parts, str(record.get("id")), str(record.get("filename")))
 
     def load_files_metadata(self) -> Dict[str, Any]:
-        try:
-            doc = read_json_retry(os.path.join(self._files_dir(), FILES_METADATA))
-        except CorruptRecordError:
-            doc = None
+        doc = read_metadata(os.path.join(self._files_dir(), FILES_METADATA))
         if not isinstance(doc, dict) or not isinstance(doc.get("files"), list):
             return {"files": []}
         return doc

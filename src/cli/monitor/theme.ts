@@ -1,4 +1,5 @@
 import { createContext, useContext } from "react";
+import { stateStyles } from "../../util/table.js";
 
 /** Whether to draw colours: decided once, from NO_COLOR / FORCE_COLOR and the terminal (util/table's policy). */
 export const ColorContext = createContext(true);
@@ -9,19 +10,9 @@ export function useColorEnabled(): boolean {
 
 type Color = "green" | "red" | "yellow" | "cyan" | "gray" | "blue" | "magenta";
 
-const stateColors: Record<string, Color> = {
-  COMPLETED: "green",
-  FAILED: "red",
-  CANCELLED: "yellow",
-  RUNNING: "cyan",
-  SUBMITTED: "cyan",
-  WAITING: "gray",
-  PENDING: "gray",
-};
-
 /** The colour of a job or experiment state, or none when colours are off. */
 export function stateColor(state: string, color: boolean): Color | undefined {
-  return color ? stateColors[state] : undefined;
+  return color ? stateStyles[state] : undefined;
 }
 
 /** A named colour, or none when colours are off (bold, dim and inverse are not colours and stay). */

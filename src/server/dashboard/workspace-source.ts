@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 // Every built-in task and executor kind (script, typed, partial; local, direct, slurm), to reopen any experiment.
@@ -36,6 +36,7 @@ import type {
   RunRow,
 } from "./dashboard-source.js";
 import { MetricCache, downsample, samplePoints } from "./metric-cache.js";
+import { subdirectories } from "../../util/subdirectories.js";
 
 // Metric files above this size are first answered with a sample while they are parsed.
 const sampleAboveBytes = 32 * 2 ** 20;
@@ -158,8 +159,8 @@ export class WorkspaceSource implements DashboardSource {
     const infos = existsSync(runsRoot) ? listRuns({ root: runsRoot }).runs : [];
     // A job's run is always jobs/<task>/<identity>/run: look there only, rather than walk every job folder.
     const now = Date.now();
-    for (const task of subfolders(join(this.workspace.root, "jobs")))
-      for (const identity of subfolders(join(this.workspace.root, "jobs", task))) {
+    for (const task of subdirectories(join(this.workspace.root, "jobs")))
+      for (const identity of subdirectories(join(this.workspace.root, "jobs", task))) {
         const dir = join(this.workspace.root, "jobs", task, identity, "run");
         if (!existsSync(join(dir, "experiment.json"))) continue;
         const record = safe(() => readRunRecord(dir), undefined);
@@ -333,16 +334,5 @@ function safe<T>(fn: () => T, fallback: T): T {
 }
 
 function streamNames(dir: string): string[] {
-  return subfolders(join(dir, "metrics"));
-}
-
-function subfolders(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name)
-      .sort();
-  } catch {
-    return [];
-  }
+  return subdirectories(join(dir, "metrics"));
 }

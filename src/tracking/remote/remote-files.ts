@@ -1,32 +1,18 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, join, resolve } from "node:path";
-import {
-  ChecksumMismatchError,
-  RunStateError,
-  TrackedFileNotFoundError,
-  TrackingValueError,
-} from "../../errors.js";
-import { encodeJson } from "../json-codec.js";
+import { basename, dirname, join, resolve } from "node:path";
+import { ChecksumMismatchError, RunStateError, TrackedFileNotFoundError } from "../../errors.js";
 import { checkFileName } from "../names.js";
-import { RunFiles, type FileRecord, type SaveOptions } from "../run-files.js";
+import {
+  checkSaveSource,
+  contentTypeOf,
+  newFileRecord,
+  RunFiles,
+  sha256OfFile,
+  type FileRecord,
+  type SaveOptions,
+} from "../run-files.js";
 import type { RemoteSender } from "./remote-sender.js";
-
-const types: Record<string, string> = {
-  ".json": "application/json",
-  ".txt": "text/plain",
-  ".csv": "text/csv",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".pdf": "application/pdf",
-};
-
-async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
 
 export interface RemoteFilesContext {
   readonly sender: RemoteSender;
@@ -64,35 +50,20 @@ export class RemoteFiles extends RunFiles {
         filename: basename(dest),
         sha256: await sha256OfFile(dest),
         size: info.size,
-        contentType: types[extname(dest).toLowerCase()] ?? "application/octet-stream",
+        contentType: contentTypeOf(dest),
         source: dest,
         staged: false,
       });
       return dest;
     }
-    const isPath = typeof source === "string";
-    if (!isPath && !(source instanceof Uint8Array)) {
-      throw new TrackingValueError("files().save takes a file path or bytes (a Uint8Array / Buffer).");
-    }
-    if (!isPath && options.name === undefined) {
-      throw new TrackingValueError(
-        'Saving bytes needs a file name: files("folder").save(bytes, { name: "x.bin" }).',
-      );
-    }
-    const filename = checkFileName(options.name ?? basename(source as string));
-    if (options.metadata !== undefined) encodeJson(options.metadata, "metadata");
-    if (isPath) {
-      const info = await stat(source).catch(() => undefined);
-      if (!info?.isFile())
-        throw new TrackedFileNotFoundError(source, "to save", "Pass the path of an existing file, or bytes.");
-    }
+    const { filename } = await checkSaveSource(source, options);
     const staged = sender.stagedPath();
     await mkdir(dirname(staged), { recursive: true });
-    if (isPath) await copyFile(source, staged);
+    if (typeof source === "string") await copyFile(source, staged);
     else await writeFile(staged, source);
     const sha256 = await sha256OfFile(staged);
     const size = (await stat(staged)).size;
-    const contentType = types[extname(filename).toLowerCase()] ?? "application/octet-stream";
+    const contentType = contentTypeOf(filename);
     sender.enqueueFile({
       folder: remoteFolder,
       filename,
@@ -102,25 +73,19 @@ export class RemoteFiles extends RunFiles {
       source: staged,
       staged: true,
     });
-    const now = new Date().toISOString();
     const saved = this.#context.saved;
     const at = saved.findIndex((f) => f.path === this.folder && f.filename === filename);
-    const record: FileRecord = {
-      id: sha256.slice(0, 16),
-      experimentId: this.#context.experimentId,
-      path: this.folder,
-      filename,
-      description: options.description ?? null,
-      tags: [...(options.tags ?? [])],
-      bindrs: [],
-      contentType,
-      sizeBytes: size,
-      checksum: sha256,
-      metadata: options.metadata ?? null,
-      uploadedAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    };
+    const record = newFileRecord(
+      {
+        id: sha256.slice(0, 16),
+        experimentId: this.#context.experimentId,
+        path: this.folder,
+        filename,
+        sizeBytes: size,
+        checksum: sha256,
+      },
+      options,
+    );
     if (at >= 0) saved[at] = record;
     else saved.push(record);
     return staged;

@@ -1,3 +1,4 @@
+import { PointClock } from "../clock.js";
 import type { StatusChange } from "../../store/store.js";
 import { TrackingValueError } from "../../errors.js";
 import { checkFields, type JsonFields, type JsonValue } from "../json-codec.js";
@@ -39,7 +40,7 @@ export class RemoteSink implements TrackingSink {
   readonly #builder = new BatchBuilder();
   readonly #paths = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
-  #lastTs: number | undefined;
+  readonly #clock = new PointClock();
 
   constructor(sender: RemoteSender, options: RemoteSinkOptions) {
     this.#sender = sender;
@@ -149,22 +150,7 @@ export class RemoteSink implements TrackingSink {
     }
     // The replacer is slow: only points holding NaN or ±Infinity need it.
     const nonFinite = checkFields(data, name === null ? "metrics" : (this.#paths.get(name) ?? name));
-    const ts = this.#timestamp(given, now);
+    const ts = this.#clock.stamp(given, now);
     return `{"fields":${nonFinite ? wireStringify(data) : JSON.stringify(data)},"ts":${ts}}`;
-  }
-
-  #timestamp(given: unknown, now: number): number {
-    if (given === undefined) return (this.#lastTs = now / 1000);
-    if (given === -1) {
-      if (this.#lastTs === undefined)
-        throw new TrackingValueError("_ts: -1 reuses the previous timestamp, but nothing was logged before.");
-      return this.#lastTs;
-    }
-    if (typeof given !== "number" || !Number.isFinite(given)) {
-      throw new TrackingValueError(
-        `_ts must be a finite number of seconds since the epoch (or -1), not ${String(given)}.`,
-      );
-    }
-    return (this.#lastTs = given);
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, readdirSync } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RunBatch, StoredRun } from "../../store/store.js";
 import type { HttpStore } from "../../store/http/http-store.js";
@@ -10,6 +10,7 @@ import { unnamedMetricDir } from "../names.js";
 import { readParams } from "../params.js";
 import { readFileRecords, storedFilePath } from "../run-files.js";
 import type { RunInfo } from "../run-info.js";
+import { subdirectories } from "../../util/subdirectories.js";
 
 /** Points or log records per batch. */
 const chunk = 5000;
@@ -25,16 +26,6 @@ export interface LocalSyncResult {
 }
 
 const hash = (text: string, length = 12) => createHash("sha256").update(text).digest("hex").slice(0, length);
-
-function subfolders(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Uploads one local run (its folder, ML-Dash's layout) to the server, sending only what the server does not
@@ -73,12 +64,12 @@ export async function syncLocalRun(store: HttpStore, info: RunInfo): Promise<Loc
   const serverCounts = new Map((await store.listMetricStreams(runId)).map((s) => [s.stream, s.count]));
   let points = 0;
   const streams: { stream: string; file: string; track: boolean }[] = [
-    ...subfolders(join(dir, "metrics")).map((folder) => ({
+    ...subdirectories(join(dir, "metrics")).map((folder) => ({
       stream: folder === unnamedMetricDir ? "" : folder,
       file: join(dir, "metrics", folder, "data.jsonl"),
       track: false,
     })),
-    ...subfolders(join(dir, "tracks")).map((folder) => ({
+    ...subdirectories(join(dir, "tracks")).map((folder) => ({
       stream: `track.${folder}`,
       file: join(dir, "tracks", folder, "data.jsonl"),
       track: true,

@@ -4,17 +4,11 @@
  * again). Paths are relative to the workspace root, so a workspace can be moved without rebuilding.
  */
 
+import { jobStates, type JobState } from "../../scheduler/job-record.js";
+
 /** Job states, as job.json records them. */
-export const indexedJobStates = [
-  "PENDING",
-  "WAITING",
-  "SUBMITTED",
-  "RUNNING",
-  "COMPLETED",
-  "FAILED",
-  "CANCELLED",
-] as const;
-export type IndexedJobState = (typeof indexedJobStates)[number];
+export const indexedJobStates = jobStates;
+export type IndexedJobState = JobState;
 
 /** How many jobs of an experiment are in each state, and in all. */
 export type JobCounts = Readonly<Record<IndexedJobState, number>> & { readonly total: number };

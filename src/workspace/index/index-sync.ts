@@ -1,9 +1,9 @@
-import { readdirSync } from "node:fs";
 import { basename, sep } from "node:path";
 import { fileStamp, missingStamp } from "./file-stamp.js";
 import { isFinalJobState } from "./index-records.js";
 import type { IndexedExperiment, IndexedJob } from "./index-records.js";
 import type { WorkspaceIndex } from "./workspace-index.js";
+import { subdirectories } from "../../util/subdirectories.js";
 
 /** The files of the workspace layout the index is built from. */
 const experimentFile = "experiment.json";
@@ -168,16 +168,6 @@ function experimentDirs(root: string): string[] {
     for (const id of subdirectories(under(root, "experiments", title)))
       dirs.push(under("experiments", title, id));
   return dirs;
-}
-
-function subdirectories(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name);
-  } catch {
-    return [];
-  }
 }
 
 /** Reads experiment.json, and the job files whose stamps differ from those of the `stored` rows. */

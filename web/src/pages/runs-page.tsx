@@ -6,6 +6,7 @@ import { useData } from "../components/use-data.js";
 import { VirtualTable, type Column } from "../components/virtual-table.js";
 import { display, num, when } from "../format.js";
 import { linkProps, navigate, useQueryParam } from "../router.js";
+import { ColumnPicker } from "../components/column-picker.js";
 
 const list = (value: string) => value.split(",").filter(Boolean);
 
@@ -46,8 +47,6 @@ export function RunsPage() {
   const [sort, setSort] = useQueryParam("sort", "created");
   const [desc, setDesc] = useQueryParam("desc", "1");
   const [sel, setSel] = useQueryParam("sel");
-  const [newParam, setNewParam] = useState("");
-  const [newMetric, setNewMetric] = useState("");
   const all = data?.runs;
   const selected = useMemo(() => new Set(list(sel)), [sel]);
   const paramKeys = useMemo(() => {
@@ -251,38 +250,20 @@ export function RunsPage() {
             {selected.size > 0 && <button onClick={() => setSel("")}>Clear selection</button>}
           </div>
           <div className="toolbar">
-            <form
-              onSubmit={(e) => (e.preventDefault(), addColumn(newParam, pcols, setPcols), setNewParam(""))}
-            >
-              <input
-                list="param-keys"
-                placeholder="+ param column"
-                value={newParam}
-                onChange={(e) => setNewParam(e.target.value)}
-                data-testid="add-param"
-              />
-              <datalist id="param-keys">
-                {paramKeys.map((k) => (
-                  <option key={k} value={k} />
-                ))}
-              </datalist>
-            </form>
-            <form
-              onSubmit={(e) => (e.preventDefault(), addColumn(newMetric, mcols, setMcols), setNewMetric(""))}
-            >
-              <input
-                list="metric-keys"
-                placeholder="+ metric column (stream.field)"
-                value={newMetric}
-                onChange={(e) => setNewMetric(e.target.value)}
-                data-testid="add-metric"
-              />
-              <datalist id="metric-keys">
-                {metricOptions.slice(0, 500).map((k) => (
-                  <option key={k} value={k} />
-                ))}
-              </datalist>
-            </form>
+            <ColumnPicker
+              id="param-keys"
+              placeholder="+ param column"
+              options={paramKeys}
+              onAdd={(key) => addColumn(key, pcols, setPcols)}
+              testId="add-param"
+            />
+            <ColumnPicker
+              id="metric-keys"
+              placeholder="+ metric column (stream.field)"
+              options={metricOptions.slice(0, 500)}
+              onAdd={(key) => addColumn(key, mcols, setMcols)}
+              testId="add-metric"
+            />
             {(pcols || mcols) && <button onClick={() => (setPcols(""), setMcols(""))}>Reset columns</button>}
           </div>
           <VirtualTable
