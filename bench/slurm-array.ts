@@ -1,7 +1,7 @@
 // Slurm benchmark (`node --import tsx bench/slurm-array.ts`; not part of `npm test`).
 //
-// On the real local cluster (../shared/slurm/local-cluster.sh up; oversubscribe with SLURM_CPUS=16 for
-// throughput), a sweep of N trivial jobs (`/bin/true`, default N=1000, SLURM_BENCH_JOBS to change):
+// On the real local cluster (brought up here with SLURM_CPUS, default 16, oversubscribed for throughput),
+// a sweep of N trivial jobs (`/bin/true`, default N=1000, SLURM_BENCH_JOBS to change):
 //   - labrun, one job array: time until every job has its Slurm id (submission) and until the experiment has
 //     ended (completion);
 //   - labrun, N separate sbatch calls (`array: false`), the same two times;
@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Experiment, LocalTunnel, Script, SlurmExecutor } from "labrun";
 import type { JobRef } from "labrun";
+import { cluster, findClusterScript } from "../test/slurm/cluster-script.js";
 import { writeResultsSection } from "./results-file.js";
 
 const N = Number(process.env.SLURM_BENCH_JOBS ?? 1000);
@@ -87,6 +88,13 @@ function nemoRun():
 }
 
 const s = (value: number) => `${value.toFixed(1)} s`;
+const up = cluster("up", Number(process.env.SLURM_CPUS ?? 16));
+if (up.status !== 0) {
+  console.error(
+    `Could not start the local Slurm cluster (${findClusterScript()} up):\n${up.stdout}\n${up.stderr}`,
+  );
+  process.exit(1);
+}
 const slurmVersion = execFileSync("sinfo", ["-V"], { encoding: "utf8" }).trim();
 const node = execFileSync("scontrol", ["show", "node", "-o"], { encoding: "utf8" });
 const slurmCpus = /CPUTot=(\d+)/.exec(node)?.[1] ?? "?";
@@ -124,7 +132,7 @@ Status of all ${N} jobs in one poll (a fresh executor, as \`labrun experiment st
 command(s) in ${arrayPoll.ms.toFixed(0)} ms for the array's elements, ${separatePoll.commands} in ${separatePoll.ms.toFixed(0)} ms
 for ${N} separate jobs (one \`squeue -r -t all -j …\`; \`scontrol\`/\`sacct\` only for jobs squeue has forgotten).
 
-Reproduce: \`SLURM_CPUS=${slurmCpus} bash ../shared/slurm/local-cluster.sh up && npm run build && node --import tsx bench/slurm-array.ts\`
+Reproduce: \`npm run build && SLURM_CPUS=${slurmCpus} node --import tsx bench/slurm-array.ts\` (starts the cluster)
 (NeMo-Run: \`/work/peers-venv/bin/pip install nemo_run 'leptonai==0.27.3'\`, see bench/peers/README.md).
 `;
 console.log(markdown);

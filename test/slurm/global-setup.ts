@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { cluster as runCluster, findClusterScript } from "./cluster-script.js";
 
 /**
  * vitest globalSetup: starts the real one-node Slurm cluster (`shared/slurm/local-cluster.sh up`) for the Slurm
@@ -8,41 +7,13 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
  * Nothing starts when LABRUN_TEST_BACKENDS leaves `slurm` out, or when the run names test files and none
  * of them is a Slurm or SSH test.
  */
-const clusterScript = join("shared", "slurm", "local-cluster.sh");
-const repo = resolve(import.meta.dirname, "..", "..");
-
-/**
- * The cluster script: $LABRUN_SLURM_CLUSTER_SCRIPT, else `shared/slurm/local-cluster.sh` in a folder above the
- * repository (`../shared` of the main checkout), else above the repository this one was cloned from (a clone in
- * a temporary folder).
- */
-function findClusterScript(): string {
-  const given = process.env.LABRUN_SLURM_CLUSTER_SCRIPT;
-  if (given) return given;
-  const origin = spawnSync("git", ["-C", repo, "config", "--get", "remote.origin.url"], { encoding: "utf8" });
-  const starts = [
-    repo,
-    ...(origin.status === 0 && isAbsolute(origin.stdout.trim()) ? [origin.stdout.trim()] : []),
-  ];
-  for (const start of starts)
-    for (let dir = dirname(start); ; dir = dirname(dir)) {
-      if (existsSync(join(dir, clusterScript))) return join(dir, clusterScript);
-      if (dirname(dir) === dir) break;
-    }
-  return join(dirname(repo), clusterScript); // reported as missing below
-}
-
 const script = findClusterScript();
 
 /** CPUs the node offers Slurm: more than the machine has, so long tests (time limits) do not hold the others up. */
 const testCpus = 8;
 
 function cluster(command: "up" | "down" | "status") {
-  return spawnSync("bash", [script, command], {
-    encoding: "utf8",
-    env: { ...process.env, SLURM_CPUS: process.env.SLURM_CPUS ?? String(testCpus) },
-    timeout: 300_000,
-  });
+  return runCluster(command, testCpus);
 }
 
 function slurmCpus(): number {
