@@ -1,4 +1,5 @@
 import { TrackingValueError } from "../errors.js";
+import type { JsonFields } from "./json-codec.js";
 
 /** Now as ISO 8601 UTC with milliseconds and a `Z` (`2026-11-23T12:17:36.098Z`). */
 export function isoNow(): string {
@@ -38,4 +39,18 @@ export class PointClock {
     }
     return (this.#last = given);
   }
+}
+
+/** A metric point's fields and its `_ts` (undefined when not given), split; `what` names the point in errors. */
+export function splitPointTime(
+  fields: JsonFields,
+  what: "metric point" | "track entry" = "metric point",
+): { data: JsonFields; given: unknown } {
+  if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
+    const example = what === "metric point" ? "{ loss: 0.5, step: 3 }" : "{ _ts: 1.5, x: 0.1 }";
+    throw new TrackingValueError(`A ${what} is an object of fields, e.g. ${example}.`);
+  }
+  if (fields._ts === undefined) return { data: fields, given: undefined };
+  const { _ts, ...rest } = fields;
+  return { data: rest, given: _ts };
 }

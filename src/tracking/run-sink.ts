@@ -1,5 +1,5 @@
 import { TrackingValueError } from "../errors.js";
-import { isoNow, PointClock } from "./clock.js";
+import { isoNow, PointClock, splitPointTime } from "./clock.js";
 import { checkFields, stringifyChecked, type JsonFields } from "./json-codec.js";
 import { LogWriter, type RunLogLevel } from "./log-writer.js";
 import { MetricWriter, type StreamInfo } from "./metric-writer.js";
@@ -77,12 +77,9 @@ export class RunSink {
       writer = new TrackWriter(this.#dir, topic);
       this.#tracks.set(topic, writer);
     }
-    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
-      throw new TrackingValueError(`A track entry is an object of fields, e.g. { _ts: 1.5, x: 0.1 }.`);
-    }
-    const { _ts, ...rest } = fields;
-    checkFields(rest, `tracks("${topic}")`);
-    this.#queued(writer.add(this.#clock.stamp(_ts, now), rest), now);
+    const { data, given } = splitPointTime(fields, "track entry");
+    checkFields(data, `tracks("${topic}")`);
+    this.#queued(writer.add(this.#clock.stamp(given, now), data), now);
   }
 
   /** Writes everything buffered now. Throws the error of a failed background write, if there was one. */
@@ -164,16 +161,7 @@ export class RunSink {
   }
 
   #pointJson(name: string | null, fields: JsonFields, now: number): string {
-    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
-      throw new TrackingValueError(`A metric point is an object of fields, e.g. { loss: 0.5, step: 3 }.`);
-    }
-    let data: JsonFields = fields;
-    let given: unknown;
-    if (fields._ts !== undefined) {
-      const { _ts, ...rest } = fields;
-      given = _ts;
-      data = rest;
-    }
+    const { data, given } = splitPointTime(fields);
     const json = stringifyChecked(data, checkFields(data, this.#metricPath(name)));
     const ts = this.#clock.stamp(given, now);
     return json.length === 2 ? `{"_ts":${ts}}` : `${json.slice(0, -1)},"_ts":${ts}}`;

@@ -1,4 +1,4 @@
-import { PointClock } from "../clock.js";
+import { PointClock, splitPointTime } from "../clock.js";
 import type { StatusChange } from "../../store/store.js";
 import { TrackingValueError } from "../../errors.js";
 import { checkFields, type JsonFields, type JsonValue } from "../json-codec.js";
@@ -22,10 +22,6 @@ export function wireStringify(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
   );
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -81,8 +77,7 @@ export class RemoteSink implements TrackingSink {
   /** Track entries go to the metric stream `track.<topic>` (the server has no tracks of its own). */
   track(topic: string, fields: JsonFields): void {
     const stream = `track.${trackDirName(topic)}`;
-    if (!isObject(fields))
-      throw new TrackingValueError(`A track entry is an object of fields, e.g. { _ts: 1.5, x: 0.1 }.`);
+    splitPointTime(fields, "track entry");
     this.#builder.addPoints(stream, [this.#point(topic, fields, Date.now())]);
     this.#maybeCut();
   }
@@ -139,15 +134,7 @@ export class RemoteSink implements TrackingSink {
   }
 
   #point(name: string | null, fields: JsonFields, now: number): string {
-    if (!isObject(fields))
-      throw new TrackingValueError(`A metric point is an object of fields, e.g. { loss: 0.5, step: 3 }.`);
-    let data: JsonFields = fields;
-    let given: unknown;
-    if (fields._ts !== undefined) {
-      const { _ts, ...rest } = fields;
-      given = _ts;
-      data = rest;
-    }
+    const { data, given } = splitPointTime(fields);
     // The replacer is slow: only points holding NaN or ±Infinity need it.
     const nonFinite = checkFields(data, name === null ? "metrics" : (this.#paths.get(name) ?? name));
     const ts = this.#clock.stamp(given, now);
