@@ -156,6 +156,11 @@ export class Scheduler {
     // A submission still in flight gets its handle first; cancelling without it would miss the process.
     while (this.#submitting.has(job)) await new Promise((resolve) => setTimeout(resolve, 10));
     await job.executor.cancel({ jobDir: job.dir, handle: job.record.handle });
+    this.#releaseUnits(job);
+  }
+
+  /** Gives back the token units a cancelled job held, once nothing of it runs. */
+  #releaseUnits(job: Job): void {
     if (job.record.tokens?.length) this.#options.tokens?.release(job.record.tokens, job.dir);
   }
 
@@ -210,7 +215,7 @@ export class Scheduler {
         if (broken) {
           // Its backend dropped it (Slurm's --kill-on-invalid-dep): nothing of it runs, its units go back now.
           this.#transition(job, () => job.markCancelled(broken));
-          if (job.record.tokens?.length) this.#options.tokens?.release(job.record.tokens, job.dir);
+          this.#releaseUnits(job);
           return;
         }
         if (status.state === "LOST" && status.neverStarted && job.state === "SUBMITTED")

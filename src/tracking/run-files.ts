@@ -75,12 +75,12 @@ export function contentTypeOf(filename: string): string {
 
 /**
  * Checks what `files().save` was given, before anything is written: a path of an existing file, or bytes
- * with a name; returns the stored file's name and, for a path, the file's size.
+ * with a name; returns the stored file's name and its size.
  */
 export async function checkSaveSource(
   source: string | Uint8Array,
   options: SaveOptions,
-): Promise<{ filename: string; size?: number }> {
+): Promise<{ filename: string; size: number }> {
   const isPath = typeof source === "string";
   if (!isPath && !(source instanceof Uint8Array)) {
     throw new TrackingValueError("files().save takes a file path or bytes (a Uint8Array / Buffer).");
@@ -92,7 +92,7 @@ export async function checkSaveSource(
   }
   const filename = checkFileName(options.name ?? basename(source as string));
   if (options.metadata !== undefined) encodeJson(options.metadata, "metadata");
-  if (!isPath) return { filename };
+  if (!isPath) return { filename, size: source.byteLength };
   const info = await stat(source).catch(() => undefined);
   if (!info?.isFile())
     throw new TrackedFileNotFoundError(source, "to save", "Pass the path of an existing file, or bytes.");
@@ -162,9 +162,8 @@ export class RunFiles {
   async save(source: string | Uint8Array, options: SaveOptions = {}): Promise<string> {
     if (!this.#writable)
       throw new TrackingValueError("This run was opened for reading: it cannot save files.");
-    const { filename, size: fileSize } = await checkSaveSource(source, options);
+    const { filename, size } = await checkSaveSource(source, options);
     const isPath = typeof source === "string";
-    const size = isPath ? fileSize! : source.byteLength;
     const checksum = isPath ? await sha256OfFile(source) : createHash("sha256").update(source).digest("hex");
     let id = fileId();
     const folderParts = this.folder === "/" ? [] : this.folder.slice(1).split("/");

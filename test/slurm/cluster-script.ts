@@ -11,6 +11,12 @@ const repo = resolve(import.meta.dirname, "..", "..");
  * (a clone in a temporary folder).
  */
 export function findClusterScript(): string {
+  return (found ??= lookUp());
+}
+
+let found: string | undefined;
+
+function lookUp(): string {
   const given = process.env.LABRUN_SLURM_CLUSTER_SCRIPT;
   if (given) return given;
   const origin = spawnSync("git", ["-C", repo, "config", "--get", "remote.origin.url"], { encoding: "utf8" });

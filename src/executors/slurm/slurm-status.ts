@@ -136,6 +136,10 @@ const endReasons: Record<string, string> = {
   CANCELLED: "CANCELLED in Slurm (scancel from outside labrun, or an administrator)",
 };
 
+/** Why Slurm cancelled a job itself (`--kill-on-invalid-dep`): a job it depends on failed or was cancelled. */
+const dependencyNeverSatisfied =
+  "CANCELLED by Slurm: a job it depends on did not complete (DependencyNeverSatisfied)";
+
 /** True while Slurm still has the job queued or running. */
 export function isActiveSlurmState(state: string): boolean {
   return pendingStates.has(state) || runningStates.has(state);
@@ -161,11 +165,9 @@ export function combineStatus(row: SlurmRow, outcome: JobOutcome): ExecutorJobSt
   if (row.state === "COMPLETED")
     return ended ?? { state: "COMPLETED", exitCode: row.exitCode ?? 0, ...times };
   const exitCode = ended?.exitCode ?? row.exitCode;
+  const droppedByDependency = row.state === "CANCELLED" && row.reason === "DependencyNeverSatisfied";
   const why =
-    (row.state === "CANCELLED" && row.reason === "DependencyNeverSatisfied"
-      ? "CANCELLED by Slurm: a job it depends on did not complete (DependencyNeverSatisfied)"
-      : undefined) ??
-    endReasons[row.state] ??
+    (droppedByDependency ? dependencyNeverSatisfied : endReasons[row.state]) ??
     (exitCode !== undefined && exitCode !== 0
       ? exitReason(exitCode)
       : `${row.state}${row.reason ? ` (${row.reason})` : ""}`);

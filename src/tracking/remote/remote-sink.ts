@@ -77,8 +77,7 @@ export class RemoteSink implements TrackingSink {
   /** Track entries go to the metric stream `track.<topic>` (the server has no tracks of its own). */
   track(topic: string, fields: JsonFields): void {
     const stream = `track.${trackDirName(topic)}`;
-    splitPointTime(fields, "track entry");
-    this.#builder.addPoints(stream, [this.#point(topic, fields, Date.now())]);
+    this.#builder.addPoints(stream, [this.#point(topic, fields, Date.now(), "track entry")]);
     this.#maybeCut();
   }
 
@@ -133,8 +132,13 @@ export class RemoteSink implements TrackingSink {
     return name;
   }
 
-  #point(name: string | null, fields: JsonFields, now: number): string {
-    const { data, given } = splitPointTime(fields);
+  #point(
+    name: string | null,
+    fields: JsonFields,
+    now: number,
+    what: "metric point" | "track entry" = "metric point",
+  ): string {
+    const { data, given } = splitPointTime(fields, what);
     // The replacer is slow: only points holding NaN or ±Infinity need it.
     const nonFinite = checkFields(data, name === null ? "metrics" : (this.#paths.get(name) ?? name));
     const ts = this.#clock.stamp(given, now);
