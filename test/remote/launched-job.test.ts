@@ -1,26 +1,18 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Experiment, LocalExecutor, Partial, Run } from "../../src/index.js";
-import { HttpStore } from "../../src/store/http/http-store.js";
-import { repoRoot, tempWorkspace } from "../helpers.js";
-import { ServerProcess } from "./server-process.js";
+import { repoRoot } from "../helpers.js";
+import { serveForFile } from "./server-process.js";
 
-const ws = tempWorkspace("remote-job");
-let server: ServerProcess;
-beforeAll(async () => {
-  server = await ServerProcess.start(join(ws.root, "server"));
-});
-afterAll(async () => {
-  await server?.stop();
-  ws.cleanup();
-});
+const served = serveForFile("remote-job");
+const ws = served.workspace;
 
 describe("a launched job in remote mode", () => {
   it("sends Run.current() to the server given by LABRUN_URL and keeps its local run folder", async () => {
     const exp = new Experiment("remotejob", {
       baseDir: join(ws.root, "workspace"),
       cleanMode: true,
-      executor: new LocalExecutor({ env: { LABRUN_URL: server.url } }),
+      executor: new LocalExecutor({ env: { LABRUN_URL: served.server.url } }),
       systemMetricsIntervalMs: 0,
     });
     exp.add(
@@ -35,7 +27,7 @@ describe("a launched job in remote mode", () => {
     expect(local.status).toBe("COMPLETED");
     expect((await local.metrics("train").read({})).total).toBe(5);
 
-    const store = new HttpStore({ url: server.url });
+    const store = served.store;
     const stored = await store.getRunByPrefix(local.prefix);
     expect(stored?.status).toBe("COMPLETED");
     expect(await store.getParams(stored!.id)).toMatchObject({ lr: 0.01 });

@@ -1,22 +1,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HttpStore } from "../../src/store/http/http-store.js";
-import { repoRoot, runCli, tempWorkspace } from "../helpers.js";
-import { ServerProcess } from "./server-process.js";
+import { describe, expect, it } from "vitest";
+import { repoRoot, runCli } from "../helpers.js";
+import { serveForFile } from "./server-process.js";
 
-const ws = tempWorkspace("remote-end");
-let server: ServerProcess;
-let store: HttpStore;
-beforeAll(async () => {
-  server = await ServerProcess.start(join(ws.root, "server"));
-  store = new HttpStore({ url: server.url });
-});
-afterAll(async () => {
-  await server?.stop();
-  ws.cleanup();
-});
+const served = serveForFile("remote-end");
+const ws = served.workspace;
 
 function script(how: string) {
   return spawnSync(
@@ -24,7 +14,7 @@ function script(how: string) {
     [join(repoRoot, "test", "remote", "fixtures", "remote-script.mjs"), how],
     {
       cwd: repoRoot,
-      env: { ...process.env, LABRUN_URL: server.url, LABRUN_HOME: ws.root },
+      env: { ...process.env, LABRUN_URL: served.server.url, LABRUN_HOME: ws.root },
       encoding: "utf8",
       timeout: 60_000,
     },
@@ -32,14 +22,14 @@ function script(how: string) {
 }
 
 async function stored(prefix: string) {
-  const run = await store.getRunByPrefix(prefix);
+  const run = await served.store.getRunByPrefix(prefix);
   if (!run) return undefined;
-  const train = await store.readMetrics(run.id, "train");
+  const train = await served.store.readMetrics(run.id, "train");
   return {
     status: run.status,
     error: run.error,
     points: train.count,
-    logs: (await store.queryLogs(run.id)).length,
+    logs: (await served.store.queryLogs(run.id)).length,
   };
 }
 
@@ -53,7 +43,7 @@ describe("a program in remote mode that ends with its run open", () => {
   it("leaves FAILED and its last batches in the buffer after process.exit(3) or an uncaught error; labrun sync sends them", async () => {
     expect(script("exit3").status).toBe(3);
     expect(script("throw").status).toBe(1);
-    const sync = runCli(["sync", "--url", server.url, "--no-runs"], { workspace: ws.root });
+    const sync = runCli(["sync", "--url", served.server.url, "--no-runs"], { workspace: ws.root });
     expect(sync.code).toBe(0);
     expect(await stored("alice/scripts/exit3")).toMatchObject({ status: "FAILED", points: 300, logs: 1 });
     const thrown = await stored("alice/scripts/throw");
@@ -69,7 +59,7 @@ describe("a client SIGKILLed while it logs", () => {
       [join(repoRoot, "test", "remote", "fixtures", "remote-script.mjs"), "forever"],
       {
         cwd: repoRoot,
-        env: { ...process.env, LABRUN_URL: server.url, LABRUN_HOME: ws.root },
+        env: { ...process.env, LABRUN_URL: served.server.url, LABRUN_HOME: ws.root },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
@@ -91,19 +81,19 @@ describe("a client SIGKILLed while it logs", () => {
           },
       )
       .reduce((sum, item) => sum + (item.batch.metrics ?? []).reduce((n, m) => n + m.points.length, 0), 0);
-    const runId = (await store.getRunByPrefix("alice/scripts/forever"))!.id;
-    const before = (await store.readMetrics(runId, "train")).count;
+    const runId = (await served.store.getRunByPrefix("alice/scripts/forever"))!.id;
+    const before = (await served.store.readMetrics(runId, "train")).count;
 
-    const sync = runCli(["sync", "--url", server.url, "--no-runs"], { workspace: ws.root });
+    const sync = runCli(["sync", "--url", served.server.url, "--no-runs"], { workspace: ws.root });
     expect(sync.code).toBe(0);
     expect(batchFiles()).toEqual([]);
-    const steps = (await store.readMetrics(runId, "train")).points.map((p) => p.fields.step as number);
+    const steps = (await served.store.readMetrics(runId, "train")).points.map((p) => p.fields.step as number);
     // Every batch cut before the kill is there once, in order: steps 0, 1, 2, … without a gap or a repeat.
     expect(steps.length).toBeGreaterThan(0);
     expect(steps).toEqual([...Array(steps.length).keys()]);
     // Sync added at most the points of the leftover files (fewer when one was stored but not yet deleted).
     expect(steps.length).toBeGreaterThanOrEqual(before);
     expect(steps.length - before).toBeLessThanOrEqual(leftPoints);
-    expect((await store.getRun(runId))?.status).toBe("RUNNING"); // nobody ended it
+    expect((await served.store.getRun(runId))?.status).toBe("RUNNING"); // nobody ended it
   });
 });

@@ -1,30 +1,19 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Run } from "../../src/tracking/run.js";
-import { HttpStore } from "../../src/store/http/http-store.js";
 import { RunNotFoundError, isLabrunError } from "../../src/errors.js";
-import { runCli, tempWorkspace } from "../helpers.js";
-import { ServerProcess } from "./server-process.js";
+import { runCli } from "../helpers.js";
+import { serveForFile } from "./server-process.js";
 
-const workspace = tempWorkspace("remote");
-let server: ServerProcess;
-let store: HttpStore;
+const served = serveForFile("remote");
+const workspace = served.workspace;
 const remote = (extra: Record<string, unknown> = {}) => ({
   bufferDir: join(workspace.root, "buffer"),
   batchIntervalMs: 50,
   retryDelayMs: 50,
   maxRetryDelayMs: 200,
   ...extra,
-});
-
-beforeAll(async () => {
-  server = await ServerProcess.start(join(workspace.root, "server"));
-  store = new HttpStore({ url: server.url });
-});
-afterAll(async () => {
-  await server?.stop();
-  workspace.cleanup();
 });
 
 describe("remote mode (TypeScript SDK) against labrun serve", () => {
@@ -35,7 +24,7 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
     {
       await using run = new Run({
         prefix: "alice/vision/full",
-        url: server.url,
+        url: served.server.url,
         root,
         description: "ResNet",
         tags: ["baseline"],
@@ -56,7 +45,7 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
     }
     // Remote only: no local folder was written.
     expect(existsSync(join(root, "alice"))).toBe(false);
-    const stored = await store.getRunByPrefix("alice/vision/full");
+    const stored = await served.store.getRunByPrefix("alice/vision/full");
     expect(stored).toMatchObject({
       status: "COMPLETED",
       description: "ResNet",
@@ -64,32 +53,32 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
       bindrs: ["gpu"],
     });
     const id = stored!.id;
-    expect(await store.getParams(id)).toEqual({ lr: 0.001, "model.depth": 50 });
-    const train = await store.readMetrics(id, "train");
+    expect(await served.store.getParams(id)).toEqual({ lr: 0.001, "model.depth": 50 });
+    const train = await served.store.readMetrics(id, "train");
     expect(train.count).toBe(500);
     expect(train.points.map((p) => p.fields.step)).toEqual([...Array(500).keys()]);
-    const evalPoint = (await store.readMetrics(id, "eval")).points[0]!.fields;
+    const evalPoint = (await served.store.readMetrics(id, "eval")).points[0]!.fields;
     expect(evalPoint.a).toBeNaN();
     expect(evalPoint.b).toBe(Infinity);
     expect(evalPoint.c).toBe(-Infinity);
     expect(evalPoint.nested).toEqual({ x: 1 });
-    expect((await store.readMetrics(id, "")).points[0]!.fields).toEqual({ epoch: 1 });
-    expect((await store.readMetrics(id, "track.robot_pos")).points[0]).toMatchObject({
+    expect((await served.store.readMetrics(id, "")).points[0]!.fields).toEqual({ epoch: 1 });
+    expect((await served.store.readMetrics(id, "track.robot_pos")).points[0]).toMatchObject({
       ts: 1.5,
       fields: { x: 0.25 },
     });
-    const logs = await store.queryLogs(id);
+    const logs = await served.store.queryLogs(id);
     expect(logs.map((l) => [l.level, l.message, l.metadata])).toEqual([
       ["warn", "started", { epoch: 1 }],
       ["error", "boom", { code: 3 }],
     ]);
-    const files = await store.listFiles(id);
+    const files = await served.store.listFiles(id);
     expect(files.map((f) => `${f.prefix}/${f.filename}`).sort()).toEqual([
       "/config.json",
       "models/model.bin",
     ]);
     const model = files.find((f) => f.filename === "model.bin")!;
-    expect((await store.downloadFile(id, model.id)).toString()).toBe("weights");
+    expect((await served.store.downloadFile(id, model.id)).toString()).toBe("weights");
     // Nothing left in the buffer once acknowledged.
     expect(
       readdirSync(join(workspace.root, "buffer", "alice", "vision", "full")).filter(
@@ -99,13 +88,19 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
   });
 
   it("reports its remote status and a failure as FAILED with the error", async () => {
-    const run = new Run({ prefix: "alice/vision/failed", url: server.url, remote: remote() });
+    const run = new Run({ prefix: "alice/vision/failed", url: served.server.url, remote: remote() });
     run.metrics("train").log({ loss: 1 });
     await run.fail(new Error("diverged"));
     const status = run.remoteStatus()!;
-    expect(status).toMatchObject({ state: "closed", pending: 0, rejected: 0, errors: 0, url: server.url });
+    expect(status).toMatchObject({
+      state: "closed",
+      pending: 0,
+      rejected: 0,
+      errors: 0,
+      url: served.server.url,
+    });
     expect(status.acknowledgedBatches).toBeGreaterThanOrEqual(1);
-    const stored = await store.getRunByPrefix("alice/vision/failed");
+    const stored = await served.store.getRunByPrefix("alice/vision/failed");
     expect(stored?.status).toBe("FAILED");
     expect(stored?.error).toContain("diverged");
   });
@@ -114,7 +109,7 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
     const root = join(workspace.root, "both");
     const run = new Run({
       prefix: "alice/vision/both",
-      url: server.url,
+      url: served.server.url,
       local: true,
       root,
       remote: remote(),
@@ -125,32 +120,34 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
     const reader = Run.open("alice/vision/both", { root });
     expect(reader.status).toBe("COMPLETED");
     expect(reader.params.get()).toEqual({ lr: 0.5 });
-    const stored = await store.getRunByPrefix("alice/vision/both");
+    const stored = await served.store.getRunByPrefix("alice/vision/both");
     expect(stored?.status).toBe("COMPLETED");
-    expect((await store.readMetrics(stored!.id, "train")).count).toBe(1);
+    expect((await served.store.readMetrics(stored!.id, "train")).count).toBe(1);
   });
 
   it("takes the server from LABRUN_URL, and rejects a bad value at the call as local mode does", async () => {
-    process.env.LABRUN_URL = server.url;
+    process.env.LABRUN_URL = served.server.url;
     try {
       const run = new Run({ prefix: "alice/vision/env", remote: remote() });
       expect(() => run.metrics("train").log({ f: () => 1 } as never)).toThrow(/cannot be stored as JSON/);
       expect(() => run.metrics("a/b")).toThrow();
       run.metrics("train").log({ ok: 1 });
       await run.complete();
-      expect(run.remoteStatus()?.url).toBe(server.url);
+      expect(run.remoteStatus()?.url).toBe(served.server.url);
     } finally {
       delete process.env.LABRUN_URL;
     }
-    const stored = await store.getRunByPrefix("alice/vision/env");
-    expect((await store.readMetrics(stored!.id, "train")).points.map((p) => p.fields)).toEqual([{ ok: 1 }]);
+    const stored = await served.store.getRunByPrefix("alice/vision/env");
+    expect((await served.store.readMetrics(stored!.id, "train")).points.map((p) => p.fields)).toEqual([
+      { ok: 1 },
+    ]);
   });
 
   it("an attached writer (labrun log with LABRUN_URL) adds to a finished run without reopening it", async () => {
-    const owner = new Run({ prefix: "alice/vision/attached", url: server.url, remote: remote() });
+    const owner = new Run({ prefix: "alice/vision/attached", url: served.server.url, remote: remote() });
     owner.metrics("train").log({ step: 0 });
     await owner.complete();
-    const env = { LABRUN_URL: server.url };
+    const env = { LABRUN_URL: served.server.url };
     const metric = runCli(["log", "metric", "--prefix", "alice/vision/attached", "train", "step=1"], {
       workspace: workspace.root,
       env,
@@ -165,24 +162,26 @@ describe("remote mode (TypeScript SDK) against labrun serve", () => {
       },
     );
     expect(message.code).toBe(0);
-    const stored = await store.getRunByPrefix("alice/vision/attached");
+    const stored = await served.store.getRunByPrefix("alice/vision/attached");
     expect(stored?.status).toBe("COMPLETED");
-    expect((await store.readMetrics(stored!.id, "train")).points.map((p) => p.fields)).toEqual([
+    expect((await served.store.readMetrics(stored!.id, "train")).points.map((p) => p.fields)).toEqual([
       { step: 0 },
       { step: 1 },
     ]);
-    expect((await store.queryLogs(stored!.id)).map((l) => [l.level, l.message])).toEqual([
+    expect((await served.store.queryLogs(stored!.id)).map((l) => [l.level, l.message])).toEqual([
       ["warn", "late note"],
     ]);
   });
 
   it("HttpStore rebuilds the server's error classes", async () => {
-    const error = await store.applyBatch("no-such-run", { clientId: "c", seq: 1 }).catch((e: unknown) => e);
+    const error = await served.store
+      .applyBatch("no-such-run", { clientId: "c", seq: 1 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunNotFoundError);
     expect(isLabrunError(error) && error.code).toBe("RUN_NOT_FOUND");
     expect((error as Error).message).toContain("no-such-run");
-    expect(await store.getRun("no-such-run")).toBeUndefined();
-    const bad = await store.upsertRun({ prefix: "../x" }).catch((e: unknown) => e);
+    expect(await served.store.getRun("no-such-run")).toBeUndefined();
+    const bad = await served.store.upsertRun({ prefix: "../x" }).catch((e: unknown) => e);
     expect((bad as { code?: string }).code).toBe("INVALID_PREFIX");
   });
 });

@@ -1,7 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { labrunBin, repoRoot } from "../helpers.js";
+import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { HttpStore } from "../../src/store/http/http-store.js";
+import { labrunBin, repoRoot, tempWorkspace } from "../helpers.js";
 
 /** A free loopback port (the kernel's pick, released for the server to take). */
 export async function freePort(): Promise<number> {
@@ -99,4 +102,35 @@ export class ServerProcess {
     if (result.status !== 0) throw new Error(`token create failed: ${result.stderr}`);
     return result.stdout.split("\n")[0]!.trim();
   }
+}
+
+/**
+ * One `labrun serve` for a whole test file, in its own temporary workspace: started before the file's tests,
+ * stopped and removed after them. `server` and `store` are there once the tests run.
+ */
+export function serveForFile(name: string): {
+  readonly workspace: ReturnType<typeof tempWorkspace>;
+  readonly server: ServerProcess;
+  readonly store: HttpStore;
+} {
+  const workspace = tempWorkspace(name);
+  let server: ServerProcess | undefined;
+  let store: HttpStore | undefined;
+  beforeAll(async () => {
+    server = await ServerProcess.start(join(workspace.root, "server"));
+    store = new HttpStore({ url: server.url });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    workspace.cleanup();
+  });
+  return {
+    workspace,
+    get server() {
+      return server!;
+    },
+    get store() {
+      return store!;
+    },
+  };
 }

@@ -1,37 +1,26 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Run } from "../../src/tracking/run.js";
-import { HttpStore } from "../../src/store/http/http-store.js";
-import { runCli, tempWorkspace } from "../helpers.js";
-import { ServerProcess } from "./server-process.js";
+import { runCli } from "../helpers.js";
+import { serveForFile } from "./server-process.js";
 
-const workspace = tempWorkspace("sync");
+const served = serveForFile("sync");
+const workspace = served.workspace;
 const runsRoot = join(workspace.root, "runs");
-let server: ServerProcess;
-let store: HttpStore;
-
-beforeAll(async () => {
-  server = await ServerProcess.start(join(workspace.root, "server"));
-  store = new HttpStore({ url: server.url });
-});
-afterAll(async () => {
-  await server?.stop();
-  workspace.cleanup();
-});
 
 async function snapshot(prefix: string) {
-  const run = await store.getRunByPrefix(prefix);
+  const run = await served.store.getRunByPrefix(prefix);
   if (!run) return undefined;
-  const streams = await store.listMetricStreams(run.id);
+  const streams = await served.store.listMetricStreams(run.id);
   return {
     status: run.status,
     tags: run.tags,
     description: run.description,
-    params: await store.getParams(run.id),
+    params: await served.store.getParams(run.id),
     streams: Object.fromEntries(streams.map((s) => [s.stream, s.count])),
-    logs: (await store.queryLogs(run.id)).map((l) => l.message),
-    files: (await store.listFiles(run.id)).map((f) => `${f.prefix}/${f.filename}:${f.size}`).sort(),
+    logs: (await served.store.queryLogs(run.id)).map((l) => l.message),
+    files: (await served.store.listFiles(run.id)).map((f) => `${f.prefix}/${f.filename}:${f.size}`).sort(),
   };
 }
 
@@ -61,7 +50,7 @@ describe("labrun sync", () => {
     await failed.fail(new Error("out of memory"));
 
     const env = { LABRUN_RUNS: "" };
-    const first = runCli(["sync", "--url", server.url, "--root", runsRoot], {
+    const first = runCli(["sync", "--url", served.server.url, "--root", runsRoot], {
       workspace: workspace.root,
       env,
     });
@@ -81,23 +70,23 @@ describe("labrun sync", () => {
       logs: Array.from({ length: 30 }, (_, i) => `line ${i}`),
       files: ["ckpt/weights.bin:10"],
     });
-    const bert = await store.getRunByPrefix("bob/nlp/bert");
-    const nan = await store.readMetrics(bert!.id, "train", { from: 7, to: 8 });
+    const bert = await served.store.getRunByPrefix("bob/nlp/bert");
+    const nan = await served.store.readMetrics(bert!.id, "train", { from: 7, to: 8 });
     expect(nan.points[0]!.fields.loss).toBeNaN();
-    expect((await store.readMetrics(bert!.id, "hist")).points[0]!.fields).toEqual({
+    expect((await served.store.readMetrics(bert!.id, "hist")).points[0]!.fields).toEqual({
       bins: [1, 2, NaN],
       meta: { k: Infinity },
     });
-    expect((await store.readMetrics(bert!.id, "track.arm_pose")).points[0]).toMatchObject({
+    expect((await served.store.readMetrics(bert!.id, "track.arm_pose")).points[0]).toMatchObject({
       ts: 2,
       fields: { x: 1, q: [1, 0] },
     });
-    const broken = await store.getRunByPrefix("bob/nlp/broken");
+    const broken = await served.store.getRunByPrefix("bob/nlp/broken");
     expect(broken?.status).toBe("FAILED");
     expect(broken?.error).toContain("out of memory");
 
     // Twice: nothing new is stored.
-    const second = runCli(["sync", "--url", server.url, "--root", runsRoot], {
+    const second = runCli(["sync", "--url", served.server.url, "--root", runsRoot], {
       workspace: workspace.root,
       env,
     });
@@ -112,7 +101,7 @@ describe("labrun sync", () => {
       run.log("resumed");
     }
     const third = runCli(
-      ["sync", "--url", server.url, "--root", runsRoot, "--prefix", "bob/nlp/bert", "--json"],
+      ["sync", "--url", served.server.url, "--root", runsRoot, "--prefix", "bob/nlp/bert", "--json"],
       {
         workspace: workspace.root,
         env,
@@ -121,8 +110,8 @@ describe("labrun sync", () => {
     expect(third.code).toBe(0);
     const result = JSON.parse(third.stdout) as { runs: { prefix: string; points: number; logs: number }[] };
     expect(result.runs).toEqual([expect.objectContaining({ prefix: "bob/nlp/bert", points: 10, logs: 1 })]);
-    const resumed = await store.getRunByPrefix("bob/nlp/bert");
-    const train = await store.readMetrics(resumed!.id, "train", { from: 11_995 });
+    const resumed = await served.store.getRunByPrefix("bob/nlp/bert");
+    const train = await served.store.readMetrics(resumed!.id, "train", { from: 11_995 });
     expect(train.count).toBe(12_010);
     expect(train.points.map((p) => p.fields.step)).toEqual([
       11_995,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openServerStore, openStore } from "../../src/store/open-store.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { storeContract } from "../../src/testing/store-contract.js";
+import { codeOf } from "../../src/testing/store-contract/context.js";
 import { startTestPostgres } from "./postgres-setup.js";
 
 // The server comes from test/store/postgres-setup.ts (vitest globalSetup) or from LABRUN_TEST_PG_URL.
@@ -88,12 +89,3 @@ describe.skipIf(skip !== false)(`PostgresStore${skip ? ` (skipped: ${skip})` : "
     });
   });
 });
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return String((error as { code?: unknown }).code);
-  }
-  return "resolved";
-}

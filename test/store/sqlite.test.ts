@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openServerStore, openStore } from "../../src/store/open-store.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { storeContract } from "../../src/testing/store-contract.js";
+import { codeOf } from "../../src/testing/store-contract/context.js";
 
 const dir = mkdtempSync(join(tmpdir(), "labrun-sqlite-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,12 +63,3 @@ describe("SqliteStore", () => {
     expect(await codeOf(openServerStore("http://127.0.0.1:1"))).toBe("STORE_URI");
   });
 });
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return String((error as { code?: unknown }).code);
-  }
-  return "resolved";
-}
