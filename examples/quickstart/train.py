@@ -1,13 +1,23 @@
-"""Fits y = w x + b by gradient descent on the prepared dataset, printing the loss as it goes."""
+"""Fits y = w x + b by gradient descent on the prepared dataset, logging the loss of every epoch to the job's
+run (`Run.current()`: curves in `labrun ui`, values in `labrun experiment status`)."""
 import argparse, csv, json, os, time
+
+from tracking import current_run
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--lr", type=float, required=True)
 parser.add_argument("--epochs", type=int, default=8)
+parser.add_argument("--data", help="the dataset (default: the one prepare.py recorded for this experiment)")
 args = parser.parse_args()
 
-with open(os.path.join(os.environ["LABRUN_EXPERIMENT_DIR"], "dataset.path")) as f:
-    rows = [tuple(map(float, r)) for r in csv.reader(open(f.read()))]
+run = current_run()
+run.params.set(lr=args.lr, epochs=args.epochs)
+data = args.data
+if data is None:
+    with open(os.path.join(os.environ.get("LABRUN_EXPERIMENT_DIR", "."), "dataset.path")) as f:
+        data = f.read()
+with open(data) as f:
+    rows = [tuple(map(float, r)) for r in csv.reader(f)]
 
 w = b = 0.0
 for epoch in range(1, args.epochs + 1):
@@ -16,10 +26,11 @@ for epoch in range(1, args.epochs + 1):
         w -= args.lr * err * x
         b -= args.lr * err
     loss = sum((w * x + b - y) ** 2 for x, y in rows) / len(rows)
+    run.metrics("train").log(loss=loss, step=epoch)
     print(f"epoch {epoch}/{args.epochs} loss={loss:.5f}", flush=True)
     time.sleep(0.25)
 
 result = {"lr": args.lr, "w": w, "b": b, "loss": loss}
-with open(os.path.join(os.environ["LABRUN_JOB_DIR"], "model.json"), "w") as f:
+with open(os.path.join(os.environ.get("LABRUN_JOB_DIR", "."), "model.json"), "w") as f:
     json.dump(result, f)
 print(json.dumps(result), flush=True)
