@@ -146,6 +146,21 @@ describe.skipIf(!canRun)("the web dashboard (labrun ui) in Chromium", () => {
     expect(await page.getByTestId("prefix-tree").innerText()).toContain("dashboard-demo");
     await page.getByTestId("param-filter").fill("kind=train");
     await until(`document.querySelector("[data-testid=count]")?.textContent === "2 of 5"`);
+    // A prefix too long for its cell is cut in its shared beginning; the job's name stays whole and in view.
+    const names = (await page.evaluate(`[...document.querySelectorAll(
+      "[data-testid=runs] .vrow.body [data-col=prefix]")].map((cell) => {
+        const link = cell.querySelector("a.run-name"), head = link.children[0], tail = link.children[1];
+        return { title: link.title, text: link.textContent, tail: tail.textContent,
+          headCut: head.scrollWidth > head.clientWidth + 1,
+          tailInView: tail.scrollWidth <= tail.clientWidth + 1 &&
+            tail.getBoundingClientRect().right <= cell.getBoundingClientRect().right + 0.5 };
+      })`)) as { title: string; text: string; tail: string; headCut: boolean; tailInView: boolean }[];
+    expect(names.map((n) => n.tail).sort()).toEqual(["/train-lr0.05", "/train-lr0.3"]);
+    for (const n of names) {
+      expect(n.title).toMatch(/\/dashboard-demo\/dashboard-demo_[^/]+\/train-lr0\.(3|05)$/);
+      expect(n.text).toBe(n.title);
+      expect(n).toMatchObject({ headCut: true, tailInView: true });
+    }
     await page.getByTestId("add-param").fill("lr");
     await page.getByTestId("add-param").press("Enter");
     await page.getByTestId("add-metric").fill("train.loss");

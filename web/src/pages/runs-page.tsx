@@ -1,11 +1,12 @@
 import { useEffect, useMemo, useState } from "react";
 import { getJson, postJson, type RunDetail, type RunRow } from "../api.js";
 import { PrefixTree } from "../components/prefix-tree.js";
+import { RunName } from "../components/run-name.js";
 import { StateBadge } from "../components/state-badge.js";
 import { useData } from "../components/use-data.js";
 import { VirtualTable, type Column } from "../components/virtual-table.js";
 import { display, num, when } from "../format.js";
-import { linkProps, navigate, useQueryParam } from "../router.js";
+import { navigate, useQueryParam } from "../router.js";
 import { ColumnPicker } from "../components/column-picker.js";
 
 const list = (value: string) => value.split(",").filter(Boolean);
@@ -157,7 +158,7 @@ export function RunsPage() {
       label: "Run",
       width: "340px",
       sortable: true,
-      render: (r) => <a {...linkProps(`/runs/view?ids=${encodeURIComponent(r.id)}`)}>{r.prefix}</a>,
+      render: (r) => <RunName prefix={r.prefix} to={`/runs/view?ids=${encodeURIComponent(r.id)}`} />,
     },
     {
       key: "status",
