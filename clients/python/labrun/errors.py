@@ -1,4 +1,4 @@
-"""Every error a user of the tracking client can cause.
+"""Every error a user of the Python client (tracking and launching) can cause.
 
 Each class has a stable ``code`` (the same strings as the TypeScript SDK, so scripts can match on them)
 and a message that says what to do next. Errors raised while writing in the background are never raised
@@ -7,7 +7,7 @@ into the training loop; they are kept on ``Run.write_errors`` and reported once 
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 
 class LabrunError(Exception):
@@ -168,6 +168,211 @@ class CorruptRecordError(LabrunError, ValueError):
         )
 
 
+
+# ---- Launching (Experiment, tasks, executors, the engine); the codes are TypeScript's (src/errors.ts) ----
+
+
+class UnknownExperimentError(LabrunError, LookupError):
+    """No experiment with this id (or title) in the workspace."""
+
+    code = "EXPERIMENT_NOT_FOUND"
+
+    def __init__(self, id_or_title: str, workspace: str = "the workspace") -> None:
+        super().__init__(
+            f"No experiment {id_or_title!r} in {workspace}. Run `labrun experiment list` to see the ids "
+            f"(or set LABRUN_HOME if it lives elsewhere).",
+            {"idOrTitle": id_or_title, "workspace": workspace},
+        )
+
+
+class UnknownJobError(LabrunError, LookupError):
+    code = "JOB_NOT_FOUND"
+
+    def __init__(self, job: str, experiment_id: str, known: Sequence[str]) -> None:
+        super().__init__(
+            f"Experiment {experiment_id} has no job {job!r}. Use a job index (0-{max(0, len(known) - 1)}) "
+            f"or one of: {', '.join(list(known)[:20])}.",
+            {"job": job, "experimentId": experiment_id, "known": list(known)},
+        )
+
+
+class DuplicateJobNameError(LabrunError, ValueError):
+    code = "DUPLICATE_JOB_NAME"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"A job named {name!r} is already in this experiment. Give each job a unique `name`.", {"name": name}
+        )
+
+
+class UnknownDependencyError(LabrunError, ValueError):
+    code = "UNKNOWN_DEPENDENCY"
+
+    def __init__(self, job: str, dependency: str) -> None:
+        super().__init__(
+            f"Job {job!r} depends on {dependency!r}, which is not a job of this experiment. "
+            f"Pass the id returned by `exp.add(...)` of a job added before it.",
+            {"job": job, "dependency": dependency},
+        )
+
+
+class DependencyCycleError(LabrunError, ValueError):
+    code = "DEPENDENCY_CYCLE"
+
+    def __init__(self, cycle: Sequence[str]) -> None:
+        super().__init__(
+            f"Jobs depend on each other in a cycle: {' → '.join(cycle)}. Remove one of these dependencies.",
+            {"cycle": list(cycle)},
+        )
+
+
+class TaskCannotStartError(LabrunError, ValueError):
+    """A task that could not start (a missing file, an interpreter not on PATH)."""
+
+    code = "TASK_CANNOT_START"
+
+
+class InvalidTaskError(LabrunError, TypeError):
+    """A task that cannot be described to the engine: a lambda or nested function given to ``Partial``, an
+    argument that is not JSON, a ``Script`` with neither ``path`` nor ``inline``..."""
+
+    code = "INVALID_TASK"
+
+
+class InvalidExecutorError(LabrunError, TypeError):
+    """An unknown executor option, or an option value the executor does not take."""
+
+    code = "INVALID_EXECUTOR"
+
+
+class ExperimentStateError(LabrunError, RuntimeError):
+    """An operation the experiment's state does not allow (``add`` after ``run``, ``run`` twice...)."""
+
+    code = "EXPERIMENT_STATE"
+
+
+class ExperimentBusyError(LabrunError, RuntimeError):
+    code = "EXPERIMENT_BUSY"
+
+
+class ExperimentExistsError(LabrunError, FileExistsError):
+    code = "EXPERIMENT_EXISTS"
+
+
+class ExperimentFileError(LabrunError, ValueError):
+    """An experiment file (``experiment.py``) that cannot be found or loaded, or has no ``run``."""
+
+    code = "EXPERIMENT_FILE"
+
+
+class UsageError(LabrunError, ValueError):
+    code = "USAGE"
+
+
+class UnknownKindError(LabrunError, ValueError):
+    code = "UNKNOWN_KIND"
+
+
+class ConfigFileError(LabrunError, ValueError):
+    code = "CONFIG_FILE"
+
+
+class ConfigParentCycleError(LabrunError, ValueError):
+    code = "CONFIG_PARENT_CYCLE"
+
+
+class ConfigValueError(LabrunError, ValueError):
+    """A configuration value the experiment's ``@configuration`` dataclass rejects; the message starts
+    with the key path (``learning_rates[1]: expected float, got str``)."""
+
+    code = "CONFIG_VALUE"
+
+
+class UnknownConfigKeyError(LabrunError, ValueError):
+    code = "CONFIG_UNKNOWN_KEY"
+
+    def __init__(self, key: str, known: Sequence[str], closest: Optional[str] = None) -> None:
+        super().__init__(
+            f"{key}: unknown configuration key"
+            + (f"; did you mean {closest!r}?" if closest else ".")
+            + f" Known keys here: {', '.join(list(known)[:30])} (declare new keys as fields of the "
+            f"experiment's @configuration class).",
+            {"key": key, "known": list(known), "closest": closest},
+        )
+
+
+class ConfigOverrideError(LabrunError, ValueError):
+    code = "CONFIG_OVERRIDE"
+
+
+class DirtyGitError(LabrunError, RuntimeError):
+    """The git repository has uncommitted changes and ``dirty_git`` is ``error`` (experimaestro's)."""
+
+    code = "DIRTY_GIT"
+
+    def __init__(self, repository: str, where: str = "the experiment") -> None:
+        super().__init__(
+            f"The git repository {repository} has uncommitted changes and {where} sets `dirty_git: error`. "
+            f"Commit (or stash) the changes, or use DirtyGitAction.WARN to run anyway.",
+            {"repository": repository, "where": where},
+        )
+
+
+class TaskValidationError(LabrunError, TypeError):
+    """Parameters of a typed task that its ``Param``/``Meta`` declarations reject; one line per field."""
+
+    code = "TASK_VALIDATION"
+
+    def __init__(self, task: str, issues: Sequence[str]) -> None:
+        super().__init__(
+            f"Parameters of task {task!r} are not valid: {'; '.join(issues)}. Fix them where the task is built.",
+            {"task": task, "issues": list(issues)},
+        )
+
+
+class TunnelError(LabrunError, ConnectionError):
+    code = "TUNNEL_FAILED"
+
+
+class SlurmSubmitError(LabrunError, RuntimeError):
+    code = "SLURM_SUBMIT_REJECTED"
+
+
+class UncommittedChangesError(LabrunError, RuntimeError):
+    code = "PACKAGE_UNCOMMITTED"
+
+
+class PackagingError(LabrunError, RuntimeError):
+    code = "PACKAGE_FAILED"
+
+
+class EngineNotFoundError(LabrunError, FileNotFoundError):
+    """No labrun engine to hand the plan to: neither ``$LABRUN_CLI``, ``labrun`` on PATH, nor a project
+    with ``node_modules/labrun``. The Python client never schedules jobs itself."""
+
+    code = "ENGINE_NOT_FOUND"
+
+    def __init__(self, tried: Sequence[str]) -> None:
+        super().__init__(
+            "Cannot find the labrun engine (tried: " + "; ".join(tried) + "). Install it with "
+            "`npm install -g labrun` (Node.js >= 20), or `npm install labrun` in this project, or set "
+            "LABRUN_CLI to the command that runs it (e.g. 'node /path/to/labrun/bin/labrun.js').",
+            {"tried": list(tried)},
+        )
+
+
+class EngineError(LabrunError, RuntimeError):
+    """An error the engine reported whose code has no class of its own in this client (a newer engine),
+    or an engine that ended without saying why: its code, message and details as it gave them."""
+
+    code = "ENGINE_FAILED"
+
+    def __init__(self, message: str, code: Optional[str] = None, details: Optional[Mapping[str, Any]] = None) -> None:
+        super().__init__(message, details)
+        if code:
+            self.code = code
+
+
 __all__ = [
     "LabrunError",
     "InvalidPrefixError",
@@ -183,4 +388,53 @@ __all__ = [
     "RunFileNotFoundError",
     "ChecksumMismatchError",
     "CorruptRecordError",
+    "UnknownExperimentError",
+    "UnknownJobError",
+    "DuplicateJobNameError",
+    "UnknownDependencyError",
+    "DependencyCycleError",
+    "TaskCannotStartError",
+    "InvalidTaskError",
+    "InvalidExecutorError",
+    "ExperimentStateError",
+    "ExperimentBusyError",
+    "ExperimentExistsError",
+    "ExperimentFileError",
+    "UsageError",
+    "UnknownKindError",
+    "ConfigFileError",
+    "ConfigParentCycleError",
+    "ConfigValueError",
+    "UnknownConfigKeyError",
+    "ConfigOverrideError",
+    "DirtyGitError",
+    "TaskValidationError",
+    "TunnelError",
+    "SlurmSubmitError",
+    "UncommittedChangesError",
+    "PackagingError",
+    "EngineNotFoundError",
+    "EngineError",
 ]
+
+
+def error_from_wire(error: Any) -> LabrunError:
+    """The labrun error for the engine's (or the server's) ``{code, message, details}``: the class of this
+    client with that code and the message as the engine wrote it, else ``EngineError`` with that code."""
+    error = error if isinstance(error, Mapping) else {}
+    code = error.get("code") if isinstance(error.get("code"), str) else None
+    message = error.get("message") if isinstance(error.get("message"), str) else "The labrun engine failed."
+    details = error.get("details") if isinstance(error.get("details"), Mapping) else {}
+    cls = _class_for(code) if code else None
+    if cls is None:
+        return EngineError(message, code, details)
+    rebuilt = cls.__new__(cls)
+    LabrunError.__init__(rebuilt, message, details)
+    return rebuilt
+
+
+def _class_for(code: str) -> Optional[type]:
+    for value in globals().values():
+        if isinstance(value, type) and issubclass(value, LabrunError) and value.__dict__.get("code") == code:
+            return value
+    return None
