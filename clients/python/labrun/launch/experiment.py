@@ -68,6 +68,8 @@ class Experiment:
         self._dir: Optional[str] = None
         self.result: Optional[Dict[str, Any]] = None
         self._inert = context.importing_for_job
+        #: Set by the experiment.py planner: run() records its options instead of launching.
+        self._planning: Optional[Dict[str, bool]] = None
 
     # ---- identity ----
 
@@ -161,8 +163,11 @@ class Experiment:
 
     def to_config(self, mode: str = "NORMAL", **run_options: bool) -> Dict[str, Any]:
         """The plan this experiment hands to the engine (a JSON-ready dict; docs/plan-protocol.md)."""
-        main = getattr(sys.modules.get("__main__"), "__file__", None)
-        pythonpath = [os.path.dirname(os.path.abspath(main))] if main else []
+        main = sys.modules.get("__main__")
+        main_file = getattr(main, "__file__", None)
+        ours = (getattr(getattr(main, "__spec__", None), "name", None) or "").startswith("labrun.")
+        # The folder of the planning script is on its sys.path; the jobs need it too to import its neighbours.
+        pythonpath = [os.path.dirname(os.path.abspath(main_file))] if main_file and not ours else []
         plan: Dict[str, Any] = {
             "labrunPlan": 1,
             "title": self._title,
@@ -192,6 +197,9 @@ class Experiment:
         Bad input (unknown executor option, unknown dependency, a cycle) raises a typed error before anything
         is launched."""
         if self._inert:
+            return None
+        if self._planning is not None:
+            self._planning.update(detach=detach, sequential=sequential, tailLogs=tail_logs, direct=direct)
             return None
         if self._launched:
             raise ExperimentStateError(f"Experiment {self._id} was already launched; use reset() to run it again.")
@@ -294,7 +302,7 @@ class Experiment:
         try:
             if self._engine is not None:
                 self.wait()
-            elif not self._launched and not self._reconstructed and self._jobs and exc_type is None and not self._inert:
+            elif not self._launched and not self._reconstructed and self._jobs and exc_type is None and not self._inert and self._planning is None:
                 warnings.warn(
                     f"Experiment {self._title}: {len(self._jobs)} job(s) were added but run() was never called; "
                     f"nothing was launched.",
