@@ -1,8 +1,9 @@
 """Canonical JSON and identity hashes, byte for byte as the TypeScript engine computes them
 (src/config/canonical-json.ts: ``JSON.stringify`` with object keys sorted at every level).
 
-Python's ``json.dumps`` differs from JavaScript's ``JSON.stringify`` on numbers (``3.0`` vs ``3``, ``1e-07``
-vs ``1e-7``) and on key order (code points vs UTF-16 units), so the text is written here.
+Python's ``json.dumps(sort_keys=True)`` differs from JavaScript's ``JSON.stringify`` on numbers (``3.0`` vs
+``3``, ``1e-07`` vs ``1e-7``) and on key order (code points vs UTF-16 units, and JavaScript objects list
+integer-like keys such as ``"10"`` first, numerically), so the text is written here.
 """
 
 from __future__ import annotations
@@ -58,8 +59,12 @@ def js_number(value: Any) -> str:
     return sign + text
 
 
-def _utf16_key(key: str) -> bytes:
-    return key.encode("utf-16-be", "surrogatepass")
+def _key_order(key: str) -> tuple:
+    # A JavaScript object lists integer-like keys ("0", "7", "10") first, in numeric order, whatever order
+    # they were inserted in; JSON.stringify follows that order. The other keys keep the sorted order.
+    if key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1:
+        return (0, int(key), b"")
+    return (1, 0, key.encode("utf-16-be", "surrogatepass"))
 
 
 def _write(value: Any, out: list, path: str) -> None:
@@ -85,7 +90,7 @@ def _write(value: Any, out: list, path: str) -> None:
             if not isinstance(key, str):
                 raise TypeError(f"{path}: object keys must be strings, got {type(key).__name__} {key!r}")
         out.append("{")
-        for i, key in enumerate(sorted(value, key=_utf16_key)):
+        for i, key in enumerate(sorted(value, key=_key_order)):
             if i:
                 out.append(",")
             out.append(json.dumps(key, ensure_ascii=False))

@@ -346,6 +346,22 @@ class PackagingError(LabrunError, RuntimeError):
     code = "PACKAGE_FAILED"
 
 
+class PlanInvalidError(LabrunError, ValueError):
+    """A plan the engine cannot read (not JSON, or not matching docs/plan-protocol.md): a client bug."""
+
+    code = "PLAN_INVALID"
+
+
+class PlanVersionError(LabrunError, ValueError):
+    """The engine reads another plan version: install matching versions of the engine and this client."""
+
+    code = "PLAN_VERSION"
+
+
+class UnknownOptionError(LabrunError, TypeError):
+    code = "UNKNOWN_OPTION"
+
+
 class EngineNotFoundError(LabrunError, FileNotFoundError):
     """No labrun engine to hand the plan to: neither ``$LABRUN_CLI``, ``labrun`` on PATH, nor a project
     with ``node_modules/labrun``. The Python client never schedules jobs itself."""
@@ -413,6 +429,9 @@ __all__ = [
     "SlurmSubmitError",
     "UncommittedChangesError",
     "PackagingError",
+    "PlanInvalidError",
+    "PlanVersionError",
+    "UnknownOptionError",
     "EngineNotFoundError",
     "EngineError",
 ]

@@ -64,3 +64,42 @@ def run_child(code, extra_env=None, timeout=60):
     proc = spawn(code, extra_env)
     out, err = proc.communicate(timeout=timeout)
     return proc.returncode, out, err
+
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+ENGINE_JS = os.path.join(REPO_ROOT, "bin", "labrun.js")
+
+
+def engine_built():
+    """The worktree's engine (`node bin/labrun.js`) once `npm run build` has produced dist/."""
+    return os.path.isfile(os.path.join(REPO_ROOT, "dist", "cli", "main.js"))
+
+
+@pytest.fixture
+def engine(monkeypatch, tmp_path):
+    """LABRUN_CLI pointing at this worktree's engine, a fresh workspace (LABRUN_HOME) and a project folder
+    as the current directory. Skips when the engine is not built."""
+    if not engine_built():
+        pytest.skip("the engine is not built: run `npm run build` in the repository first")
+    home = tmp_path / "ws"
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.setenv("LABRUN_CLI", ENGINE_JS)
+    monkeypatch.setenv("LABRUN_HOME", str(home))
+    monkeypatch.chdir(project)
+    return {"home": str(home), "project": project}
+
+
+def run_script(project, name, code, extra_env=None, timeout=120):
+    """Writes `code` (dedented) to project/name and runs it with this interpreter: (code, out, err)."""
+    path = project / name
+    path.write_text(textwrap.dedent(code))
+    done = subprocess.run(
+        [sys.executable, str(path)],
+        cwd=str(project),
+        env=child_env(extra_env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return done.returncode, done.stdout, done.stderr
