@@ -114,7 +114,7 @@ def test_slurm_options_map_to_the_engines_names():
 
 
 def test_unknown_dependency_and_cycle_are_refused_before_launch():
-    with pytest.warns(UserWarning, match="run\(\) was never called"), run.Experiment("bad-deps") as exp:
+    with pytest.warns(UserWarning, match=r"run\(\) was never called"), run.Experiment("bad-deps") as exp:
         first = exp.add(run.Script(inline="true"), name="a")
         with pytest.raises(run.UnknownDependencyError, match=r"depends on 'nope'") as info:
             exp.add(run.Script(inline="true"), name="b", dependencies=["nope"])
