@@ -1,0 +1,35 @@
+"""The quickstart experiment (`npm start`), planned in Python: prepare a dataset, train with three learning rates in
+parallel, then evaluate, as a dependency graph of Python jobs on this machine. Each training logs its loss to its
+tracked run, so `labrun ui` shows the curves and `labrun experiment status` the latest values.
+
+Run it with `python3 examples/quickstart.py` or `npx labrun run examples/quickstart.py` (the TypeScript version of
+the same experiment is examples/quickstart.ts)."""
+import os
+import sys
+
+import labrun as run
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quickstart")
+sys.path.insert(0, HERE)
+from train import train  # noqa: E402  (a function of examples/quickstart/train.py, called in each job's process)
+
+with run.Experiment("quickstart", executor=run.LocalExecutor()) as exp:
+    prepare = exp.add(run.Script(path=os.path.join(HERE, "prepare.py")), name="prepare")
+    trains = [
+        exp.add(run.Partial(train, lr=lr), name=f"train-lr{lr}", dependencies=[prepare]) for lr in (0.3, 0.1, 0.01)
+    ]
+    exp.add(run.Script(path=os.path.join(HERE, "evaluate.py")), name="evaluate", dependencies=trains, tail_logs=True)
+    exp.run()
+
+exp.status()
+print(
+    f"""
+Next, try:
+  npx labrun ui                                      # the web dashboard: http://127.0.0.1:4500/ (loss curves, compare runs)
+  npx labrun experiment status {exp.id}    # jobs, states, latest metrics
+  npx labrun experiment logs {exp.id} evaluate
+  npx labrun runs list                               # every job's tracked run
+  npx labrun run examples/quickstart.py              # again, or write your own experiment file
+Everything is in {exp.dir}"""
+)
+sys.exit(0 if exp.result and exp.result.get("ok") else 1)
