@@ -70,17 +70,29 @@ REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", 
 ENGINE_JS = os.path.join(REPO_ROOT, "bin", "labrun.js")
 
 
-def engine_built():
-    """The worktree's engine (`node bin/labrun.js`) once `npm run build` has produced dist/."""
-    return os.path.isfile(os.path.join(REPO_ROOT, "dist", "cli", "main.js"))
+_engine_state = {}
+
+
+def engine_missing():
+    """Why the worktree's engine (`node bin/labrun.js`, built by `npm run build`) cannot run plans, or None."""
+    if "why" not in _engine_state:
+        why = None
+        if not os.path.isfile(os.path.join(REPO_ROOT, "dist", "cli", "main.js")):
+            why = "the engine is not built: run `npm run build` in the repository first"
+        else:
+            done = subprocess.run(["node", ENGINE_JS, "--help"], capture_output=True, text=True)
+            if "\n  plan" not in done.stdout:
+                why = "this build of the engine has no `labrun plan run`: run `npm run build` again"
+        _engine_state["why"] = why
+    return _engine_state["why"]
 
 
 @pytest.fixture
 def engine(monkeypatch, tmp_path):
     """LABRUN_CLI pointing at this worktree's engine, a fresh workspace (LABRUN_HOME) and a project folder
     as the current directory. Skips when the engine is not built."""
-    if not engine_built():
-        pytest.skip("the engine is not built: run `npm run build` in the repository first")
+    if engine_missing():
+        pytest.skip(engine_missing())
     home = tmp_path / "ws"
     project = tmp_path / "project"
     project.mkdir()
@@ -90,12 +102,12 @@ def engine(monkeypatch, tmp_path):
     return {"home": str(home), "project": project}
 
 
-def run_script(project, name, code, extra_env=None, timeout=120):
+def run_script(project, name, code, extra_env=None, timeout=120, args=()):
     """Writes `code` (dedented) to project/name and runs it with this interpreter: (code, out, err)."""
     path = project / name
     path.write_text(textwrap.dedent(code))
     done = subprocess.run(
-        [sys.executable, str(path)],
+        [sys.executable, str(path), *args],
         cwd=str(project),
         env=child_env(extra_env),
         capture_output=True,

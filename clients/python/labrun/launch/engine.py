@@ -4,12 +4,14 @@ schedules: plans go to ``labrun plan run`` and inspection goes through the CLI's
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 from typing import Any, Dict, List, Optional
 
@@ -102,7 +104,9 @@ class PlanRun:
         read_end, write_end = os.pipe()
         command = engine_command() + ["plan", "run", "-", "--events", f"fd:{write_end}"] + _workspace_args(workspace)
         try:
-            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, pass_fds=(write_end,))
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, pass_fds=(write_end,), preexec_fn=_die_with_this_process()
+            )
         finally:
             os.close(write_end)
         self._reader = threading.Thread(target=self._read, args=(read_end,), name="labrun-events", daemon=True)
@@ -173,6 +177,24 @@ class PlanRun:
         )
 
 
+def _die_with_this_process() -> Any:
+    """On Linux, the engine gets SIGKILL when this process dies: a Python driver killed with SIGKILL leaves
+    the experiment exactly as a killed TypeScript driver does (jobs running, records on disk, `labrun
+    experiment resume` takes over), instead of an engine still driving it behind a dead script."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    kill = int(signal.SIGKILL)
+
+    def set_parent_death_signal() -> None:
+        prctl(1, kill, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+    return set_parent_death_signal
+
+
 class _SigintRecorder:
     """While the caller waits for the engine, Ctrl-C is the engine's to handle (it shares the terminal's
     process group: first Ctrl-C cancels the jobs, a second one detaches them); here it is only recorded."""
@@ -184,6 +206,8 @@ class _SigintRecorder:
     def __enter__(self) -> None:
         if threading.current_thread() is threading.main_thread():
             self.previous = signal.signal(signal.SIGINT, self._record)
+            if self.previous is None:  # installed outside Python: restore Python's default
+                self.previous = signal.default_int_handler
 
     def _record(self, signum: int, frame: Any) -> None:
         self.run.interrupted = True

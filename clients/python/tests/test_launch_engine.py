@@ -1,0 +1,240 @@
+"""The launch front door end to end: Python plans, the worktree's engine (`node bin/labrun.js`, after
+`npm run build`) runs, with real processes. NeMo-Run's guide examples nearly verbatim."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+import labrun as run
+
+from conftest import ENGINE_JS, read_json, run_script
+
+
+
+def cli_json(engine, *args):
+    done = subprocess.run(
+        ["node", ENGINE_JS, *args, "--json", "--workspace", engine["home"]], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+DAG = """
+import labrun as run
+
+inline_script = run.Script(inline="echo 'Hello World'; sleep 0.3")
+inline_script_sleep = run.Script(inline="sleep 0.5 && echo 'slept'")
+
+with run.Experiment("dag-experiment", log_level="INFO") as exp:
+    id1 = exp.add([inline_script, inline_script_sleep], tail_logs=False, name="task-1")
+    id2 = exp.add([inline_script, inline_script_sleep], tail_logs=False, name="task-2")
+    exp.add(
+        [inline_script, inline_script_sleep],
+        tail_logs=False,
+        name="task-3",
+        dependencies=[id1, id2],  # task-3 will only run after task-1 and task-2 have completed
+    )
+    exp.run()
+
+print("RESULT", exp.result["state"], exp.id)
+"""
+
+
+def test_dag_experiment_of_the_nemo_run_guide(engine):
+    code, out, err = run_script(engine["project"], "dag.py", DAG)
+    assert code == 0, err
+    assert "RESULT COMPLETED dag-experiment_" in out
+    exp_id = out.split("RESULT COMPLETED ")[1].split()[0]
+    status = cli_json(engine, "experiment", "status", exp_id)
+    jobs = {job["name"]: job for job in status["jobs"]}
+    assert sorted(jobs) == ["task-1-0", "task-1-1", "task-2-0", "task-2-1", "task-3-0", "task-3-1"]
+    assert all(job["state"] == "COMPLETED" for job in jobs.values())
+    first_end = max(jobs[n]["endedAt"] for n in ("task-1-0", "task-1-1", "task-2-0", "task-2-1"))
+    assert min(jobs["task-3-0"]["startedAt"], jobs["task-3-1"]["startedAt"]) >= first_end
+    with open(os.path.join(jobs["task-1-1"]["directory"], "stdout.log")) as f:
+        assert f.read().strip() == "slept"
+    assert f"labrun experiment status {exp_id}" in out + err  # the engine's "inspect it later with" hint
+
+
+SWEEP = """
+import labrun as run
+from labrun import Run
+
+def train(lr: float, epochs: int = 3) -> dict:
+    r = Run.current()
+    for epoch in range(epochs):
+        r.metrics("train").log(loss=lr / (epoch + 1), step=epoch)
+    return {"lr": lr, "final": lr / epochs}
+
+if __name__ == "__main__":
+    with run.Experiment("sweep") as exp:
+        prep = exp.add(run.Script(inline="echo prepare"), executor=run.LocalExecutor(), name="prep")
+        exp.add([run.Partial(train, lr=0.1), run.Partial(train, lr=0.01)], name="train", dependencies=[prep])
+        exp.run(tail_logs=True)
+        statuses = exp.status(return_dict=True)      # while the jobs run: the engine's view
+    final = exp.status(return_dict=True)
+    print("STATES", sorted((name, s["status"]) for name, s in final.items()))
+    print("DIRS", json.dumps({name: s["local_dir"] for name, s in final.items()}))
+"""
+
+
+def test_partial_sweep_with_tracking_and_results(engine):
+    code, out, err = run_script(engine["project"], "sweep.py", "import json\n" + SWEEP)
+    assert code == 0, err
+    assert "STATES [('prep', 'COMPLETED'), ('train-0', 'COMPLETED'), ('train-1', 'COMPLETED')]" in out
+    assert "[prep] prepare" in out  # tailed output of the jobs
+    dirs = json.loads(out.split("DIRS ")[1].splitlines()[0])
+    assert read_json(os.path.join(dirs["train-0"], "result.json")) == {"lr": 0.1, "final": 0.1 / 3}
+    with open(os.path.join(dirs["train-1"], "run", "metrics", "train", "data.jsonl")) as f:
+        losses = [json.loads(line)["data"]["loss"] for line in f]
+    assert losses == [0.01, 0.005, 0.01 / 3]
+
+
+DETACH = """
+import labrun as run
+with run.Experiment("detached") as exp:
+    exp.add(run.Script(inline="echo started; sleep 60; echo never"), name="long")
+    exp.add(run.Script(inline="echo after"), name="after", dependencies=["long"])
+    exp.run(detach=True)
+print("ID", exp.id, exp.result["detached"])
+"""
+
+INSPECT = """
+import sys, time
+import labrun as run
+exp = run.Experiment.from_id(sys.argv[1] if len(sys.argv) > 1 else "{id}")
+for _ in range(100):
+    if exp.status(return_dict=True)["long"]["status"] == "RUNNING":
+        break
+    time.sleep(0.1)
+lines = exp.logs("long", regex="^start")
+exp.cancel("long")
+states = exp.status(return_dict=True)
+print("AFTER", states["long"]["status"], states["after"]["status"], lines)
+print("CATALOG", run.Experiment.catalog("detached") == [exp.id], run.Experiment.from_title("detached").id == exp.id)
+try:
+    exp.logs("nope")
+except run.UnknownJobError as error:
+    print("UNKNOWN", error.code)
+try:
+    run.Experiment.from_id("no-such-experiment_20000101-000000")
+except run.UnknownExperimentError as error:
+    print("MISSING", error.code)
+"""
+
+
+def test_detach_then_from_id_in_another_process(engine):
+    code, out, err = run_script(engine["project"], "detach.py", DETACH)
+    assert code == 0, err
+    exp_id, detached = out.split("ID ")[1].split()[:2]
+    assert detached == "True"
+    code, out, err = run_script(engine["project"], "inspect_it.py", INSPECT.replace("{id}", exp_id))
+    assert code == 0, err
+    assert "AFTER CANCELLED CANCELLED ['started']" in out
+    assert "CATALOG True True" in out
+    assert "UNKNOWN JOB_NOT_FOUND" in out and "MISSING EXPERIMENT_NOT_FOUND" in out
+
+
+TYPED = """
+import os, sys
+import labrun as run
+from labrun.tasks import Meta, Param, Task, task
+
+@task("demo.prepare")
+class Prepare(Task):
+    n: Param[int]
+    def execute(self):
+        with open(os.path.join(self.job_dir, "data.txt"), "w") as f:
+            f.write("\\n".join(str(i) for i in range(self.n)))
+        with open(os.path.join(self.job_dir, "runs"), "a") as f:
+            f.write("run\\n")
+
+@task("demo.train")
+class Train(Task):
+    lr: Param[float]
+    data: Param[Prepare]
+    verbose: Meta[bool] = False
+    def execute(self):
+        with open(self.data) as f:
+            rows = len(f.read().splitlines())
+        return {"lr": self.lr, "rows": rows}
+
+if __name__ == "__main__":
+    with run.Experiment("typed") as exp:
+        prep = Prepare(n=5).submit(exp)
+        train = Train(lr=0.1, data=prep / "data.txt", verbose=sys.argv[1] == "verbose")
+        train.submit(exp)
+        exp.run()
+    print("STATES", exp.result["state"], sorted(j["name"] for j in exp.result["jobs"]))
+    print("IDS", prep.identity, train.identity)
+"""
+
+
+def test_typed_tasks_data_flow_and_reuse(engine):
+    code, out, err = run_script(engine["project"], "typed.py", TYPED, args=["quiet"])
+    assert code == 0, err
+    assert "STATES COMPLETED ['demo.prepare', 'demo.train']" in out
+    prepare_id, train_id = out.split("IDS ")[1].split()
+    jobs = os.path.join(engine["home"], "jobs")
+    assert read_json(os.path.join(jobs, "demo.train", train_id, "result.json")) == {"lr": 0.1, "rows": 5}
+    # The same work again, with a Meta field changed: the COMPLETED jobs are reused, not run again.
+    code, out, err = run_script(engine["project"], "typed.py", TYPED, args=["verbose"])
+    assert code == 0, err
+    assert out.split("IDS ")[1].split() == [prepare_id, train_id]
+    with open(os.path.join(jobs, "demo.prepare", prepare_id, "runs")) as f:
+        assert f.read() == "run\n"
+
+
+def test_engine_refuses_a_bad_plan_with_a_typed_error(engine):
+    from labrun.launch.engine import PlanRun
+
+    with pytest.raises(run.errors.PlanInvalidError) as info:
+        PlanRun({"labrunPlan": 1, "title": "x", "jobs": [{"name": "a", "task": {"kind": "script", "inline": "true", "bogus": 1}}]}).wait_planned()
+    assert "bogus" in str(info.value)
+    with pytest.raises(run.errors.PlanVersionError):
+        PlanRun({"labrunPlan": 99, "title": "x", "jobs": []}).wait_planned()
+
+
+def test_dryrun_lists_without_running(engine):
+    with run.Experiment("dry", base_dir=engine["home"]) as exp:
+        exp.add(run.Script(inline="touch should-not-exist"), name="touch")
+        planned = exp.dryrun(log=False)
+    assert [job["name"] for job in planned] == ["touch"]
+    assert not (engine["project"] / "should-not-exist").exists()
+    assert run.Experiment.catalog("dry", base_dir=engine["home"]) == []
+
+
+def slurm_up():
+    if shutil.which("sinfo") is None:
+        return False
+    done = subprocess.run(["sinfo", "-h", "-o", "%a"], capture_output=True, text=True)
+    return done.returncode == 0 and "up" in done.stdout
+
+
+SLURM = """
+import labrun as run
+
+def double(x: int) -> int:
+    return 2 * x
+
+if __name__ == "__main__":
+    executor = run.SlurmExecutor(partition="debug", time="00:05:00", mem="100M")
+    with run.Experiment("py-slurm", executor=executor) as exp:
+        first = exp.add(run.Partial(double, 21), name="first")
+        exp.add(run.Script(inline="echo second"), name="second", dependencies=[first])
+        exp.run()
+    states = exp.status(return_dict=True)
+    print("SLURM", exp.result["state"], states["first"]["job_id"].isdigit(), states["second"]["executor"])
+"""
+
+
+@pytest.mark.skipif(not slurm_up(), reason="no Slurm cluster here (shared/slurm/local-cluster.sh up starts one)")
+def test_two_python_jobs_with_a_dependency_on_slurm(engine):
+    code, out, err = run_script(engine["project"], "on_slurm.py", SLURM, timeout=280)
+    assert code == 0, err
+    assert "SLURM COMPLETED True slurm" in out
