@@ -569,3 +569,31 @@ export class StoreUnavailableError extends LabrunError {
     );
   }
 }
+
+/** A plan (docs/plan-protocol.md) that is not JSON or does not match the schema. */
+export class PlanInvalidError extends LabrunError {
+  override readonly code = "PLAN_INVALID";
+}
+
+/** A plan of a protocol version this engine does not read. */
+export class PlanVersionError extends LabrunError {
+  override readonly code = "PLAN_VERSION";
+  constructor(version: unknown, supported: number) {
+    super(
+      `This plan is of version ${JSON.stringify(version)}; this labrun reads plan version ${supported}. ` +
+        "Install matching versions of the labrun engine (npm) and its Python client.",
+      { details: { version, supported } },
+    );
+  }
+}
+
+/** An option an API does not know (a typo, or an option of another version): refused, never ignored. */
+export class UnknownOptionError extends LabrunError {
+  override readonly code = "UNKNOWN_OPTION";
+  constructor(what: string, unknown: readonly string[], known: readonly string[]) {
+    super(
+      `${what} does not take ${unknown.map((key) => `\`${key}\``).join(", ")}. Its options are: ${known.join(", ")}.`,
+      { details: { what, unknown, known } },
+    );
+  }
+}

@@ -7,6 +7,7 @@ export type {
   LogsOptions,
   RunOptions,
 } from "./experiment/experiment.js";
+export type { JobChange, TailedLine } from "./experiment/experiment-options.js";
 export type { ExperimentResult } from "./experiment/run-results.js";
 export type { ExperimentState } from "./experiment/experiment-record.js";
 export type { ExperimentPlugin } from "./experiment/plugin.js";
@@ -18,6 +19,15 @@ export { Script } from "./config/script.js";
 export type { ScriptOptions } from "./config/script.js";
 export { Partial } from "./config/partial.js";
 export type { PartialOptions } from "./config/partial.js";
+export { PythonPartial } from "./config/python/python-partial.js";
+export type { PythonPartialOptions } from "./config/python/python-partial.js";
+export { PythonTask } from "./config/python/python-task.js";
+export type { PythonTaskOptions } from "./config/python/python-task.js";
+export { typedTaskIdentity } from "./config/python/python-task-identity.js";
+export { parsePlan } from "./experiment/plan/parse-plan.js";
+export { runPlan } from "./experiment/plan/run-plan.js";
+export type { PlanOutcome, RunPlanOptions } from "./experiment/plan/run-plan.js";
+export type { Plan } from "./experiment/plan/plan-schema.js";
 export { registerTaskKind, taskFromConfig } from "./config/task.js";
 export type { LaunchContext, LaunchSpec, Task, TaskChanges, TaskConfig } from "./config/task.js";
 export { canonicalJson, sha256Hex } from "./config/canonical-json.js";

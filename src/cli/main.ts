@@ -29,6 +29,7 @@ import { readFileSync } from "node:fs";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerTokenCommands } from "./commands/token.js";
 import { registerSyncCommand } from "./commands/sync.js";
+import { registerPlanCommand } from "./commands/plan-command.js";
 
 const version = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -315,6 +316,7 @@ registerMonitorCommand(program, (code) => (exitCode = code));
 registerServeCommand(program);
 registerTokenCommands(program);
 registerSyncCommand(program, (code) => (exitCode = code));
+const plan = registerPlanCommand(program, (code) => (exitCode = code));
 
 for (const command of [
   ...program.commands,
@@ -323,6 +325,7 @@ for (const command of [
   ...runs.commands,
   ...jobs.commands,
   ...experiments.commands,
+  ...plan.commands,
 ]) {
   withGlobals(command);
   command.exitOverride();

@@ -10,6 +10,9 @@ export interface ReporterOptions {
   /** Only errors are printed. */
   readonly cleanMode: boolean;
   readonly out?: NodeJS.WriteStream;
+  /** Told each tailed line; with `printTails: false` the lines are not printed. */
+  readonly onLine?: (line: { job: string; stream: "stdout" | "stderr"; line: string }) => void;
+  readonly printTails?: boolean;
 }
 
 /**
@@ -99,6 +102,8 @@ export class ConsoleReporter {
           signal: controller.signal,
         },
       )) {
+        this.#options.onLine?.({ job: job.name, stream, line });
+        if (this.#options.printTails === false) continue;
         const prefix = paint(stream === "stderr" ? "yellow" : "blue", `[${job.name}]`, color);
         this.#print(`${prefix} ${line}`, stream === "stdout" ? process.stdout : process.stderr);
       }

@@ -3,6 +3,7 @@ import { Scheduler } from "../scheduler/scheduler.js";
 import type { TokenSlots } from "../scheduler/token.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { ConsoleReporter } from "./console-reporter.js";
+import type { JobChange } from "./experiment-options.js";
 import { ControlRequests } from "./control-requests.js";
 import { DriverLock } from "./driver-lock.js";
 import { indexWhileDriving } from "./experiment-index.js";
@@ -27,6 +28,8 @@ export interface DriveOptions {
   readonly tails: ReadonlySet<string>;
   /** Gets the scheduler while it runs (cancels from this process go through it), undefined once it stops. */
   readonly onScheduler: (scheduler: Scheduler | undefined) => void;
+  /** Told every state change, after the reporter. */
+  readonly onJobChange?: (change: JobChange) => void;
 }
 
 /**
@@ -62,6 +65,13 @@ export async function driveJobs(options: DriveOptions): Promise<{ detachRequeste
     },
     onTransition: (job) => {
       reporter.onTransition(job, tails.has(job.name));
+      options.onJobChange?.({
+        name: job.name,
+        state: job.state,
+        ...(job.record.exitCode === undefined ? {} : { exitCode: job.record.exitCode }),
+        ...(job.record.reason ? { reason: job.record.reason } : {}),
+        time: new Date().toISOString(),
+      });
       if (job.state === "RUNNING") jobRuns.running(job);
       if (job.isTerminal) runEnds.push(jobRuns.end(job).catch(() => undefined));
     },

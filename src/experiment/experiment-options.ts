@@ -1,4 +1,6 @@
 import type { Task } from "../config/task.js";
+import type { DirtyGitAction } from "../config/yaml/configuration-base.js";
+import type { JobState } from "../scheduler/job-record.js";
 import type { Executor } from "../executors/executor.js";
 import type { Token, TokenNeed } from "../scheduler/token.js";
 import type { LogLevel } from "./console-reporter.js";
@@ -16,6 +18,51 @@ export interface ExperimentOptions {
   readonly cleanMode?: boolean;
   /** How often the driver samples CPU, memory, disk, network and GPUs into each running job's run (`system` stream); 0: never. Default 10 s. */
   readonly systemMetricsIntervalMs?: number;
+  /**
+   * What `run()` does when the git repository of the current directory has uncommitted changes
+   * (experimaestro's `dirty_git`): `"error"` throws a `DirtyGitError` before anything is written, `"warn"`
+   * prints a warning, `"ignore"` (the default) says nothing. The commit and the dirty flag are recorded anyway.
+   */
+  readonly dirtyGit?: DirtyGitAction;
+  /** Called for every state change of a job this process drives (after it is on disk). */
+  readonly onJobChange?: (change: JobChange) => void;
+  /** Called for each output line of a tailed job (`tailLogs`), besides printing it. */
+  readonly onLogLine?: (line: TailedLine) => void;
+  /** Print tailed jobs' output (default true); false leaves it to `onLogLine`. */
+  readonly printTails?: boolean;
+  /** The language of the "inspect it later with" hint printed on detach (default `typescript`). */
+  readonly hintLanguage?: "typescript" | "python";
+}
+
+/** The options `new Experiment()` takes, to refuse any other (a typo is an error, never ignored). */
+export const experimentOptionNames: readonly (keyof ExperimentOptions)[] = [
+  "executor",
+  "id",
+  "logLevel",
+  "baseDir",
+  "cleanMode",
+  "systemMetricsIntervalMs",
+  "dirtyGit",
+  "onJobChange",
+  "onLogLine",
+  "printTails",
+  "hintLanguage",
+];
+
+/** A job's state change, as `onJobChange` gets it. */
+export interface JobChange {
+  readonly name: string;
+  readonly state: JobState;
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly time: string;
+}
+
+/** An output line of a tailed job, as `onLogLine` gets it. */
+export interface TailedLine {
+  readonly job: string;
+  readonly stream: "stdout" | "stderr";
+  readonly line: string;
 }
 
 export interface AddOptions {

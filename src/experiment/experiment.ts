@@ -4,6 +4,7 @@ import type { Task } from "../config/task.js";
 import {
   DuplicateJobNameError,
   ExperimentStateError,
+  UnknownOptionError,
   InvalidExecutorError,
   UnknownExperimentError,
   UnknownJobError,
@@ -16,6 +17,9 @@ import type { Scheduler } from "../scheduler/scheduler.js";
 import { Token, TokenSlots } from "../scheduler/token.js";
 import { TypedTask } from "../config/define-task.js";
 import { Workspace } from "../workspace/workspace.js";
+import { gitInfo } from "../workspace/provenance.js";
+import { checkDirtyGit } from "./git-check.js";
+import { experimentOptionNames } from "./experiment-options.js";
 import { ConsoleReporter } from "./console-reporter.js";
 import { driveJobs } from "./experiment-drive.js";
 import { experimentIdFor, reserveExperimentDir } from "./experiment-id.js";
@@ -62,6 +66,7 @@ export class Experiment {
 
   constructor(title: string, options: ExperimentOptions = {}) {
     if (!title.trim()) throw new ExperimentStateError("An experiment needs a non-empty title.");
+    checkExperimentOptions(options);
     this.title = title;
     this.options = Object.freeze({ ...options });
     this.workspace = new Workspace(options.baseDir);
@@ -69,6 +74,8 @@ export class Experiment {
     this.#reporter = new ConsoleReporter({
       logLevel: options.logLevel ?? "INFO",
       cleanMode: options.cleanMode ?? false,
+      ...(options.onLogLine ? { onLine: options.onLogLine } : {}),
+      ...(options.printTails === false ? { printTails: false } : {}),
     });
   }
 
@@ -228,6 +235,11 @@ export class Experiment {
       throw new InvalidExecutorError(
         "Some jobs use an executor that cannot outlive this process (DirectExecutor); don't detach.",
       );
+    checkDirtyGit(gitInfo(process.cwd()), this.options.dirtyGit ?? "ignore", {
+      where: "the Experiment's `dirtyGit` option",
+      runs: true,
+      warn: (message) => this.#reporter.log("WARN", message),
+    });
     this.#launch(planned, options);
     const tailAll = options.tailLogs ?? false;
     const tails = new Set(planned.filter((job) => tailAll || job.tailLogs).map((job) => job.name));
@@ -451,6 +463,7 @@ export class Experiment {
         this.id,
         this.#jobs!.map((j) => j.name),
         this.#workspaceFlag(),
+        this.options.hintLanguage,
       ),
     );
     return this.#result(true);
@@ -477,6 +490,7 @@ export class Experiment {
       ...(mode.supervisor ? { supervisor: true } : {}),
       tails: mode.tails,
       onScheduler: (scheduler) => (this.#scheduler = scheduler),
+      ...(this.options.onJobChange ? { onJobChange: this.options.onJobChange } : {}),
     });
     if (detachRequested) {
       await startSupervisor(dir, this.workspace.root);
@@ -487,6 +501,7 @@ export class Experiment {
           this.id,
           jobs.map((j) => j.name),
           this.#workspaceFlag(),
+          this.options.hintLanguage,
         ),
       );
       return this.#result(true);
@@ -573,6 +588,19 @@ function compileRegex(pattern: string): RegExp {
       `--regex ${JSON.stringify(pattern)} is not a valid regular expression: ${(error as Error).message}`,
     );
   }
+}
+
+function checkExperimentOptions(options: ExperimentOptions): void {
+  const unknown = Object.keys(options).filter(
+    (key) => !(experimentOptionNames as readonly string[]).includes(key),
+  );
+  if (unknown.length > 0) throw new UnknownOptionError("new Experiment()", unknown, experimentOptionNames);
+  const dirtyGit = options.dirtyGit;
+  if (dirtyGit !== undefined && !["error", "warn", "ignore"].includes(dirtyGit))
+    throw new UsageError(
+      `Experiment option dirtyGit is "${String(dirtyGit)}"; use "error", "warn" or "ignore" (DirtyGitAction).`,
+      { details: { dirtyGit } },
+    );
 }
 
 function removeIfEmpty(dir: string): void {

@@ -1,4 +1,4 @@
-import { join, relative } from "node:path";
+import { delimiter, join, relative } from "node:path";
 import { canonicalJson, sha256Hex } from "../config/canonical-json.js";
 import type { Task } from "../config/task.js";
 import { DirectExecutor } from "../executors/direct/direct-executor.js";
@@ -12,6 +12,8 @@ import type { ExperimentRecord } from "./experiment-record.js";
 import { saveExperimentRecord } from "./experiment-store.js";
 import type { ExperimentPlugin } from "./plugin.js";
 import type { TokenNeed } from "../scheduler/token.js";
+import { engineEnv } from "../util/engine-paths.js";
+import { cliShimDir } from "./cli-shim.js";
 
 /** A job added to an experiment that has not been launched yet. */
 export interface PlannedJob {
@@ -188,5 +190,15 @@ export function labrunEnvFor(
     LABRUN_JOB_ATTEMPT: String(job.record.attempt),
     LABRUN_RUN_DIR: join(job.dir, "run"),
     LABRUN_RUN_PREFIX: jobRunPrefix(experiment.user, experiment.title, experiment.id, job.name),
+    ...engineEnv(),
+    // Jobs find the labrun that launched them (`labrun log …`), unless they run where its files are not.
+    ...(seesDriverFiles(job.executor)
+      ? { PATH: [cliShimDir(workspace.root), process.env.PATH].filter(Boolean).join(delimiter) }
+      : {}),
   };
+}
+
+function seesDriverFiles(executor: Executor): boolean {
+  const tunnel = (executor as { tunnel?: { sharedFilesystem?: boolean } }).tunnel;
+  return tunnel?.sharedFilesystem !== false;
 }

@@ -79,16 +79,30 @@ export function goodbyeMessage(
   experimentId: string,
   jobNames: readonly string[],
   workspaceFlag: string,
+  language: "typescript" | "python" = "typescript",
 ): string {
   const first = jobNames.length > 0 ? " 0" : "";
   const ws = workspaceFlag;
+  const job = jobNames[0] ? JSON.stringify(jobNames[0]) : undefined;
+  const code =
+    language === "python"
+      ? [
+          "import labrun as run",
+          `exp = run.Experiment.from_id("${experimentId}")`,
+          "exp.status()  # overall status",
+          job ? `exp.logs(${job})  # the log of a task` : "",
+          job ? `exp.cancel(${job})  # cancel a task if still running` : "",
+        ]
+      : [
+          `const exp = await Experiment.fromId("${experimentId}");`,
+          "await exp.status(); // overall status",
+          job ? `await exp.logs(${job}); // the log of a task` : "",
+          job ? `await exp.cancel(${job}); // cancel a task if still running` : "",
+        ];
   return [
     `# The experiment was run with the following tasks: ${JSON.stringify(jobNames)}`,
     "# You can inspect and reconstruct this experiment at a later point in time using:",
-    `const exp = await Experiment.fromId("${experimentId}");`,
-    "await exp.status(); // overall status",
-    jobNames[0] ? `await exp.logs("${jobNames[0]}"); // the log of a task` : "",
-    jobNames[0] ? `await exp.cancel("${jobNames[0]}"); // cancel a task if still running` : "",
+    ...code,
     "",
     "# From the command line:",
     `labrun experiment status ${experimentId}${ws}`,

@@ -187,6 +187,6 @@ export const planSchema = z.strictObject({
     })
     .nullish(),
   mode: runModeSpec.nullish(),
-  jobs: z.array(jobEntry).min(1, "a plan needs at least one job"),
+  jobs: z.array(jobEntry),
 });
 export type Plan = z.infer<typeof planSchema>;

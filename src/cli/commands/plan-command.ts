@@ -1,0 +1,103 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { isLabrunError, UsageError } from "../../errors.js";
+import { parsePlan } from "../../experiment/plan/parse-plan.js";
+import { PlanEventSink } from "../../experiment/plan/plan-events.js";
+import { runPlan } from "../../experiment/plan/run-plan.js";
+import type { PlanOutcome } from "../../experiment/plan/run-plan.js";
+import { formatTable } from "../../util/table.js";
+import { printJson } from "../output.js";
+
+export interface PlanRunOptions {
+  readonly events?: string;
+}
+
+/**
+ * `labrun plan run [FILE|-]`: validates a plan (docs/plan-protocol.md), then launches, lists or generates its
+ * jobs through the same `Experiment` TypeScript uses. Exit code 0 when every job completed (or nothing was
+ * run), 1 when one failed or on a typed error; the events, if asked for, say the same in JSON lines.
+ */
+export async function planRunCommand(
+  file: string | undefined,
+  options: PlanRunOptions,
+  global: { readonly workspace?: string; readonly json?: boolean },
+): Promise<number> {
+  const sink = options.events ? new PlanEventSink(options.events) : undefined;
+  try {
+    const source = !file || file === "-" ? "the plan on stdin" : resolve(file);
+    const plan = parsePlan(readPlanText(file), source);
+    const outcome = await runPlan(plan, {
+      ...(global.workspace ? { workspace: global.workspace } : {}),
+      ...(sink ? { emit: (event) => sink.emit(event) } : {}),
+      ...(sink?.toStdout ? { printTails: false } : {}),
+    });
+    if (global.json) printJson(outcome);
+    else if (outcome.mode !== "NORMAL") {
+      const out = sink?.toStdout ? process.stderr : process.stdout;
+      out.write(`${describeListing(outcome)}\n`);
+    }
+    return outcome.exitCode;
+  } catch (error) {
+    if (isLabrunError(error))
+      sink?.emit({ event: "error", code: error.code, message: error.message, details: error.details });
+    throw error;
+  } finally {
+    sink?.close();
+  }
+}
+
+function readPlanText(file: string | undefined): string {
+  try {
+    return readFileSync(!file || file === "-" ? 0 : resolve(file), "utf8");
+  } catch (error) {
+    throw new UsageError(`Cannot read the plan ${file ?? "-"}: ${(error as Error).message}.`);
+  }
+}
+
+function describeListing(outcome: PlanOutcome): string {
+  const rows = outcome.jobs.map((job) => [
+    String(job.index),
+    job.name,
+    job.state,
+    job.identity.slice(0, 12),
+    job.dependencies.join(", ") || "-",
+    ...("script" in job ? [job.script] : []),
+  ]);
+  const headers = [
+    "#",
+    "job",
+    "state",
+    "identity",
+    "after",
+    ...(outcome.mode === "GENERATE" ? ["script"] : []),
+  ];
+  const what =
+    outcome.mode === "DRY_RUN"
+      ? "Nothing was run."
+      : "Wrote run.sh and params.json in each job directory. Nothing was run.";
+  return `${formatTable(headers, rows)}\n${outcome.mode} ${outcome.experimentId}: ${outcome.jobs.length} job(s). ${what}`;
+}
+
+/** Registers `labrun plan run` (one line in main.ts); returns the `plan` group for the global options. */
+export function registerPlanCommand(program: Command, setExitCode: (code: number) => void): Command {
+  const plan = program
+    .command("plan")
+    .description(
+      "run a JSON job graph planned elsewhere (the Python client's launch API; docs/plan-protocol.md)",
+    );
+  plan
+    .command("run")
+    .description("validate a plan and launch (or list, or generate) its jobs; exits non-zero if a job fails")
+    .argument("[file]", "the plan (JSON); - or nothing: read it from stdin")
+    .option(
+      "--events <target>",
+      "also write JSON-line events: fd:N (an inherited descriptor), - (stdout) or a file",
+    )
+    .action(async (file: string | undefined, options: PlanRunOptions, command: Command) => {
+      const global = command.optsWithGlobals<{ workspace?: string; json?: boolean }>();
+      if (global.workspace) process.env.LABRUN_HOME = global.workspace;
+      setExitCode(await planRunCommand(file, options, global));
+    });
+  return plan;
+}

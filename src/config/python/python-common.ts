@@ -1,0 +1,106 @@
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { InvalidTaskError, TaskCannotStartError } from "../../errors.js";
+import { defaultPython, pythonPathWith } from "../../util/engine-paths.js";
+import { which } from "../../util/which.js";
+
+/** Where a Python callable is and how to run it: fields common to `python-partial` and `python-task`. */
+export interface PythonLocation {
+  /** An importable dotted module name (`pkg.steps`). Exclusive with `file`. */
+  readonly module?: string;
+  /** A `.py` file (relative paths resolve against `cwd`). Exclusive with `module`. */
+  readonly file?: string;
+  /** Interpreter; default `$LABRUN_PYTHON`, else `python3`. */
+  readonly python?: string;
+  /** Folders put on the job's PYTHONPATH (after the shipped labrun client), relative to `cwd`. */
+  readonly pythonpath?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** Working directory of the job (default: the current directory). */
+  readonly cwd?: string;
+}
+
+/** A `PythonLocation` with defaults applied and paths made absolute, frozen. */
+export interface ResolvedLocation {
+  readonly module?: string;
+  readonly file?: string;
+  readonly python: string;
+  readonly pythonpath: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+}
+
+export function resolveLocation(options: PythonLocation, what: string): ResolvedLocation {
+  if ((options.module === undefined) === (options.file === undefined))
+    throw new InvalidTaskError(
+      `${what} needs exactly one of \`module\` (an importable module name) or \`file\` (a .py file).`,
+    );
+  if (options.module !== undefined && !/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/.test(options.module))
+    throw new InvalidTaskError(
+      `${what}: "${options.module}" is not an importable module name (like pkg.steps).`,
+      { details: { module: options.module } },
+    );
+  const cwd = resolve(options.cwd ?? process.cwd());
+  return Object.freeze({
+    ...(options.module === undefined ? {} : { module: options.module }),
+    ...(options.file === undefined ? {} : { file: resolve(cwd, options.file) }),
+    python: options.python ?? defaultPython(),
+    pythonpath: Object.freeze((options.pythonpath ?? []).map((folder) => resolve(cwd, folder))),
+    env: Object.freeze({ ...(options.env ?? {}) }),
+    cwd,
+  });
+}
+
+/** A qualified name a job can import: no lambda, no function defined inside another. */
+export function checkQualname(qualname: string, what: string): void {
+  if (qualname.includes("<lambda>") || qualname.includes("<locals>") || !/^[A-Za-z_][\w.]*$/.test(qualname))
+    throw new InvalidTaskError(
+      `${what}: "${qualname}" cannot be imported by the job (a lambda or a function defined inside another). ` +
+        "Define it at the top level of a module.",
+      { details: { qualname } },
+    );
+}
+
+export function validateLocation(location: ResolvedLocation): void {
+  const { cwd, file, python } = location;
+  if (!existsSync(cwd) || !statSync(cwd).isDirectory())
+    throw new TaskCannotStartError(
+      `Working directory ${cwd} does not exist`,
+      "Create it or pass another `cwd`.",
+      {
+        cwd,
+      },
+    );
+  if (file !== undefined && !existsSync(file))
+    throw new TaskCannotStartError(
+      `Python file ${file} does not exist`,
+      "Check `file`; a relative path is resolved against the task's `cwd`.",
+      { file },
+    );
+  if (!which(python, cwd))
+    throw new TaskCannotStartError(
+      `Python interpreter "${python}" was not found`,
+      "Install Python 3, or set LABRUN_PYTHON (or the task's `python`) to an interpreter that exists.",
+      { python },
+    );
+}
+
+/** The job's command: the shipped runner reads `call.json` and calls the function or runs the task. */
+export function runnerArgv(location: ResolvedLocation, jobDir: string): string[] {
+  return [location.python, "-m", "labrun._job_runner", join(jobDir, "call.json")];
+}
+
+/** The job's environment: its own variables, and PYTHONPATH = shipped client, task folders, cwd, then the driver's. */
+export function runnerEnv(location: ResolvedLocation): Record<string, string> {
+  const own = location.env.PYTHONPATH;
+  const folders = [...location.pythonpath, location.cwd];
+  return {
+    ...location.env,
+    PYTHONPATH: pythonPathWith(folders, own ?? process.env.PYTHONPATH),
+  };
+}
+
+/** The location as stored in a task config (absolute paths). */
+export function locationConfig(location: ResolvedLocation): Record<string, unknown> {
+  const { module, file, python, pythonpath, env, cwd } = location;
+  return { module, file, python, pythonpath: [...pythonpath], env: { ...env }, cwd };
+}
