@@ -6,6 +6,7 @@ Run it with `python3 examples/quickstart.py` or `npx labrun run examples/quickst
 the same experiment is examples/quickstart.ts)."""
 import os
 import sys
+from urllib.parse import quote
 
 import labrun as run
 
@@ -16,16 +17,23 @@ from train import train  # noqa: E402  (a function of examples/quickstart/train.
 with run.Experiment("quickstart", executor=run.LocalExecutor()) as exp:
     prepare = exp.add(run.Script(path=os.path.join(HERE, "prepare.py")), name="prepare")
     trains = [
-        exp.add(run.Partial(train, lr=lr), name=f"train-lr{lr}", dependencies=[prepare]) for lr in (0.3, 0.1, 0.01)
+        exp.add(run.Partial(train, lr=lr), name=f"train-lr{lr}", dependencies=[prepare]) for lr in (0.01, 0.003, 0.001)
     ]
     exp.add(run.Script(path=os.path.join(HERE, "evaluate.py")), name="evaluate", dependencies=trains, tail_logs=True)
     exp.run()
 
 exp.status()
+# The dashboard's address of the three trainings' loss curves on one chart (run ids are workspace-relative folders).
+workspace = os.path.dirname(os.path.dirname(os.path.dirname(exp.dir)))
+jobs = exp.status(return_dict=True) or {}
+runs = [os.path.relpath(os.path.join(job["local_dir"], "run"), workspace) for name, job in jobs.items() if "train" in name]
+compare = "http://127.0.0.1:4500/runs/view?ids=" + ",".join(quote(r, safe="") for r in runs)
 print(
     f"""
 Next, try:
-  npx labrun ui                                      # the web dashboard: http://127.0.0.1:4500/ (loss curves, compare runs)
+  npx labrun ui                                      # the web dashboard: http://127.0.0.1:4500/
+      then open {compare}
+      (the three trainings' loss curves on one chart)
   npx labrun experiment status {exp.id}    # jobs, states, latest metrics
   npx labrun experiment logs {exp.id} evaluate
   npx labrun runs list                               # every job's tracked run

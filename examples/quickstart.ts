@@ -6,7 +6,7 @@ const here = new URL("./quickstart/", import.meta.url).pathname;
 
 await using exp = new Experiment("quickstart", { executor: new LocalExecutor() });
 const prepare = exp.add(new Script({ path: `${here}prepare.py` }), { name: "prepare" });
-const trains = [0.3, 0.1, 0.01].map((lr) =>
+const trains = [0.01, 0.003, 0.001].map((lr) =>
   exp.add(new Script({ path: `${here}train.py`, args: [`--lr=${lr}`] }), {
     name: `train-lr${lr}`,
     dependencies: [prepare],
