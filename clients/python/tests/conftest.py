@@ -67,7 +67,8 @@ def run_child(code, extra_env=None, timeout=60):
 
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-ENGINE_JS = os.path.join(REPO_ROOT, "bin", "labrun.js")
+# The engine under test: this worktree's, or another build of it (LABRUN_TEST_ENGINE=/path/to/bin/labrun.js).
+ENGINE_JS = os.environ.get("LABRUN_TEST_ENGINE") or os.path.join(REPO_ROOT, "bin", "labrun.js")
 
 
 _engine_state = {}
@@ -77,7 +78,7 @@ def engine_missing():
     """Why the worktree's engine (`node bin/labrun.js`, built by `npm run build`) cannot run plans, or None."""
     if "why" not in _engine_state:
         why = None
-        if not os.path.isfile(os.path.join(REPO_ROOT, "dist", "cli", "main.js")):
+        if not os.path.isfile(os.path.join(os.path.dirname(os.path.dirname(ENGINE_JS)), "dist", "cli", "main.js")):
             why = "the engine is not built: run `npm run build` in the repository first"
         else:
             done = subprocess.run(["node", ENGINE_JS, "--help"], capture_output=True, text=True)

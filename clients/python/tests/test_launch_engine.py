@@ -193,11 +193,15 @@ def test_typed_tasks_data_flow_and_reuse(engine):
 def test_engine_refuses_a_bad_plan_with_a_typed_error(engine):
     from labrun.launch.engine import PlanRun
 
-    with pytest.raises(run.errors.PlanInvalidError) as info:
+    job = {"name": "a", "task": {"kind": "script", "inline": "true"}}
+    with pytest.raises(run.errors.PlanInvalidError, match="bogus") as info:
+        PlanRun({"labrunPlan": 1, "title": "x", "bogus": 1, "jobs": [job]}).wait_planned()
+    assert info.value.code == "PLAN_INVALID"
+    with pytest.raises(run.InvalidTaskError, match="bogus"):
         PlanRun({"labrunPlan": 1, "title": "x", "jobs": [{"name": "a", "task": {"kind": "script", "inline": "true", "bogus": 1}}]}).wait_planned()
-    assert "bogus" in str(info.value)
     with pytest.raises(run.errors.PlanVersionError):
-        PlanRun({"labrunPlan": 99, "title": "x", "jobs": []}).wait_planned()
+        PlanRun({"labrunPlan": 99, "title": "x", "jobs": [job]}).wait_planned()
+    assert run.Experiment.catalog() == []  # nothing was written
 
 
 def test_dryrun_lists_without_running(engine):
@@ -238,3 +242,61 @@ def test_two_python_jobs_with_a_dependency_on_slurm(engine):
     code, out, err = run_script(engine["project"], "on_slurm.py", SLURM, timeout=280)
     assert code == 0, err
     assert "SLURM COMPLETED True slurm" in out
+
+
+ATTACHED = """
+import labrun as run
+with run.Experiment("attached") as exp:
+    exp.add(run.Script(inline="echo started; sleep 4; echo done"), name="long")
+    exp.add(run.Script(inline="echo after"), name="after", dependencies=["long"])
+    exp.run()
+    print("ID", exp.id, flush=True)
+print("RESULT", exp.result["state"], flush=True)
+"""
+
+
+def start_attached(engine):
+    (engine["project"] / "attached.py").write_text(ATTACHED)
+    from conftest import child_env
+
+    proc = subprocess.Popen(
+        [sys.executable, "attached.py"],
+        cwd=str(engine["project"]),
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal gives it: Ctrl-C reaches python and the engine
+    )
+    line = proc.stdout.readline()
+    assert line.startswith("ID "), line + proc.stderr.read()
+    exp_id = line.split()[1]
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        jobs = {j["name"]: j for j in cli_json(engine, "experiment", "status", exp_id)["jobs"]}
+        if jobs["long"]["state"] == "RUNNING":
+            return proc, exp_id
+        time.sleep(0.1)
+    raise AssertionError("the job never started")
+
+
+def test_sigkill_of_the_python_driver_then_resume(engine):
+    proc, exp_id = start_attached(engine)
+    os.kill(proc.pid, 9)
+    proc.wait(timeout=10)
+    time.sleep(0.5)  # the engine follows its parent (PR_SET_PDEATHSIG)
+    listed = {e["id"]: e for e in cli_json(engine, "experiment", "list")}
+    assert listed[exp_id]["state"] == "RUNNING" and listed[exp_id].get("driven") is False
+    resumed = cli_json(engine, "experiment", "resume", exp_id)
+    assert resumed["ok"] is True
+    assert [(j["name"], j["state"]) for j in resumed["jobs"]] == [("long", "COMPLETED"), ("after", "COMPLETED")]
+
+
+def test_ctrl_c_cancels_the_jobs_and_interrupts_the_script(engine):
+    proc, exp_id = start_attached(engine)
+    os.killpg(proc.pid, 2)  # what Ctrl-C does in a terminal: SIGINT to the foreground process group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "KeyboardInterrupt" in err
+    jobs = {j["name"]: j["state"] for j in cli_json(engine, "experiment", "status", exp_id)["jobs"]}
+    assert jobs == {"long": "CANCELLED", "after": "CANCELLED"}

@@ -247,6 +247,7 @@ class Experiment:
         engine = PlanRun(plan, self.base_dir)
         planned = engine.wait_planned()
         engine.wait()
+        self._dry_ran = True
         return list(planned.get("jobs", []))
 
     def reset(self) -> "Experiment":
@@ -302,7 +303,12 @@ class Experiment:
         try:
             if self._engine is not None:
                 self.wait()
-            elif not self._launched and not self._reconstructed and self._jobs and exc_type is None and not self._inert and self._planning is None:
+            elif (
+                not self._launched
+                and not self._reconstructed
+                and self._jobs and exc_type is None and not self._inert and self._planning is None
+                and not getattr(self, "_dry_ran", False)
+            ):
                 warnings.warn(
                     f"Experiment {self._title}: {len(self._jobs)} job(s) were added but run() was never called; "
                     f"nothing was launched.",
