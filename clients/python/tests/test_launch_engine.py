@@ -300,3 +300,31 @@ def test_ctrl_c_cancels_the_jobs_and_interrupts_the_script(engine):
     assert "KeyboardInterrupt" in err
     jobs = {j["name"]: j["state"] for j in cli_json(engine, "experiment", "status", exp_id)["jobs"]}
     assert jobs == {"long": "CANCELLED", "after": "CANCELLED"}
+
+
+SCRIPT = """
+import labrun as run
+
+def square(x: int) -> int:
+    print("square of", x)
+    return x * x
+
+with run.Experiment("via-labrun-run") as exp:
+    exp.add([run.Partial(square, 3), run.Partial(square, 4)], name="squares")
+    exp.run(tail_logs=True)
+"""
+
+
+def test_labrun_run_of_a_python_script(engine):
+    (engine["project"] / "nemo_style.py").write_text(SCRIPT)
+    done = subprocess.run(
+        ["node", ENGINE_JS, "run", "nemo_style.py", "--workspace", engine["home"]],
+        cwd=str(engine["project"]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "square of 3" in done.stdout and "square of 4" in done.stdout
+    [summary] = cli_json(engine, "experiment", "list")
+    assert summary["state"] == "COMPLETED" and summary["jobs"]["COMPLETED"] == 2
