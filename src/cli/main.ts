@@ -64,7 +64,7 @@ const program = withGlobals(
 
 program
   .command("run")
-  .description("run a TypeScript/JavaScript experiment file (exits non-zero if a job fails)")
+  .description("run an experiment file: TypeScript, JavaScript or Python (exits non-zero if a job fails)")
   .argument("<file>", "experiment file, e.g. experiment.ts")
   .argument("[args...]", "arguments for the experiment file (its process.argv.slice(2)); put them after --")
   .action(async (file: string, args: string[], _options: unknown, command: Command) => {

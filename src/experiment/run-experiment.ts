@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { dirname, extname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadYamlConfig } from "../config/yaml/config-loader.js";
 import type { LoadedConfig } from "../config/yaml/config-loader.js";
@@ -23,6 +23,8 @@ import { parseRunMode } from "./run-mode.js";
 import type { RunMode } from "./run-mode.js";
 import type { ExperimentResult } from "./run-results.js";
 import { YamlExperiment } from "./yaml-experiment.js";
+import { loadPythonExperiment } from "./plan/python-experiment.js";
+import { Workspace } from "../workspace/workspace.js";
 import { endMockModules } from "./mock-modules/mock-modules.js";
 import { StopRequest } from "./services/stop-request.js";
 import { serviceUrl } from "./services/web-service.js";
@@ -111,9 +113,21 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
   });
 
   const envBefore = { ...process.env };
+  const id = base.add_timestamp ? `${base.id}-${minuteStamp(startedAt)}` : base.id;
+  const python = extname(experimentFile) === ".py";
   let loaded: { run: ExperimentModule["run"]; cfg: unknown };
   try {
-    loaded = await loadExperiment(config, preExperiment, experimentFile);
+    loaded = python
+      ? await loadPythonExperiment({
+          config,
+          base,
+          experimentFile,
+          preExperiment,
+          runMode,
+          title: id,
+          workdir: new Workspace(options.workspace).root,
+        })
+      : await loadExperiment(config, preExperiment, experimentFile);
   } catch (error) {
     endMockModules();
     throw error;
@@ -125,7 +139,6 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
   const wait = runMode === "NORMAL" ? options.waitForServices : undefined;
   const stopRequest = wait ? new StopRequest(wait) : undefined;
 
-  const id = base.add_timestamp ? `${base.id}-${minuteStamp(startedAt)}` : base.id;
   const exp: YamlExperiment = new YamlExperiment(
     id,
     {
@@ -133,6 +146,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
       ...(options.executor ? { executor: options.executor } : {}),
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       ...(options.cleanMode ? { cleanMode: options.cleanMode } : {}),
+      ...(python ? { hintLanguage: "python" as const } : {}),
     },
     {
       runMode,

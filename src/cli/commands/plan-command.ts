@@ -8,6 +8,7 @@ import { runPlan } from "../../experiment/plan/run-plan.js";
 import type { PlanOutcome } from "../../experiment/plan/run-plan.js";
 import { formatTable } from "../../util/table.js";
 import { printJson } from "../output.js";
+import { resultsFileVariable } from "./run-python-file.js";
 
 export interface PlanRunOptions {
   readonly events?: string;
@@ -24,12 +25,19 @@ export async function planRunCommand(
   global: { readonly workspace?: string; readonly json?: boolean },
 ): Promise<number> {
   const sink = options.events ? new PlanEventSink(options.events) : undefined;
+  // `labrun run x.py` above us learns the results here (the script itself may exit 0 after a failed job).
+  const resultsFile = process.env[resultsFileVariable];
+  delete process.env[resultsFileVariable];
+  const results = resultsFile ? new PlanEventSink(resultsFile) : undefined;
   try {
     const source = !file || file === "-" ? "the plan on stdin" : resolve(file);
     const plan = parsePlan(readPlanText(file), source);
     const outcome = await runPlan(plan, {
       ...(global.workspace ? { workspace: global.workspace } : {}),
-      ...(sink ? { emit: (event) => sink.emit(event) } : {}),
+      emit: (event) => {
+        sink?.emit(event);
+        if (event.event === "result") results?.emit(event);
+      },
       ...(sink?.toStdout ? { printTails: false } : {}),
     });
     if (global.json) printJson(outcome);
@@ -44,6 +52,7 @@ export async function planRunCommand(
     throw error;
   } finally {
     sink?.close();
+    results?.close();
   }
 }
 
@@ -96,7 +105,6 @@ export function registerPlanCommand(program: Command, setExitCode: (code: number
     )
     .action(async (file: string | undefined, options: PlanRunOptions, command: Command) => {
       const global = command.optsWithGlobals<{ workspace?: string; json?: boolean }>();
-      if (global.workspace) process.env.LABRUN_HOME = global.workspace;
       setExitCode(await planRunCommand(file, options, global));
     });
   return plan;

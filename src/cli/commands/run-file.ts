@@ -1,13 +1,15 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ExperimentFileError } from "../../errors.js";
 import { runResults } from "../../experiment/run-results.js";
 import { printJson } from "../output.js";
+import { runPythonFile } from "./run-python-file.js";
 
 /**
- * `labrun run experiment.ts`: runs a TypeScript (or JavaScript) experiment file in this process. Exits
- * non-zero when any experiment it ran did not complete.
+ * `labrun run experiment.ts`: runs a TypeScript (or JavaScript) experiment file in this process, or a Python
+ * one (`.py`) with the Python client (see `runPythonFile`). Exits non-zero when any experiment it ran did not
+ * complete.
  */
 export async function runExperimentFile(
   file: string,
@@ -17,8 +19,9 @@ export async function runExperimentFile(
   const path = resolve(file);
   if (!existsSync(path))
     throw new ExperimentFileError(
-      `Experiment file ${path} does not exist. Pass the path of a .ts or .js file.`,
+      `Experiment file ${path} does not exist. Pass the path of a .ts, .js or .py file.`,
     );
+  if (extname(path) === ".py") return runPythonFile(path, args, options);
   const url = pathToFileURL(path).href;
   // The file sees itself as the script being run, with its own arguments.
   process.argv = [process.argv[0]!, path, ...args];

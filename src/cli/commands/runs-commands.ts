@@ -58,14 +58,20 @@ export function runsListCommand(
 
 export function runsShowCommand(prefix: string, global: RunsGlobal): number {
   // A run in remote mode leaves its last session's status in the workspace's buffer (remote-status.json).
-  const remote = readRemoteStatus(join(new Workspace(global.workspace).root, "buffer"), parsePrefix(prefix).prefix);
+  const remote = readRemoteStatus(
+    join(new Workspace(global.workspace).root, "buffer"),
+    parsePrefix(prefix).prefix,
+  );
   let run;
   try {
     run = openRunForReading(prefix, global);
   } catch (error) {
     if (!(error instanceof RunNotFoundError) || !remote) throw error;
     if (global.json) printJson({ prefix: parsePrefix(prefix).prefix, remote });
-    else console.log(`${parsePrefix(prefix).prefix}: no local folder (remote mode)\n${describeRemoteStatus(remote)}`);
+    else
+      console.log(
+        `${parsePrefix(prefix).prefix}: no local folder (remote mode)\n${describeRemoteStatus(remote)}`,
+      );
     return 0;
   }
   const info = run.info();

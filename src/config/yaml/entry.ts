@@ -5,9 +5,9 @@ import type { LoadedConfig } from "./config-loader.js";
 import type { ConfigurationBase } from "./configuration-base.js";
 import { displayFile } from "./yaml-layer.js";
 
-/** Extensions tried, in order, for `file: experiment` and for modules. */
-export const experimentExtensions = [".ts", ".js", ".mjs"] as const;
-const knownExtensions = new Set([".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs"]);
+/** Extensions tried, in order, for `file: experiment` and for modules (`.py`: planned by the Python client). */
+export const experimentExtensions = [".ts", ".js", ".mjs", ".py"] as const;
+const knownExtensions = new Set([".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".py"]);
 
 /**
  * The experiment file the configuration names: `file` (default `experiment`) relative to the YAML file
@@ -21,8 +21,8 @@ export function resolveExperimentEntry(config: LoadedConfig, base: Configuration
   if (!found)
     throw new ExperimentFileError(
       `${config.sets(["file"]) ? config.where(["file"]) : displayFile(config.file)}: experiment file ` +
-        `${displayFile(resolve(dir, file))}${extname(file) ? "" : `{${experimentExtensions.join(",")}}`} does not exist. ` +
-        "Set `file` to the path of the file that exports `run`, relative to the YAML file.",
+        `${displayFile(resolve(dir, file))} does not exist${extname(file) ? "" : ` (looked for ${candidates(resolve(dir, file)).join(", ")})`}. ` +
+        "Set `file` to the path of the file that defines `run(helper, cfg)` (TypeScript, JavaScript or Python), relative to the YAML file.",
       { details: { file: resolve(dir, file) } },
     );
   return found;
@@ -81,6 +81,11 @@ function resolveModule(config: LoadedConfig, base: ConfigurationBase, name: stri
       `in ${folders.map(displayFile).join(", ")}. Set \`pythonpath\` to the folders that hold it (relative to the YAML file).`,
     { details: { key, module: name, searched: folders } },
   );
+}
+
+/** The files `withExtension` tries for a path without an extension, for error messages. */
+function candidates(path: string): string[] {
+  return experimentExtensions.map((extension) => displayFile(path + extension));
 }
 
 function withExtension(path: string): string | undefined {

@@ -36,6 +36,7 @@ export function planDefaults(plan: Plan): PlanDefaults {
  */
 export function addPlanJobs(exp: Experiment, plan: Plan): string[] {
   const defaults = planDefaults(plan);
+  const fallback = plan.executor ? executorFromSpec(plan.executor, defaults) : undefined;
   const jobByIdentity = new Map<string, string>();
   const aliases = new Map<string, string>();
   return plan.jobs.map((entry) => {
@@ -59,7 +60,7 @@ export function addPlanJobs(exp: Experiment, plan: Plan): string[] {
       ? entry.executors.map((spec) => executorFromSpec(spec, defaults))
       : entry.executor
         ? executorFromSpec(entry.executor, defaults)
-        : undefined;
+        : fallback;
     const id = exp.add(entry.task ? tasks[0]! : tasks, {
       name: entry.name,
       ...(executor ? { executor } : {}),
