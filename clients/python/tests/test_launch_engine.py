@@ -328,3 +328,47 @@ def test_labrun_run_of_a_python_script(engine):
     assert "square of 3" in done.stdout and "square of 4" in done.stdout
     [summary] = cli_json(engine, "experiment", "list")
     assert summary["state"] == "COMPLETED" and summary["jobs"]["COMPLETED"] == 2
+
+
+MORE = """
+import labrun as run
+
+class Debug(run.Plugin):
+    def setup(self, task, executor):
+        executor.env["DEBUG_FLAG"] = "on"
+        if isinstance(task, run.Script):
+            task.args.append("--debug")
+
+def add(a, b):
+    print("sum", a + b)
+    return a + b
+
+if __name__ == "__main__":
+    with run.Experiment("more") as exp:
+        exp.add(run.Script(path="pkg.hello", m=True, args=["x"]), name="mod", plugins=[Debug()])
+        exp.add(run.Partial(add, 1, 2), name="add")
+        exp.run(sequential=True, tail_logs=True)
+    print("R1", exp.result["state"], exp.status(return_dict=True)["add"]["dependencies"])
+    again = run.Experiment.from_id(exp.id).reset()
+    with again:
+        again.run()
+    print("R2", again.result["state"], [j.id for j in again.jobs], again.id != exp.id)
+    with run.Experiment("direct") as d:
+        d.add(run.Partial(add, 5, 5), name="add")
+        d.run(direct=True)
+    print("R3", d.result["state"])
+"""
+
+
+def test_plugins_modules_sequential_reset_and_direct(engine):
+    package = engine["project"] / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "hello.py").write_text("import os, sys\nprint('hello', sys.argv[1:], os.environ.get('DEBUG_FLAG'))\n")
+    code, out, err = run_script(engine["project"], "more.py", MORE)
+    assert code == 0, err
+    assert "[mod] hello ['x', '--debug'] on" in out  # the plugin changed the task's args and the executor's env
+    assert "[add] sum 3" in out
+    assert "R1 COMPLETED ['mod']" in out  # sequential: each job waits for the one added before it
+    assert "R2 COMPLETED ['mod', 'add'] True" in out  # reset() of a reopened experiment runs it again
+    assert "sum 10" in out and "R3 COMPLETED" in out  # direct: run by the engine itself, output on this terminal

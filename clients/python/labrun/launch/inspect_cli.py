@@ -89,7 +89,7 @@ def reopen(cls: Any, id_or_title: str, base_dir: Optional[str]) -> Any:
 def jobs_from_records(exp: Any) -> List[Job]:
     """The jobs of a reopened experiment, rebuilt from the task configs its job directories record, so
     ``reset()`` can plan them again."""
-    from .stored import StoredTask
+    from .stored import StoredExecutor, StoredTask
 
     jobs = []
     for job in exp._jobs:
@@ -100,5 +100,6 @@ def jobs_from_records(exp: Any) -> List[Job]:
         except (OSError, ValueError) as error:
             raise CorruptRecordError(os.path.join(directory, "job.json"), str(error)) from None
         task = StoredTask(record.get("task") or {})
-        jobs.append(Job(job.id, [task], [exp.executor], list(job.dependencies), False, False))
+        executor = StoredExecutor(record["executor"]) if isinstance(record.get("executor"), dict) else exp.executor
+        jobs.append(Job(job.id, [task], [executor], list(job.dependencies), False, False))
     return jobs

@@ -23,3 +23,16 @@ class StoredTask:
 
     def to_spec(self) -> Dict[str, Any]:
         return copy.deepcopy(self.config)
+
+
+class StoredExecutor:
+    """The recorded config of an executor (``job.json``'s ``executor``), sent back as it was recorded."""
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self.config = copy.deepcopy(config)
+
+    def clone(self) -> "StoredExecutor":
+        return StoredExecutor(self.config)
+
+    def to_spec(self) -> Dict[str, Any]:
+        return copy.deepcopy(self.config)
