@@ -49,15 +49,28 @@ describe("typed task identities", () => {
   });
 
   it("stay the same across versions (golden file)", () => {
-    const golden = JSON.parse(
-      readFileSync(join(fixtures, "golden-identities.json"), "utf8"),
-    ) as Record<string, string>;
+    const golden = JSON.parse(readFileSync(join(fixtures, "golden-identities.json"), "utf8")) as {
+      cases: { label: string; identity: string }[];
+    };
+    const identityOf = (label: string) => golden.cases.find((c) => c.label === label)?.identity;
     const prepare = Prepare({ n: 3 });
-    expect({
+    const Net = defineTask("net", {
+      params: z.object({
+        layers: z.array(z.object({ size: z.number(), dropout: meta(z.number().default(0)) })),
+        name: z.string(),
+      }),
+      command: () => ["true"],
+    });
+    const built = {
       "model lr=0.001 sgd": Model({ lr: 0.001, opt: { name: "sgd" } }).identity,
       "prepare n=3": prepare.identity,
       "train lr=0.1 on prepare n=3": Train({ lr: 0.1, data: prepare }).identity,
-    }).toEqual(golden);
+      "net layers with meta dropout in each element": Net({
+        name: "mlp",
+        layers: [{ size: 8, dropout: 0.3 }, { size: 4 }],
+      }).identity,
+    };
+    for (const [label, identity] of Object.entries(built)) expect(identity, label).toBe(identityOf(label));
   });
 
   it("include the identity of tasks given as parameters", () => {

@@ -181,7 +181,7 @@ describe("runExperiment (API)", () => {
             yamlFile: (writeFileSync(join(scratch.root, "e.yaml"), "id: x\n"), join(scratch.root, "e.yaml")),
           }),
         ExperimentFileError,
-        /experiment file .*experiment\{\.ts,\.js,\.mjs\} does not exist/,
+        /experiment file .*experiment does not exist \(looked for .*experiment\.ts, .*experiment\.js, .*experiment\.mjs, .*experiment\.py\)/,
       ],
     ];
     for (const [what, start, type, message] of cases) {
