@@ -61,6 +61,8 @@ class Experiment:
         self.python = python or sys.executable
         self.dirty_git = dirty
         self._jobs: List[Job] = []
+        self._plugins: List[Plugin] = []
+        self._dry_ran = False
         self._engine: Optional[PlanRun] = None
         self._launched = False
         self._reconstructed = False
@@ -142,7 +144,7 @@ class Experiment:
                 if isinstance(changed, tuple) and len(changed) == 2:
                     job.tasks[i], job.executors[i] = changed
         check_graph([*self._jobs, job])
-        self._plugins = [*getattr(self, "_plugins", []), *(plugins or [])]
+        self._plugins.extend(plugins or [])
         self._jobs.append(job)
         return job_id
 
@@ -229,7 +231,7 @@ class Experiment:
         try:
             self.result = engine.wait()
         finally:
-            for plugin in dict.fromkeys(getattr(self, "_plugins", [])):
+            for plugin in dict.fromkeys(self._plugins):
                 plugin.teardown(self.result)
         if engine.interrupted and not self.result.get("detached"):
             raise KeyboardInterrupt
@@ -306,8 +308,11 @@ class Experiment:
             elif (
                 not self._launched
                 and not self._reconstructed
-                and self._jobs and exc_type is None and not self._inert and self._planning is None
-                and not getattr(self, "_dry_ran", False)
+                and self._jobs
+                and exc_type is None
+                and not self._inert
+                and self._planning is None
+                and not self._dry_ran
             ):
                 warnings.warn(
                     f"Experiment {self._title}: {len(self._jobs)} job(s) were added but run() was never called; "
