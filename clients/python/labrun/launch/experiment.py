@@ -12,7 +12,7 @@ from ..errors import ExperimentStateError, InvalidExecutorError, UsageError
 from . import context, inspect_cli
 from .engine import PlanRun
 from .executors import Executor, LocalExecutor, check_executor
-from .jobs import Job, check_graph, unique_name
+from .jobs import Job, check_dependencies, check_graph, unique_name
 from .partial import Partial
 from .plugin import Plugin
 from .script import Script
@@ -61,6 +61,7 @@ class Experiment:
         self.python = python or sys.executable
         self.dirty_git = dirty
         self._jobs: List[Job] = []
+        self._names: Dict[str, str] = {}  # job ids and group member names → job id
         self._plugins: List[Plugin] = []
         self._dry_ran = False
         self._engine: Optional[PlanRun] = None
@@ -132,7 +133,7 @@ class Experiment:
                 return same.id
         implied = [self._add_upstream(dep, executors[0]) for each in tasks for dep in _upstream(each)]
         deps = list(dict.fromkeys([*(dependencies or []), *implied]))
-        job_id = unique_name(self._jobs, name, tasks[0].get_name(), group)
+        job_id = unique_name(self._names, name, tasks[0].get_name(), group)
         job = Job(job_id, [t.clone() for t in tasks], [e.clone() for e in executors], deps, tail_logs, group)
         if retries:
             job.options["retries"] = retries
@@ -143,10 +144,15 @@ class Experiment:
                 changed = plugin.setup(job.tasks[i], job.executors[i])
                 if isinstance(changed, tuple) and len(changed) == 2:
                     job.tasks[i], job.executors[i] = changed
-        check_graph([*self._jobs, job])
+        check_dependencies(job, self._names)
         self._plugins.extend(plugins or [])
-        self._jobs.append(job)
+        self._append(job)
         return job_id
+
+    def _append(self, job: Job) -> None:
+        self._jobs.append(job)
+        for name in [job.id, *job.member_names]:
+            self._names[name] = job.id
 
     def _add_upstream(self, task: Any, executor: Executor) -> str:
         same = next((j for j in self._jobs if not j.group and j.identities[0] == task.identity), None)
@@ -258,9 +264,11 @@ class Experiment:
             self._title, self.executor, None, self.log_level, self.base_dir, self.clean_mode, self.python, self.dirty_git
         )
         if self._reconstructed:
-            fresh._jobs = inspect_cli.jobs_from_records(self)
+            jobs = inspect_cli.jobs_from_records(self)
         else:
-            fresh._jobs = [Job(j.id, j.tasks, j.executors, list(j.dependencies), False, j.group, j.options) for j in self._jobs]
+            jobs = [Job(j.id, j.tasks, j.executors, list(j.dependencies), False, j.group, j.options) for j in self._jobs]
+        for job in jobs:
+            fresh._append(job)
         return fresh
 
     # ---- inspecting (through the CLI's --json commands) ----

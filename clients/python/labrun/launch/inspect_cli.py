@@ -82,7 +82,7 @@ def reopen(cls: Any, id_or_title: str, base_dir: Optional[str]) -> Any:
     for job in answer.get("jobs", []):
         record = Job(job["name"], [None], [None], list(job.get("dependencies", [])), False, False)
         record.status = nemo_view(job)
-        exp._jobs.append(record)
+        exp._append(record)
     return exp
 
 

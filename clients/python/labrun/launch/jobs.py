@@ -3,7 +3,7 @@ handed to the engine (names, dependencies, cycles)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Container, Dict, List, Optional, Sequence
 
 from ..errors import DependencyCycleError, DuplicateJobNameError, ExperimentStateError, UnknownDependencyError
 
@@ -66,10 +66,9 @@ class Job:
         return f"{kind}(id={self.id!r}, tasks={len(self.tasks)}, dependencies={self.dependencies!r})"
 
 
-def unique_name(jobs: Sequence[Job], explicit: Optional[str], fallback: str, group: bool) -> str:
+def unique_name(taken: Container[str], explicit: Optional[str], fallback: str, group: bool) -> str:
     """The id for a new job: the explicit name (a duplicate is an error), else the task's name made unique
-    with ``-1``, ``-2``... (as the TypeScript ``add``)."""
-    taken = {name for job in jobs for name in [job.id, *job.member_names]}
+    with ``-1``, ``-2``... (as the TypeScript ``add``). ``taken``: the ids and member names so far."""
     if explicit is not None:
         if not explicit.strip():
             raise ExperimentStateError("A job name cannot be empty.")
@@ -82,6 +81,13 @@ def unique_name(jobs: Sequence[Job], explicit: Optional[str], fallback: str, gro
         n += 1
         name = f"{base}-{n}"
     return name
+
+
+def check_dependencies(job: Job, known: Container[str]) -> None:
+    """Every dependency of a new job names an earlier job or group member (then there can be no cycle)."""
+    for dependency in job.dependencies:
+        if dependency not in known:
+            raise UnknownDependencyError(job.id, dependency)
 
 
 def check_graph(jobs: Sequence[Job]) -> None:

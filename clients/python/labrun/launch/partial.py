@@ -91,7 +91,9 @@ class Partial:
         return self._options.get("name") or f"{self._location.stem}.{self._location.qualname}"
 
     def clone(self) -> "Partial":
-        fresh = copy.copy(self)
+        fresh = object.__new__(Partial)
+        object.__setattr__(fresh, "_fn", self._fn)
+        object.__setattr__(fresh, "_location", self._location)
         for key in ("_args", "_kwargs", "_options"):
             object.__setattr__(fresh, key, copy.deepcopy(getattr(self, key)))
         return fresh
