@@ -41,6 +41,8 @@ interface Side {
   readonly jobs: number;
   readonly total_s: number;
   readonly add_s: number;
+  /** labrun only: from `Experiment(...)` until the first job (prep) started, s. */
+  readonly first_job_started_s?: number | null;
   readonly import_s: number;
   readonly cpu_s: number;
   readonly bare_seq_s: number;
@@ -138,6 +140,9 @@ function figures(samples: readonly Sample[]) {
     ok: `${ok.length}/${samples.length}`,
     jobs: samples[0]?.jobs ?? NaN,
     add: per((s) => s.add_s * 1000),
+    firstJob: stat(
+      ok.flatMap((s) => (typeof s.first_job_started_s === "number" ? [s.first_job_started_s * 1000] : [])),
+    ),
     wall: per((s) => s.total_s),
     perJob: per((s) => (s.total_s * 1000) / s.jobs),
     bareSeq: per((s) => (s.bare_seq_s * 1000) / s.jobs),
@@ -187,6 +192,7 @@ function main(): void {
     `| jobs in the DAG (prep → N−2 steps → merge) | ${l.jobs} | ${n.jobs} |`,
     `| runs that completed (every job succeeded) | ${l.ok} | ${n.ok} |`,
     `| planning: the \`add()\` calls, ms | ${fmtStat(l.add, 0)} | ${fmtStat(n.add, 0)} |`,
+    `| from \`Experiment(...)\` to the first job started (plan built, handed over, validated, launched), ms | ${fmtStat(l.firstJob, 0)} | ${fmtStat(n.firstJob, 0)} |`,
     `| **wall time of the DAG, s** (\`Experiment(...)\` → end of the \`with\` block) | **${fmtStat(l.wall)}** | **${fmtStat(n.wall)}** |`,
     `| wall per job, ms | ${fmtStat(l.perJob)} | ${fmtStat(n.perJob)} |`,
     `| bare spawn of the same interpreter, ms/job: sequential | ${fmtStat(l.bareSeq)} | ${fmtStat(n.bareSeq)} |`,

@@ -23,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -60,6 +61,7 @@ def main() -> int:
     exp = None
     t_add = 0.0
     cpu0 = own_cpu() + children_cpu()
+    wall0 = time.time()
     t0 = time.perf_counter()
     try:
         executor = run.LocalExecutor(**({} if args.max_parallel is None else {"max_parallel": args.max_parallel}))
@@ -79,10 +81,14 @@ def main() -> int:
     cpu = own_cpu() + children_cpu() - cpu0
 
     states: dict = {}
+    first_start = None
     try:
         for name, job in (exp.status(return_dict=True) or {}).items() if exp is not None else []:
             state = str(job.get("state") if isinstance(job, dict) else job)
             states[state] = states.get(state, 0) + 1
+            if name == "prep" and job.get("started_at"):
+                started = datetime.fromisoformat(job["started_at"].replace("Z", "+00:00")).timestamp()
+                first_start = started - wall0
     except Exception as e:  # the states are a check, not the measurement
         error = error or f"status: {type(e).__name__}: {e}"
     shutil.rmtree(workspace, ignore_errors=True)
@@ -97,6 +103,7 @@ def main() -> int:
         "max_parallel": args.max_parallel,
         "total_s": round(total, 4),
         "add_s": round(t_add, 4),
+        "first_job_started_s": None if first_start is None else round(first_start, 4),
         "import_s": round(t_import, 4),
         "cpu_s": round(cpu, 4),
         "bare_seq_s": round(bare_seq, 4),
