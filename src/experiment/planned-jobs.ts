@@ -5,6 +5,8 @@ import { writeFileAtomic } from "../workspace/atomic-file.js";
 import type { Experiment } from "./experiment.js";
 import { currentUser } from "./informations.js";
 import { jobRunPrefix } from "./launch-plan.js";
+import { cliShimDir } from "./cli-shim.js";
+import { engineEnv } from "../util/engine-paths.js";
 
 /** A job as DRY_RUN lists it. */
 export interface PlannedJobInfo {
@@ -73,6 +75,7 @@ export async function generateJobScripts(
       LABRUN_JOB_DIR: job.jobDir,
       LABRUN_RUN_DIR: join(job.jobDir, "run"),
       LABRUN_RUN_PREFIX: jobRunPrefix(user, exp.title, exp.id, job.name),
+      ...engineEnv(),
     };
     const script = join(job.jobDir, "run.sh");
     writeFileAtomic(
@@ -86,6 +89,8 @@ export async function generateJobScripts(
           ? [`# Run it once the jobs it depends on have completed: ${job.dependencies.join(", ")}.`]
           : []),
         ...Object.entries(env).map(([key, value]) => `export ${key}=${shellQuote(value)}`),
+        // `labrun` in the job is the labrun that wrote this script.
+        `export PATH=${shellQuote(cliShimDir(exp.workspace.root))}:"$PATH"`,
         `cd -- ${shellQuote(spec.cwd)} || exit 1`,
         `exec ${spec.argv.map(shellQuote).join(" ")} "$@"`,
         "",

@@ -8,16 +8,17 @@ export const PLAN_VERSION = 1;
 
 const text = z.string().min(1);
 const env = z.record(z.string(), z.string());
-const finiteJson: z.ZodType<unknown> = z.lazy(() =>
-  z.union([
-    z.null(),
-    z.boolean(),
-    z.string(),
-    z.number().refine(Number.isFinite, "NaN and Infinity are not JSON"),
-    z.array(finiteJson),
-    z.record(z.string(), finiteJson),
-  ]),
+// JSON.parse only makes JSON values, but reads 1e999 as Infinity, which no language can pass on as JSON.
+const finiteJson = z.custom<unknown>(
+  (value) => !hasNonFinite(value),
+  "NaN and Infinity are not JSON; pass finite numbers",
 );
+
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (value !== null && typeof value === "object") return Object.values(value).some(hasNonFinite);
+  return false;
+}
 const count = (min: number) => z.number().int().min(min);
 
 const localTunnel = z.strictObject({ kind: z.literal("local"), env: env.optional() });
