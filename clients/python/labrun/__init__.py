@@ -19,24 +19,23 @@ Launching: NeMo-Run's names, planned here and run by labrun's engine (docs/pytho
 Typed tasks: ``labrun.tasks``; experimaestro's YAML experiments: ``labrun.experiments``.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
+    ChecksumMismatchError,
+    CorruptRecordError,
     DependencyCycleError,
     DirtyGitError,
     DuplicateJobNameError,
     EngineError,
     EngineNotFoundError,
     ExperimentStateError,
-    InvalidExecutorError,
-    InvalidTaskError,
-    TaskValidationError,
-    UnknownDependencyError,
-    UnknownExperimentError,
-    UnknownJobError,
-    ChecksumMismatchError,
-    CorruptRecordError,
     InvalidArgumentError,
+    InvalidExecutorError,
     InvalidLogLevelError,
     InvalidPrefixError,
+    InvalidTaskError,
     InvalidTrackingNameError,
     LabrunError,
     NoCurrentRunError,
@@ -44,29 +43,82 @@ from .errors import (
     RunFileNotFoundError,
     RunNotFoundError,
     RunStateError,
+    TaskValidationError,
     TrackedFileNotFoundError,
     TrackingValueError,
+    UnknownDependencyError,
+    UnknownExperimentError,
+    UnknownJobError,
 )
-from ._remote_errors import ServerRequestError, ServerUnreachableError
-from .files import StoredFile
-from .launch import (
-    DirectExecutor,
-    Executor,
-    Experiment,
-    ExperimentPlugin,
-    GitArchivePackager,
-    LocalExecutor,
-    LocalTunnel,
-    Partial,
-    PatternPackager,
-    Plugin,
-    Script,
-    SlurmExecutor,
-    SSHTunnel,
-)
-from .logs import ReadResult
-from .run import Run, RunLifecycle, RunView, tracked
-from .run_info import RUN, find_project_root
+
+# The rest is imported on first use: a launched Python job (python -m labrun._job_runner) starts without
+# loading the tracking client's HTTP stack or the launcher, and a script pays only for what it uses.
+_LAZY = {
+    "Run": ".run",
+    "RunView": ".run",
+    "RunLifecycle": ".run",
+    "tracked": ".run",
+    "RUN": ".run_info",
+    "find_project_root": ".run_info",
+    "StoredFile": ".files",
+    "ReadResult": ".logs",
+    "ServerRequestError": "._remote_errors",
+    "ServerUnreachableError": "._remote_errors",
+    **{
+        name: ".launch"
+        for name in (
+            "DirectExecutor",
+            "Executor",
+            "Experiment",
+            "ExperimentPlugin",
+            "GitArchivePackager",
+            "LocalExecutor",
+            "LocalTunnel",
+            "Partial",
+            "PatternPackager",
+            "Plugin",
+            "Script",
+            "SlurmExecutor",
+            "SSHTunnel",
+        )
+    },
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'labrun' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from ._remote_errors import ServerRequestError, ServerUnreachableError
+    from .files import StoredFile
+    from .launch import (
+        DirectExecutor,
+        Executor,
+        Experiment,
+        ExperimentPlugin,
+        GitArchivePackager,
+        LocalExecutor,
+        LocalTunnel,
+        Partial,
+        PatternPackager,
+        Plugin,
+        Script,
+        SlurmExecutor,
+        SSHTunnel,
+    )
+    from .logs import ReadResult
+    from .run import Run, RunLifecycle, RunView, tracked
+    from .run_info import RUN, find_project_root
 
 __version__ = "0.1.0"
 

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any, Dict, List, Optional
 
-from ..errors import InvalidTaskError
+from .errors import InvalidTaskError
 
 
 class Location:

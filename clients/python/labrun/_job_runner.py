@@ -17,7 +17,7 @@ import sys
 from typing import Any, Dict
 
 from ._task_fields import in_job
-from .launch import context
+from . import _context as context
 
 MAIN_ALIAS = "__labrun_main__"
 

@@ -25,8 +25,8 @@ from typing import Any, Dict, List, Optional, Union
 from ._canonical import canonical_json, sha256_hex
 from ._task_fields import Config, Field, Meta, Param, TaskOutput, json_view, meta_paths
 from .errors import InvalidTaskError
-from .launch import context
-from .launch.callables import locate
+from . import _context as context
+from ._callables import locate
 
 __all__ = ["Param", "Meta", "Config", "Task", "TaskOutput", "task", "identity_of"]
 

@@ -9,7 +9,8 @@ import warnings
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from ..errors import ExperimentStateError, InvalidExecutorError, UsageError
-from . import context, inspect_cli
+from .. import _context as context
+from . import inspect_cli
 from .engine import PlanRun
 from .executors import Executor, LocalExecutor, check_executor
 from .jobs import Job, check_dependencies, check_graph, unique_name

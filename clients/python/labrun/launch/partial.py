@@ -9,7 +9,7 @@ import sys
 from typing import Any, Callable, Dict, List, Optional
 
 from ..errors import InvalidTaskError
-from .callables import check_json, locate
+from .._callables import check_json, locate
 
 
 class Partial:
