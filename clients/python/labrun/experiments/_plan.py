@@ -96,8 +96,6 @@ def plan(request: Dict[str, Any]) -> Dict[str, Any]:
     helper = ExperimentHelper(exp, request.get("runMode") or "NORMAL", request.get("yamlFiles") or [])
     with exp:
         run(helper, cfg)
-    if not exp.jobs:
-        raise ExperimentFileError(f"run(helper, cfg) of {request.get('experimentFile') or request.get('module')} added no job.")
     return exp.to_config(request.get("runMode") or "NORMAL", **exp._planning)
 
 
