@@ -2,8 +2,8 @@
 parallel, then evaluate, as a dependency graph of Python jobs on this machine. Each training logs its loss to its
 tracked run, so `labrun ui` shows the curves and `labrun experiment status` the latest values.
 
-Run it with `python3 examples/quickstart.py` or `npx labrun run examples/quickstart.py` (the TypeScript version of
-the same experiment is examples/quickstart.ts)."""
+Run it with `npm start` (`node bin/labrun.js run examples/quickstart.py`), or `python3 examples/quickstart.py` where
+the client finds the engine (`$LABRUN_CLI`, `labrun` on PATH). The TypeScript version is examples/quickstart.ts."""
 import os
 import sys
 from urllib.parse import quote
