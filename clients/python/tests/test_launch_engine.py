@@ -372,3 +372,35 @@ def test_plugins_modules_sequential_reset_and_direct(engine):
     assert "R1 COMPLETED ['mod']" in out  # sequential: each job waits for the one added before it
     assert "R2 COMPLETED ['mod', 'add'] True" in out  # reset() of a reopened experiment runs it again
     assert "sum 10" in out and "R3 COMPLETED" in out  # direct: run by the engine itself, output on this terminal
+
+
+XPM = """
+import sys
+from labrun.experiments import DirtyGitAction, experiment
+from labrun.tasks import Param, Task, task
+
+@task("xpm.square")
+class Square(Task):
+    x: Param[int]
+    def execute(self):
+        return self.x * self.x
+
+if __name__ == "__main__":
+    with experiment(sys.argv[1], "xpm", dirty_git=DirtyGitAction.IGNORE) as xp:
+        Square(x=3).submit()
+        Square(x=4).submit()
+    print("XPM", xp.result["state"], xp.id.startswith("xpm_"))
+    xp.status()
+"""
+
+
+def test_experimaestro_context_manager_launches_on_exit(engine):
+    code, out, err = run_script(engine["project"], "xpm.py", XPM, args=[engine["home"]])
+    assert code == 0, err
+    assert "XPM COMPLETED True" in out
+    assert "Experiment status for xpm_" in out and out.count("COMPLETED") >= 3  # the status table printed
+    results = []
+    for root, _, names in os.walk(os.path.join(engine["home"], "jobs", "xpm.square")):
+        if "result.json" in names:
+            results.append(read_json(os.path.join(root, "result.json")))
+    assert sorted(results) == [9, 16]
