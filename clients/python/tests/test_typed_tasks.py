@@ -95,3 +95,14 @@ def test_submit_adds_upstream_tasks_first_and_one_job_per_identity():
 def test_submit_without_an_experiment_says_what_to_do():
     with pytest.raises(run.InvalidTaskError, match="needs an experiment"):
         Prepare(n=1).submit()
+
+
+def test_a_task_class_defined_inside_a_function_is_refused_when_added():
+    @task("t.local")
+    class Local(Task):
+        n: Param[int]
+
+    exp = run.Experiment("local")
+    with pytest.raises(run.InvalidTaskError, match="defined inside another function"):
+        exp.add(Local(n=1))
+    assert exp.jobs == []

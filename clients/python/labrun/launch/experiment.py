@@ -8,7 +8,8 @@ import sys
 import warnings
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from ..errors import ExperimentStateError, InvalidExecutorError, UsageError
+from .._callables import locate
+from ..errors import ExperimentStateError, InvalidExecutorError, InvalidTaskError, UsageError
 from .. import _context as context
 from . import inspect_cli
 from .engine import PlanRun
@@ -340,9 +341,9 @@ class Experiment:
 def _check_task(task: Any) -> None:
     from ..tasks import Task
 
-    if not isinstance(task, (Script, Partial, Task)):
-        from ..errors import InvalidTaskError
-
+    if isinstance(task, Task):
+        locate(type(task), f"Task {type(task).__name__}")  # a class inside a function: refused now, not at run()
+    elif not isinstance(task, (Script, Partial)):
         raise InvalidTaskError(
             f"add() takes a run.Script, a run.Partial or a typed Task (or a list of them), got {task!r}."
         )
