@@ -404,3 +404,13 @@ def test_experimaestro_context_manager_launches_on_exit(engine):
         if "result.json" in names:
             results.append(read_json(os.path.join(root, "result.json")))
     assert sorted(results) == [9, 16]
+
+
+def test_sigterm_to_the_python_driver_cancels_the_jobs(engine):
+    proc, exp_id = start_attached(engine)
+    proc.send_signal(15)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    jobs = {j["name"]: (j["state"], j.get("reason")) for j in cli_json(engine, "experiment", "status", exp_id)["jobs"]}
+    assert jobs["long"][0] == "CANCELLED" and "SIGTERM" in jobs["long"][1]
+    assert jobs["after"][0] == "CANCELLED"

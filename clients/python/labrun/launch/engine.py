@@ -100,6 +100,9 @@ class PlanRun:
         self.result: Optional[Dict[str, Any]] = None
         self.error: Optional[Dict[str, Any]] = None
         self.interrupted = False
+        self.terminated = False
+        self._waiting = False
+        self._previous_sigterm: Any = None
         self._changed = threading.Condition()
         read_end, write_end = os.pipe()
         command = engine_command() + ["plan", "run", "-", "--events", f"fd:{write_end}"] + _workspace_args(workspace)
@@ -111,12 +114,23 @@ class PlanRun:
             os.close(write_end)
         self._reader = threading.Thread(target=self._read, args=(read_end,), name="labrun-events", daemon=True)
         self._reader.start()
+        if threading.current_thread() is threading.main_thread():
+            self._previous_sigterm = signal.signal(signal.SIGTERM, self._on_sigterm)
         assert self.process.stdin is not None
         try:
             self.process.stdin.write(json.dumps(plan, allow_nan=False).encode("utf-8"))
             self.process.stdin.close()
         except BrokenPipeError:  # the engine stopped early; its error comes as an event or on stderr
             pass
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        # As for a TypeScript driver: SIGTERM cancels the unfinished jobs. The engine does it; this process
+        # waits for it to finish (leaving through SystemExit(143) once it has).
+        self.terminated = True
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        if not self._waiting:
+            raise SystemExit(128 + signal.SIGTERM)
 
     def _read(self, fd: int) -> None:
         with os.fdopen(fd, "r", encoding="utf-8", errors="replace") as stream:
@@ -154,14 +168,23 @@ class PlanRun:
 
     def wait(self) -> Dict[str, Any]:
         """Waits for the engine to end; returns its ``result`` event (raises its typed error if it failed)."""
-        with _SigintRecorder(self):
-            while True:
-                try:
-                    self.process.wait(timeout=0.2)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-            self._reader.join()
+        self._waiting = True
+        try:
+            with _SigintRecorder(self):
+                while True:
+                    try:
+                        self.process.wait(timeout=0.2)
+                        break
+                    except subprocess.TimeoutExpired:
+                        continue
+                self._reader.join()
+        finally:
+            self._waiting = False
+            if self._previous_sigterm is not None:
+                signal.signal(signal.SIGTERM, self._previous_sigterm)
+                self._previous_sigterm = None
+        if self.terminated:
+            raise SystemExit(128 + signal.SIGTERM)
         if self.result is None:
             raise self._failure()
         return self.result
