@@ -197,6 +197,21 @@ export class RunBusyError extends LabrunError {
   }
 }
 
+/**
+ * A write to a run's files failed (a full disk) where it cannot wait for space: opening a run, or `labrun log`.
+ * Nothing of it was stored. (A running program's writes never throw this: they wait in memory.)
+ */
+export class RunWriteError extends LabrunError {
+  override readonly code = "RUN_WRITE_FAILED";
+  constructor(prefix: string, what: string, cause: { code?: string; message: string } | undefined) {
+    super(
+      `Could not write ${what} of run ${prefix}: ${cause?.message ?? "I/O error"}. Nothing of it was stored ` +
+        `(the files keep their last whole record). Free some disk space and try again.`,
+      { details: { prefix, what, ...(cause?.code ? { errorCode: cause.code } : {}) }, cause },
+    );
+  }
+}
+
 export class RunNotFoundError extends LabrunError {
   override readonly code = "RUN_NOT_FOUND";
   constructor(where: string) {
