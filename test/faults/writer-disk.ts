@@ -82,9 +82,10 @@ export function runPython(
   script: string,
   args: readonly string[],
   timeoutMs = 120_000,
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn("python3", ["-c", script, ...args], {
-    env: { ...process.env, PYTHONPATH: pythonClient, PYTHONUNBUFFERED: "1" },
+    env: { ...process.env, ...env, PYTHONPATH: pythonClient, PYTHONUNBUFFERED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

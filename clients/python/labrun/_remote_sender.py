@@ -2,8 +2,10 @@
 
 Every batch is written to the on-disk buffer first (``<LABRUN_HOME>/buffer/<prefix>/<clientId>-<seq>.json``,
 atomically, the same envelope as the TypeScript SDK's, so ``labrun sync`` sends either), then POSTed with its
-``(clientId, seq)`` until the server acknowledges it (a retried batch is stored once), then deleted. 4xx other
-than 408/429 are not retried: the batch moves to ``rejected/``. Nothing here raises into the caller.
+``(clientId, seq)`` until the server acknowledges it (a retried batch is stored once), then deleted. A refused
+token (401/403) stops sending for the session (state ``refused``) and keeps every batch in the buffer for
+``labrun sync``; other 4xx than 408/429 mean an invalid batch: it moves to ``rejected/``. Nothing here raises
+into the caller.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 import uuid
 from typing import Any, Deque, Dict, List, Optional, Tuple
 
-from ._remote_errors import ServerUnreachableError, is_retryable
+from ._remote_errors import ServerUnreachableError, is_auth_refusal, is_retryable
 from ._remote_http import HttpClient, wire_dumps
 
 IN_MEMORY = 64
@@ -305,7 +307,9 @@ class RemoteSender:
                     self._recreated = True
                     self.run_id = None
                     self._error(error, "recreate", f"remote: the server no longer has run {self.prefix}; creating it again")
-                elif self.run_id is None:
+                elif self.run_id is None or is_auth_refusal(error):
+                    # The run itself, or the token (expired, revoked, read-only): nothing was judged, so every
+                    # batch stays in the buffer, in order, for `labrun sync` with a valid token.
                     self._state = "refused"
                     self._persist_status(True)
                     self._error(error, "refused", f"remote: the server refuses run {self.prefix}: {_code(error)}: {error}. Its batches stay in {self.buffer_dir}; fix the problem and run `labrun sync`")

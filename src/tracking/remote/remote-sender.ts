@@ -3,7 +3,7 @@ import { TrackedFileNotFoundError } from "../../errors.js";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RunUpsert } from "../../store/store.js";
-import { isRetryable } from "../../store/http/http-client.js";
+import { isAuthRefusal, isRetryable } from "../../store/http/http-client.js";
 import type { HttpStore } from "../../store/http/http-store.js";
 import {
   batchFileName,
@@ -304,7 +304,9 @@ export class RemoteSender {
             "recreate",
             `remote: the server no longer has run ${this.#options.prefix}; creating it again`,
           );
-        } else if (this.#runId === undefined) {
+        } else if (this.#runId === undefined || isAuthRefusal(error)) {
+          // The run itself, or the token (expired, revoked, read-only): nothing was judged, so every batch
+          // stays in the buffer, in order, for `labrun sync` with a valid token.
           this.#state = "refused";
           this.#persistStatus(true);
           this.#error(
