@@ -52,7 +52,7 @@ async function setup() {
   const server = await ServerProcess.start(join(workspace.root, "server"), { auth: true });
   cleanups.push(() => server.stop());
   // Expires while the client logs (it logs until 2 s after).
-  const expires = Date.now() + 8000;
+  const expires = Date.now() + 12_000;
   const expiring = server.createToken("tokens", ["--expires", new Date(expires).toISOString()]);
   const valid = server.createToken("tokens");
   const client = join(workspace.root, "client");
@@ -74,10 +74,11 @@ async function checkAfterSync(
   status: { points: number; state: string; pending: number; rejected: number; acknowledgedBatches: number },
 ) {
   const points = status.points;
-  expect(status.state).toBe("closed");
-  expect(status.rejected).toBe(0);
-  expect(status.pending).toBeGreaterThan(0);
-  expect(status.acknowledgedBatches).toBeGreaterThan(0); // it was online before the token expired
+  const said = JSON.stringify(status);
+  expect(status.state, said).toBe("closed");
+  expect(status.rejected, said).toBe(0);
+  expect(status.pending, said).toBeGreaterThan(0);
+  expect(status.acknowledgedBatches, said).toBeGreaterThan(0); // it was online before the token expired
   expect(buffered(client, name).length).toBe(status.pending);
   const rejectedDir = join(client, "buffer", "alice", "tokens", name, "rejected");
   expect(existsSync(rejectedDir) ? readdirSync(rejectedDir) : []).toEqual([]);
