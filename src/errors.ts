@@ -197,6 +197,21 @@ export class RunBusyError extends LabrunError {
   }
 }
 
+/**
+ * A write to a run's files failed (a full disk) where it cannot wait for space: opening a run, or `labrun log`.
+ * Nothing of it was stored. (A running program's writes never throw this: they wait in memory.)
+ */
+export class RunWriteError extends LabrunError {
+  override readonly code = "RUN_WRITE_FAILED";
+  constructor(prefix: string, what: string, cause: { code?: string; message: string } | undefined) {
+    super(
+      `Could not write ${what} of run ${prefix}: ${cause?.message ?? "I/O error"}. Nothing of it was stored ` +
+        `(the files keep their last whole record). Free some disk space and try again.`,
+      { details: { prefix, what, ...(cause?.code ? { errorCode: cause.code } : {}) }, cause },
+    );
+  }
+}
+
 export class RunNotFoundError extends LabrunError {
   override readonly code = "RUN_NOT_FOUND";
   constructor(where: string) {
@@ -295,11 +310,19 @@ export class DirtyGitError extends LabrunError {
 
 export class TaskValidationError extends LabrunError {
   override readonly code = "TASK_VALIDATION";
-  constructor(task: string, issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[]) {
-    const lines = issues.map((issue) => `${issue.path.map(String).join(".") || "(parameters)"}: ${issue.message}`);
-    super(`Parameters of task "${task}" are not valid: ${lines.join("; ")}. Fix them in the call ${task}({…}).`, {
-      details: { task, issues: lines },
-    });
+  constructor(
+    task: string,
+    issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
+  ) {
+    const lines = issues.map(
+      (issue) => `${issue.path.map(String).join(".") || "(parameters)"}: ${issue.message}`,
+    );
+    super(
+      `Parameters of task "${task}" are not valid: ${lines.join("; ")}. Fix them in the call ${task}({…}).`,
+      {
+        details: { task, issues: lines },
+      },
+    );
   }
 }
 
@@ -384,6 +407,81 @@ export class RouteNotFoundError extends LabrunError {
     super(`No API endpoint ${method} ${path}. See GET /api/openapi.json for the endpoints.`, {
       details: { method, path },
     });
+  }
+}
+
+/** A request naming a Host the server does not answer to (DNS rebinding protection). */
+export class HostNotAllowedError extends LabrunError {
+  override readonly code = "HOST_NOT_ALLOWED";
+  constructor(host: string, allowed: readonly string[]) {
+    super(
+      `This server does not answer to the host name ${JSON.stringify(host)} (it answers to ${allowed.join(", ")}). ` +
+        "Open it through one of those, or start it with --allowed-hosts <name,…> to add the name you use " +
+        "(for example the name a reverse proxy forwards).",
+      { details: { host, allowed } },
+    );
+  }
+}
+
+/** A state-changing request sent by a page of another site (CSRF protection). */
+export class CrossOriginError extends LabrunError {
+  override readonly code = "CROSS_ORIGIN";
+  constructor(origin: string, reason: string) {
+    super(
+      `Refused a state-changing request from ${origin} (${reason}): only pages served by this server may ` +
+        "change its data. Use the dashboard at this server's own address, or a program (which sends no Origin).",
+      { details: { origin, reason } },
+    );
+  }
+}
+
+/** A state-changing request whose body is not declared as JSON. */
+export class UnsupportedMediaTypeError extends LabrunError {
+  override readonly code = "UNSUPPORTED_MEDIA_TYPE";
+  constructor(contentType: string | undefined) {
+    super(
+      `This endpoint takes a JSON body: send it with \`Content-Type: application/json\` ` +
+        `(got ${contentType ? JSON.stringify(contentType) : "no Content-Type"}).`,
+      { details: { contentType: contentType ?? null } },
+    );
+  }
+}
+
+/** A request URL or its headers larger than the server reads. */
+export class RequestTooLargeError extends LabrunError {
+  override readonly code: "URI_TOO_LONG" | "HEADERS_TOO_LARGE";
+  constructor(what: "url" | "headers", limitBytes: number) {
+    super(
+      what === "url"
+        ? `The request URL is longer than ${limitBytes} bytes. Send long values in a POST body instead.`
+        : `The request headers are larger than ${limitBytes} bytes. Send fewer or shorter headers.`,
+      { details: { limitBytes } },
+    );
+    this.code = what === "url" ? "URI_TOO_LONG" : "HEADERS_TOO_LARGE";
+  }
+}
+
+/** A user-supplied regular expression that cannot be compiled (or uses what linear-time matching refuses). */
+export class InvalidRegexError extends LabrunError {
+  override readonly code = "INVALID_REGEX";
+  constructor(pattern: string, problem: string) {
+    super(
+      `${JSON.stringify(pattern.length > 200 ? pattern.slice(0, 200) + "…" : pattern)} is not a usable regular ` +
+        `expression (${problem}). Patterns use RE2 syntax (linear time): no backreferences or lookaround.`,
+      { details: { pattern, problem } },
+    );
+  }
+}
+
+/** The server's disk (files folder or database) is full or failing: nothing of the request was kept. */
+export class StorageFullError extends LabrunError {
+  override readonly code = "STORAGE_FULL";
+  constructor(where: string, problem: string, cause?: unknown) {
+    super(
+      `The server could not write ${where} (${problem}); nothing of this request was kept. ` +
+        "Retry later: the server's operator must free disk space (or grow the volume).",
+      { cause, details: { where, problem } },
+    );
   }
 }
 

@@ -7,10 +7,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 export const repoRoot = resolve(import.meta.dirname, "..");
 export const labrunBin = join(repoRoot, "bin", "labrun.js");
 
-/** A fresh workspace directory, removed by the returned cleanup. */
+/**
+ * A fresh workspace directory, removed by the returned cleanup. The removal retries: a detached supervisor
+ * that was just cancelled may still write its last state while the folder is being removed (ENOTEMPTY).
+ */
 export function tempWorkspace(prefix = "ws"): { root: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), `labrun-test-${prefix}-`));
-  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    cleanup: () => rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
+  };
 }
 
 export interface CliResult {

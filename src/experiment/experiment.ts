@@ -1,4 +1,5 @@
 import { dirname, join } from "node:path";
+import { compileUserRegex } from "../util/user-regex.js";
 import { rmdirSync, rmSync } from "node:fs";
 import type { Task } from "../config/task.js";
 import {
@@ -316,7 +317,7 @@ export class Experiment {
     jobId: string,
     options: Omit<LogsOptions, "print"> = {},
   ): AsyncGenerator<{ job: string; stream: "stdout" | "stderr"; line: string }> {
-    const regex = typeof options.regex === "string" ? compileRegex(options.regex) : options.regex;
+    const regex = typeof options.regex === "string" ? compileUserRegex(options.regex) : options.regex;
     for (const name of this.#resolveJobNames(jobId)) {
       const job = this.#launchedJobs().find((j) => j.name === name)!;
       // Following a job that has not started yet: wait for it to start (or to be cancelled).
@@ -579,16 +580,6 @@ export class Experiment {
 
 export type { AddOptions, DryRunJob, ExperimentConfig, ExperimentOptions, LogsOptions, RunOptions };
 export type { ExperimentResult, ExperimentState };
-
-function compileRegex(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern);
-  } catch (error) {
-    throw new UsageError(
-      `--regex ${JSON.stringify(pattern)} is not a valid regular expression: ${(error as Error).message}`,
-    );
-  }
-}
 
 function checkExperimentOptions(options: ExperimentOptions): void {
   const unknown = Object.keys(options).filter(

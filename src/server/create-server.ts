@@ -14,6 +14,7 @@ import { ingestRoutes } from "./routes/ingest.js";
 import { logRoutes } from "./routes/logs.js";
 import { metricRoutes } from "./routes/metrics.js";
 import { runRoutes } from "./routes/runs.js";
+import { requestGuard } from "./request-guard.js";
 import { listen, type ListenOptions, type RunningServer } from "./listen.js";
 
 /** The labrun server before it listens: a Hono app plus what shutdown needs. */
@@ -75,6 +76,7 @@ export function createServer(options: ServerOptions): LabrunServer {
     return c.json(body, status as 404);
   });
 
+  app.use("*", requestGuard(options.requestPolicy ?? { hosts: "any", ipLiterals: true }));
   const authenticate = authMiddleware(options.authStore, auth);
   app.use("/api/*", async (c, next) => (publicPaths.has(c.req.path) ? next() : authenticate(c, next)));
 

@@ -11,12 +11,17 @@ export const statusOfCode: Readonly<Record<string, number>> = Object.freeze({
   INVALID_TRACKING_NAME: 400,
   TRACKING_VALUE: 400,
   CHECKSUM_MISMATCH: 400,
+  INVALID_REGEX: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  HOST_NOT_ALLOWED: 403, // DNS rebinding: a Host name the server does not answer to
+  CROSS_ORIGIN: 403, // a state-changing request from a page of another site
   NOT_FOUND: 404,
   RUN_NOT_FOUND: 404,
   FILE_NOT_FOUND: 404,
   TRACKED_FILE_NOT_FOUND: 404,
+  EXPERIMENT_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
   CONFLICT: 409,
   RUN_STATE: 409,
   RUN_BUSY: 409,
@@ -26,6 +31,10 @@ export const statusOfCode: Readonly<Record<string, number>> = Object.freeze({
   STORE_UNAVAILABLE: 503, // a database hiccup: clients retry the batch
   STORE_SCHEMA: 500,
   PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
+  STORAGE_FULL: 507, // disk full (files folder or database): clients keep the data and retry
   SHUTTING_DOWN: 503,
   INTERNAL: 500,
 });

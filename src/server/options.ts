@@ -1,5 +1,6 @@
 import type { Store } from "../store/store.js";
 import type { FileStorage } from "./files/file-storage.js";
+import type { RequestPolicy } from "../util/request-policy.js";
 import type { TokenVerifier } from "./auth.js";
 
 /** Sizes the server accepts; everything above gets 413 PAYLOAD_TOO_LARGE (or 400 for nesting). */
@@ -35,6 +36,11 @@ export interface ServerOptions {
   readonly version?: string;
   /** Adds routes after the API's own (`labrun serve` mounts the dashboard here); `/api/*` stays behind auth. */
   readonly extend?: (app: import("hono").Hono<import("./auth.js").ServerEnv>) => void;
+  /**
+   * Host names the server answers to and how it judges Origin (default: any Host; Origin and JSON checks on
+   * state-changing requests always apply). `labrun serve` passes `requestPolicy(host, --allowed-hosts)`.
+   */
+  readonly requestPolicy?: RequestPolicy;
   /** Where unexpected errors are reported (default: stderr). */
   readonly logError?: (error: unknown) => void;
 }

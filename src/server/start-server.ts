@@ -9,6 +9,7 @@ import { LocalFileStorage } from "./files/local-file-storage.js";
 import type { RunningServer } from "./listen.js";
 import { openServerDatabase } from "./open-database.js";
 import type { ServerLimits } from "./options.js";
+import { requestPolicy } from "../util/request-policy.js";
 
 export interface StartServerOptions {
   readonly port: number;
@@ -22,6 +23,11 @@ export interface StartServerOptions {
   readonly workspace?: string;
   readonly limits?: Partial<ServerLimits>;
   readonly version?: string;
+  /**
+   * Host names to answer to besides loopback names and `host` (`*`: any). Without it, a server with auth
+   * answers any Host (tokens are not sent by browsers on their own); one without auth only its own names.
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface StartedServer extends RunningServer {
@@ -61,6 +67,7 @@ export async function startServer(options: StartServerOptions): Promise<StartedS
       extend: (app) =>
         mountDashboard(app, new StoreSource(store, { files, label: db.replace(/\/\/[^@/]*@/, "//") })),
       auth: options.auth,
+      requestPolicy: requestPolicy(options.host, options.allowedHosts ?? (options.auth ? ["*"] : [])),
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.version ? { version: options.version } : {}),
     });

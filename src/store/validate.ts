@@ -1,4 +1,5 @@
 import { InvalidPrefixError } from "../errors.js";
+import { compileUserRegex } from "../util/user-regex.js";
 import type { JsonValue } from "../tracking/json-codec.js";
 import { encodeJson } from "../tracking/json-codec.js";
 import { checkFileName, checkStreamName, normaliseFileFolder, parsePrefix } from "../tracking/names.js";
@@ -219,11 +220,7 @@ export function checkLogQuery(query: LogQuery | undefined): LogQuery | undefined
   }
   if (query.regex !== undefined) {
     checkString("regex", query.regex, 1000);
-    try {
-      new RegExp(query.regex);
-    } catch (error) {
-      fail("regex", `is not a valid regular expression (${(error as Error).message})`, query.regex);
-    }
+    compileUserRegex(query.regex);
   }
   if (query.since !== undefined) checkTime("since", query.since);
   if (query.until !== undefined) checkTime("until", query.until);

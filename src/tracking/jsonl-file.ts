@@ -8,6 +8,8 @@ import { parseJson } from "./json-codec.js";
  * An append-only JSON Lines file. Lines are appended in batches, each batch with one `write` on a descriptor
  * opened with O_APPEND, so concurrent writers never interleave lines. Before the first append, a torn tail
  * (bytes after the last `\n`, left by a writer killed mid-write) is cut off so the next line starts clean.
+ * A batch that fails part way (a full disk writes what fits, then ENOSPC) is cut back to where it started,
+ * so the file always ends with a whole record and the caller can write the same batch again later.
  */
 export class JsonlAppender {
   readonly file: string;
@@ -31,15 +33,33 @@ export class JsonlAppender {
   append(text: string): void {
     if (text.length === 0) return;
     if (this.#fd === undefined) this.open();
+    const fd = this.#fd!;
     const bytes = Buffer.from(text, "utf8");
+    const start = fstatSync(fd).size;
     let offset = 0;
-    while (offset < bytes.length) offset += writeSync(this.#fd!, bytes, offset, bytes.length - offset);
+    try {
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      if (offset > 0 && !cutBack(fd, start)) this.close(); // open() repairs the tail before the next append
+      throw error;
+    }
   }
 
   close(): void {
     if (this.#fd === undefined) return;
     closeSync(this.#fd);
     this.#fd = undefined;
+  }
+}
+
+// Freeing space never needs space: ftruncate works on a full disk. Should it fail anyway, the torn tail is
+// cut when the file is opened again (readers skip it meanwhile).
+function cutBack(fd: number, length: number): boolean {
+  try {
+    ftruncateSync(fd, length);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { TrackingValueError } from "../errors.js";
 import type { JsonValue } from "./json-codec.js";
 import { scanJsonl } from "./jsonl-file.js";
+import { compileUserRegex, type TextMatcher } from "../util/user-regex.js";
 import { checkLogLevel, runLogLevels, type RunLogLevel } from "./log-writer.js";
 
 export interface LogRecord {
@@ -43,14 +44,8 @@ export async function readLogs(runDir: string, options: LogReadOptions = {}): Pr
   if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0)) {
     throw new TrackingValueError(`tail must be a non-negative integer, not ${String(tail)}.`);
   }
-  let pattern: RegExp | undefined;
-  try {
-    pattern = typeof options.regex === "string" ? new RegExp(options.regex) : options.regex;
-  } catch (error) {
-    throw new TrackingValueError(
-      `regex ${JSON.stringify(options.regex)} is not a valid regular expression: ${(error as Error).message}`,
-    );
-  }
+  const pattern: RegExp | TextMatcher | undefined =
+    typeof options.regex === "string" ? compileUserRegex(options.regex) : options.regex;
   const keepLevel = levelFilter(options.level);
   const records: LogRecord[] = [];
   const stats = await scanJsonl(join(runDir, "logs", "logs.jsonl"), (record) => {
@@ -58,7 +53,7 @@ export async function readLogs(runDir: string, options: LogReadOptions = {}): Pr
     if (typeof message !== "string" || typeof level !== "string") return;
     if (!keepLevel(level)) return;
     if (pattern) {
-      pattern.lastIndex = 0; // a /g or /y pattern keeps state between tests
+      if (pattern instanceof RegExp) pattern.lastIndex = 0; // a /g or /y pattern keeps state between tests
       if (!pattern.test(message)) return;
     }
     records.push(record as unknown as LogRecord);

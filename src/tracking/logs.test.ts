@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/tracking/helpers.js";
-import { TrackingValueError } from "../errors.js";
+import { InvalidRegexError, TrackingValueError } from "../errors.js";
 import { Run } from "./run.js";
 import { tracked } from "./tracked.js";
 
@@ -60,7 +60,7 @@ describe("logs", () => {
       "loss spiked at step 30",
     ]);
     expect((await logs.read({ tail: 1 })).records[0]!.message).toBe("details");
-    await expect(logs.read({ regex: "(" })).rejects.toThrow(TrackingValueError);
+    await expect(logs.read({ regex: "(" })).rejects.toThrow(InvalidRegexError);
   });
 });
 

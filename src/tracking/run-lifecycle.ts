@@ -1,10 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { processStartTicks } from "../executors/local/process-probe.js";
-import { RunBusyError, RunStateError } from "../errors.js";
+import { RunBusyError, RunStateError, RunWriteError } from "../errors.js";
 import { isoNow } from "./clock.js";
 import { encodeJson, type JsonValue } from "./json-codec.js";
 import type { ParsedPrefix } from "./names.js";
+import { acquireOwnerLock, type OwnerLock } from "./owner-lock.js";
+import { releaseSpace, reserveSpace } from "./space-reserve.js";
+import type { WriteStatus } from "./run-sink.js";
 import {
   errorRecord,
   ownerAlive,
@@ -34,6 +37,16 @@ export class RunLifecycle {
   #record: RunRecord | undefined;
   #status: RunStatus | undefined;
   #lastBeat = 0;
+  #lostBefore = 0;
+  #lock: OwnerLock | undefined;
+  #lost = 0;
+  #report: (message: string) => void = (message) => {
+    try {
+      process.stderr.write(`[labrun] ${message}\n`);
+    } catch {
+      // stderr closed
+    }
+  };
 
   constructor(dir: string, prefix: ParsedPrefix, options: { owner: boolean; heartbeatIntervalSec: number }) {
     this.#dir = dir;
@@ -50,20 +63,34 @@ export class RunLifecycle {
   open(description: RunDescription): void {
     if (description.metadata !== undefined) encodeJson(description.metadata, "metadata");
     mkdirSync(this.#dir, { recursive: true });
-    const existing = readRunRecord(this.#dir);
-    if (
-      this.#owner &&
-      existing?.status === "RUNNING" &&
-      existing.pid !== process.pid &&
-      ownerAlive(existing)
-    ) {
-      throw new RunBusyError(this.#prefix.prefix, {
-        pid: existing.pid ?? 0,
-        host: existing.host ?? "unknown host",
-      });
+    if (this.#owner) {
+      const attempt = acquireOwnerLock(this.#dir);
+      if (!attempt.acquired)
+        throw new RunBusyError(this.#prefix.prefix, { pid: attempt.holder.pid, host: attempt.holder.host });
+      this.#lock = attempt.lock;
+    }
+    let existing: RunRecord | undefined;
+    try {
+      existing = readRunRecord(this.#dir);
+      // A writer of an older version holds no lock: its record says it runs.
+      if (
+        this.#owner &&
+        existing?.status === "RUNNING" &&
+        existing.pid !== process.pid &&
+        ownerAlive(existing)
+      ) {
+        throw new RunBusyError(this.#prefix.prefix, {
+          pid: existing.pid ?? 0,
+          host: existing.host ?? "unknown host",
+        });
+      }
+    } catch (error) {
+      this.#releaseLock();
+      throw error;
     }
     const now = isoNow();
     const record = baseRunRecord(this.#prefix, description, existing, now);
+    this.#lostBefore = typeof existing?.lostRecords === "number" ? existing.lostRecords : 0;
     if (this.#owner) {
       Object.assign(record, {
         labrunFormat: 1,
@@ -80,9 +107,40 @@ export class RunLifecycle {
       } satisfies Partial<RunRecord>);
       this.#lastBeat = Date.now();
     }
-    writeRunRecord(this.#dir, record);
+    try {
+      writeRunRecord(this.#dir, record);
+    } catch (error) {
+      this.#releaseLock();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code === "string" && /^E[A-Z]+$/.test(code))
+        throw new RunWriteError(this.#prefix.prefix, "experiment.json", {
+          code,
+          message: (error as Error).message,
+        });
+      throw error;
+    }
+    if (this.#owner) reserveSpace(this.#dir);
     this.#record = record;
     this.#status = "RUNNING";
+  }
+
+  /**
+   * Records how the run's files are being written (owners only): failed writes and lost records go into
+   * experiment.json (`writeErrors`, `lostRecords`, `lastWriteError`) at the next heartbeat, which is then
+   * due at once. A run that lost records this session cannot end COMPLETED.
+   */
+  noteWrites(status: WriteStatus): void {
+    if (!this.#owner || this.#record === undefined || status.errors === 0) return;
+    const record = this.#record;
+    const lost = this.#lostBefore + status.lost;
+    if (record.writeErrors === status.errors && record.lostRecords === lost) return;
+    this.#lost = status.lost;
+    Object.assign(record, {
+      writeErrors: status.errors,
+      lostRecords: lost,
+      lastWriteError: status.lastError ?? null,
+    });
+    this.#lastBeat = 0;
   }
 
   /** Rewrites the heartbeat when it is due (owners only). */
@@ -108,12 +166,46 @@ export class RunLifecycle {
   #finish(status: RunStatus, reason: string | null, error: ReturnType<typeof errorRecord> | null): void {
     if (this.#status === undefined) throw new RunStateError("The run was never started: call start() first.");
     if (this.#status !== "RUNNING") return;
+    if (status === "COMPLETED" && this.#lost > 0) {
+      status = "FAILED";
+      const last = this.#record?.lastWriteError as { code?: string; message?: string } | null | undefined;
+      reason =
+        `lost ${this.#lost} record(s) that could not be written` +
+        (last?.message ? ` (${last.message})` : "") +
+        (reason ? `; ${reason}` : "");
+    }
     this.#status = status;
     if (!this.#owner) return;
     const record = this.#record!;
     const now = isoNow();
     Object.assign(record, { status, statusReason: reason, endedAt: now, heartbeatAt: now, error });
-    writeRunRecord(this.#dir, record);
+    try {
+      try {
+        writeRunRecord(this.#dir, record);
+      } catch (failure) {
+        if ((failure as NodeJS.ErrnoException).code !== "ENOSPC") throw failure;
+        // The disk is full: the space set aside at open is for this very write.
+        releaseSpace(this.#dir);
+        writeRunRecord(this.#dir, record);
+      }
+    } catch (failure) {
+      // Never into the program: the old experiment.json stays whole (RUNNING), and readers report the run
+      // FAILED ("process died") once this process has ended.
+      this.#report(
+        `could not record the status ${status} of run ${this.#prefix.prefix}: ${(failure as Error).message}`,
+      );
+    }
+    releaseSpace(this.#dir);
+    this.#releaseLock();
+  }
+
+  #releaseLock(): void {
+    try {
+      this.#lock?.release();
+    } catch {
+      // a lock left behind is taken over: its holder (this process) is not a live owner once the run ended
+    }
+    this.#lock = undefined;
   }
 }
 

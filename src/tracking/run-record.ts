@@ -40,6 +40,11 @@ export interface RunRecord {
   pid?: number;
   processStart?: string | null;
   error?: RunError | null;
+  /** Failed writes of the run's files (a full disk); each was retried. */
+  writeErrors?: number;
+  /** Records that could not be written and were dropped (docs/tracking.md, "Disk full"). */
+  lostRecords?: number;
+  lastWriteError?: { code: string; message: string; at: string } | null;
   [extra: string]: unknown;
 }
 

@@ -6,6 +6,22 @@ import { MetricWriter, type StreamInfo } from "./metric-writer.js";
 import { checkStreamName } from "./names.js";
 import { TrackWriter } from "./track-writer.js";
 
+/** What `run.writeStatus()` reports: how the run's data is getting to its local files. */
+export interface WriteStatus {
+  /** `ok`, or `failing` while writes fail (a full disk): the data waits in memory and is retried. */
+  readonly state: "ok" | "failing";
+  /** Records (points, log records, track entries) queued in memory, not written yet. */
+  readonly pending: number;
+  /** Failed writes (each retried later; none of them lost data by itself). */
+  readonly errors: number;
+  /**
+   * Records dropped: logged while the queue was over `maxQueuedBytes` with the disk still failing, or still
+   * queued when the run ended. A run that lost records does not end COMPLETED (docs/tracking.md).
+   */
+  readonly lost: number;
+  readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
+}
+
 export interface SinkOptions {
   /** Write buffered lines at least this often (ms). */
   readonly flushIntervalMs: number;
@@ -13,6 +29,12 @@ export interface SinkOptions {
   readonly flushBytes: number;
   /** Called after every flush (the run refreshes its heartbeat there). */
   readonly afterFlush?: (now: number) => void;
+  /** While writes fail, keep at most this many characters queued; beyond, new records are lost (counted). */
+  readonly maxQueuedBytes?: number;
+  /** Where trouble is reported (once per kind) and recovery; default stderr. */
+  readonly report?: (message: string) => void;
+  /** The run's prefix, for the reports. */
+  readonly label?: string;
 }
 
 /**
@@ -20,6 +42,11 @@ export interface SinkOptions {
  * reach the files in batches when enough is waiting, when the interval has passed (checked on each call and
  * by a timer that does not keep the process alive), and on `flush()`. Writes go to the page cache and never
  * wait for the disk (no fsync).
+ *
+ * An I/O error (a full disk) never reaches the caller: the failed batch is cut back from the file and stays
+ * queued, in order, and is retried by the timer until the disk takes it; errors are counted in
+ * `writeStatus()` and reported once on stderr. Memory stays bounded: past `maxQueuedBytes` of queued data
+ * while writes still fail, new records are dropped and counted as lost.
  */
 export class RunSink {
   readonly #dir: string;
@@ -31,13 +58,30 @@ export class RunSink {
   #lastFlush = Date.now();
   readonly #clock = new PointClock();
   #timer: NodeJS.Timeout | undefined;
-  #failure: unknown;
+  readonly #maxQueued: number;
+  readonly #report: (message: string) => void;
+  #failing = false;
+  #retryAt = 0;
+  #errors = 0;
+  #lost = 0;
+  #lastError: WriteStatus["lastError"];
+  readonly #reported = new Set<string>();
 
   constructor(dir: string, options: SinkOptions) {
     this.#dir = dir;
     this.#options = options;
     this.#logs = new LogWriter(dir);
-    this.#timer = setInterval(() => this.#flushInBackground(), options.flushIntervalMs);
+    this.#maxQueued = options.maxQueuedBytes ?? 256 * 1024 * 1024;
+    this.#report =
+      options.report ??
+      ((message) => {
+        try {
+          process.stderr.write(`[labrun] ${message}\n`);
+        } catch {
+          // stderr closed
+        }
+      });
+    this.#timer = setInterval(() => this.#flushAll(), options.flushIntervalMs);
     this.#timer.unref();
   }
 
@@ -50,13 +94,16 @@ export class RunSink {
       metadataJson = stringifyChecked(metadata, checkFields(metadata, "log metadata"));
       if (metadataJson === "{}") metadataJson = undefined;
     }
+    if (this.#full(1)) return;
     this.#queued(this.#logs.add(level, message, metadataJson, isoNow()), Date.now());
   }
 
   metric(name: string | null, fields: JsonFields, info?: StreamInfo): void {
     const now = Date.now();
     const writer = this.#metricWriter(name, info);
-    this.#queued(writer.add(this.#pointJson(name, fields, now)), now);
+    const json = this.#pointJson(name, fields, now);
+    if (this.#full(1)) return;
+    this.#queued(writer.add(json), now);
   }
 
   /** Several points of one stream; all are checked before any is queued. */
@@ -65,6 +112,7 @@ export class RunSink {
     const now = Date.now();
     const writer = this.#metricWriter(name, info);
     const lines = records.map((fields) => this.#pointJson(name, fields, now));
+    if (this.#full(lines.length)) return;
     let size = 0;
     for (const line of lines) size += writer.add(line);
     this.#queued(size, now);
@@ -79,21 +127,34 @@ export class RunSink {
     }
     const { data, given } = splitPointTime(fields, "track entry");
     checkFields(data, `tracks("${topic}")`);
-    this.#queued(writer.add(this.#clock.stamp(given, now), data), now);
+    const timestamp = this.#clock.stamp(given, now);
+    if (this.#full(1)) return;
+    this.#queued(writer.add(timestamp, data), now);
   }
 
-  /** Writes everything buffered now. Throws the error of a failed background write, if there was one. */
-  flush(): void {
-    this.#rethrowFailure();
-    this.#flushAll();
+  /** Writes everything buffered now; true when nothing is left queued. Never throws an I/O error. */
+  flush(): boolean {
+    return this.#flushAll();
   }
 
-  /** Flushes and releases the files; the sink takes no more lines. */
+  /**
+   * Flushes and releases the files; the sink takes no more lines. What the disk still refuses is dropped
+   * and counted in `writeStatus().lost`.
+   */
   close(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
     try {
-      this.#flushAll();
+      if (!this.#flushAll()) {
+        let dropped = this.#logs.discard();
+        for (const writer of this.#metrics.values()) dropped += writer.discard();
+        for (const writer of this.#tracks.values()) dropped += writer.discard();
+        this.#lost += dropped;
+        this.#report(
+          `${dropped} record(s) of run ${this.#options.label ?? ""} could not be written before it ended ` +
+            `(${this.#lastError?.code ?? "error"}) and are lost.`,
+        );
+      }
     } finally {
       this.#logs.close();
       for (const writer of this.#metrics.values()) writer.close();
@@ -101,42 +162,95 @@ export class RunSink {
     }
   }
 
-  #flushAll(): void {
-    const createdAt = isoNow();
-    this.#pendingBytes = 0;
-    this.#lastFlush = Date.now();
-    this.#logs.flush();
-    for (const writer of this.#metrics.values()) writer.flush(createdAt);
-    for (const writer of this.#tracks.values()) writer.flush();
-    this.#options.afterFlush?.(this.#lastFlush);
+  writeStatus(): WriteStatus {
+    let pending = this.#logs.pendingCount;
+    for (const writer of this.#metrics.values()) pending += writer.pendingCount;
+    for (const writer of this.#tracks.values()) pending += writer.pendingCount;
+    return {
+      state: this.#failing ? "failing" : "ok",
+      pending,
+      errors: this.#errors,
+      lost: this.#lost,
+      ...(this.#lastError ? { lastError: this.#lastError } : {}),
+    };
   }
 
-  #flushInBackground(): void {
-    if (this.#failure !== undefined) return;
+  // Each stream is written on its own: one that fails keeps its batch queued and does not hold back the
+  // others. True when every batch was written.
+  #flushAll(): boolean {
+    const now = Date.now();
+    this.#lastFlush = now;
+    const createdAt = isoNow();
+    let ok = this.#attempt("logs", () => this.#logs.flush());
+    for (const writer of this.#metrics.values())
+      ok = this.#attempt(`metric ${writer.name ?? "(unnamed)"}`, () => writer.flush(createdAt)) && ok;
+    for (const writer of this.#tracks.values())
+      ok = this.#attempt(`track ${writer.topic}`, () => writer.flush()) && ok;
+    this.#pendingBytes = this.#queuedSize();
+    if (ok && this.#failing) {
+      this.#failing = false;
+      this.#report(`the files of run ${this.#options.label ?? ""} are being written again.`);
+      for (const kind of [...this.#reported]) if (kind !== "heartbeat") this.#reported.delete(kind);
+    } else if (!ok) {
+      this.#failing = true;
+      this.#retryAt = now + Math.max(this.#options.flushIntervalMs, 100);
+    }
+    this.#attempt("heartbeat", () => this.#options.afterFlush?.(now));
+    return ok;
+  }
+
+  #attempt(kind: string, write: () => void): boolean {
     try {
-      this.#flushAll();
+      write();
+      return true;
     } catch (error) {
-      // Nobody awaits a timer: keep the error for the next call, which throws it.
-      this.#failure = error;
+      this.#errors++;
+      const code = (error as { code?: unknown }).code;
+      this.#lastError = {
+        code: typeof code === "string" ? code : "ERROR",
+        message: error instanceof Error ? error.message : String(error),
+        at: new Date().toISOString(),
+      };
+      if (!this.#reported.has(kind)) {
+        this.#reported.add(kind);
+        this.#report(
+          `could not write ${kind} of run ${this.#options.label ?? ""}: ${this.#lastError.message}. ` +
+            `Keeping the data in memory and retrying.`,
+        );
+      }
+      return false;
     }
   }
 
-  #rethrowFailure(): void {
-    if (this.#failure === undefined) return;
-    const failure = this.#failure;
-    this.#failure = undefined;
-    throw failure;
+  #queuedSize(): number {
+    let size = this.#logs.pendingSize;
+    for (const writer of this.#metrics.values()) size += writer.pendingSize;
+    for (const writer of this.#tracks.values()) size += writer.pendingSize;
+    return size;
+  }
+
+  /** While writes fail and the queue is over its cap, a new record is dropped (counted as lost). */
+  #full(count: number): boolean {
+    if (!this.#failing || this.#pendingBytes < this.#maxQueued) return false;
+    if (this.#lost === 0)
+      this.#report(
+        `run ${this.#options.label ?? ""}: over ${this.#maxQueued} characters wait for a disk that still ` +
+          `fails; new records are dropped (counted in writeStatus().lost) until it takes them.`,
+      );
+    this.#lost += count;
+    return true;
   }
 
   #queued(size: number, now: number): void {
     this.#pendingBytes += size;
-    if (
+    if (this.#failing) {
+      // A failing disk is retried by the timer (and here when due), not on every call.
+      if (now >= this.#retryAt) this.#flushAll();
+    } else if (
       this.#pendingBytes >= this.#options.flushBytes ||
       now - this.#lastFlush >= this.#options.flushIntervalMs
     ) {
-      this.flush();
-    } else if (this.#failure !== undefined) {
-      this.#rethrowFailure();
+      this.#flushAll();
     }
   }
 

@@ -10,7 +10,7 @@ import { RunFiles } from "./run-files.js";
 import { RunLifecycle } from "./run-lifecycle.js";
 import { RunReader, type OpenOptions } from "./run-reader.js";
 import { readRunRecord, type RunStatus } from "./run-record.js";
-import { RunSink } from "./run-sink.js";
+import { RunSink, type WriteStatus } from "./run-sink.js";
 import { Logs, createMetrics, createTracks, type Metrics, type Tracks } from "./run-streams.js";
 import type { FileRecord } from "./run-files.js";
 import { RemoteFiles } from "./remote/remote-files.js";
@@ -38,6 +38,11 @@ export interface RunInit {
   readonly flushIntervalMs?: number;
   /** Write buffered lines once this many characters wait; default 1 MiB. */
   readonly flushBytes?: number;
+  /**
+   * While the disk refuses writes (full), keep at most this many characters queued in memory; records
+   * logged beyond are dropped and counted as lost (`writeStatus()`). Default 256 MiB.
+   */
+  readonly maxQueuedBytes?: number;
   /** How often the owner refreshes `heartbeatAt`; default 15 s. */
   readonly heartbeatIntervalSec?: number;
   /**
@@ -107,6 +112,9 @@ export class Run {
   readonly metrics: Metrics;
   readonly tracks: Tracks;
   readonly #lifecycle: Lifecycle;
+  readonly #localLifecycle: RunLifecycle;
+  #localSink: RunSink | undefined;
+  #lastLocalSink: RunSink | undefined;
   readonly #parsed: ParsedPrefix;
   readonly #target: RemoteTarget | undefined;
   readonly #alsoLocal: boolean;
@@ -143,6 +151,7 @@ export class Run {
       owner: !options.attach,
       heartbeatIntervalSec: positive("heartbeatIntervalSec", options.heartbeatIntervalSec, 15),
     });
+    this.#localLifecycle = local;
     const remote = new RemoteLifecycle(() => this.#remote?.sink, !options.attach);
     this.#lifecycle = !this.#target ? local : this.#alsoLocal ? new BothLifecycles(local, remote) : remote;
     positive("flushIntervalMs", options.flushIntervalMs, 1);
@@ -221,9 +230,17 @@ export class Run {
         ? new RunSink(this.dir, {
             flushIntervalMs: this.options.flushIntervalMs ?? 1000,
             flushBytes: this.options.flushBytes ?? 1024 * 1024,
-            afterFlush: (now) => this.#lifecycle.beat(now),
+            ...(this.options.maxQueuedBytes !== undefined
+              ? { maxQueuedBytes: positive("maxQueuedBytes", this.options.maxQueuedBytes, 1) }
+              : {}),
+            label: this.prefix,
+            afterFlush: (now) => {
+              if (this.#localSink) this.#localLifecycle.noteWrites(this.#localSink.writeStatus());
+              this.#lifecycle.beat(now);
+            },
           })
         : undefined;
+    this.#localSink = this.#lastLocalSink = local;
     if (this.#target) {
       const { prefix, description, tags, bindrs, metadata } = this.options;
       this.#remote = this.#lastRemote = new RemoteSession(
@@ -318,6 +335,16 @@ export class Run {
     return this.#lastRemote?.sender.status();
   }
 
+  /**
+   * How the run's data is getting to its local files (undefined for a run without them, in remote mode):
+   * records queued, failed writes, records lost. I/O errors (a full disk) are never thrown into the program:
+   * the data stays queued and is written when the disk takes it again; they are counted here, reported once
+   * on stderr and recorded in experiment.json. Kept after the run ends.
+   */
+  writeStatus(): WriteStatus | undefined {
+    return this.#lastLocalSink?.writeStatus();
+  }
+
   /** Ends the run as COMPLETED (after flushing). Does nothing once the run has ended. */
   async complete(): Promise<void> {
     await this.#end((lifecycle) => lifecycle.markCompleted());
@@ -380,9 +407,12 @@ export class Run {
     this.#stopSystemMetrics = undefined;
     if (ownedRuns.get(this.dir) === this) ownedRuns.delete(this.dir);
     unbindFromProcess(this.#processBinding);
+    const localSink = this.#localSink;
+    this.#localSink = undefined;
     try {
       sink.close();
     } finally {
+      if (localSink) this.#localLifecycle.noteWrites(localSink.writeStatus());
       // The remote lifecycle sends the final status through the session's sink, taken back for it.
       this.#remote = remote;
       try {

@@ -38,7 +38,9 @@ export class TrackWriter {
   readonly #dir: string;
   readonly #data: JsonlAppender;
   #pending = new Map<number, Record<string, JsonValue>>();
+  #pendingSize = 0;
   #meta: Record<string, unknown> | undefined;
+  #metaDirty = false;
 
   constructor(runDir: string, topic: string) {
     this.topic = topic;
@@ -52,13 +54,39 @@ export class TrackWriter {
     const existing = this.#pending.get(timestamp);
     if (existing) Object.assign(existing, flat);
     else this.#pending.set(timestamp, flat);
-    return 64 + 16 * Object.keys(flat).length;
+    const size = 64 + 16 * Object.keys(flat).length;
+    this.#pendingSize += size;
+    return size;
   }
 
-  flush(): void {
-    if (this.#pending.size === 0) return;
-    const entries = [...this.#pending].sort(([a], [b]) => a - b);
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Characters (roughly) queued and not written yet. */
+  get pendingSize(): number {
+    return this.#pendingSize;
+  }
+
+  /** Drops what is queued; returns how many entries. */
+  discard(): number {
+    const count = this.#pending.size;
     this.#pending = new Map();
+    this.#pendingSize = 0;
+    return count;
+  }
+
+  /** Writes the queued entries; throws the I/O error of a failed write, keeping the entries queued. */
+  flush(): void {
+    if (this.#pending.size > 0) this.#writePending();
+    if (this.#metaDirty) {
+      writeJsonObject(join(this.#dir, "metadata.json"), this.#meta!);
+      this.#metaDirty = false;
+    }
+  }
+
+  #writePending(): void {
+    const entries = [...this.#pending].sort(([a], [b]) => a - b);
     if (this.#meta === undefined) {
       this.#data.open();
       this.#meta = readJsonObject(join(this.#dir, "metadata.json"), () => undefined) ?? {
@@ -83,11 +111,13 @@ export class TrackWriter {
       text += `${encodeJson({ timestamp, ...fields })}\n`;
     }
     this.#data.append(text);
+    this.#pending = new Map();
+    this.#pendingSize = 0;
     meta.columns = [...columns].sort();
     meta.totalEntries = (typeof meta.totalEntries === "number" ? meta.totalEntries : 0) + entries.length;
     meta.firstTimestamp = first ?? null;
     meta.lastTimestamp = last ?? null;
-    writeJsonObject(join(this.#dir, "metadata.json"), meta);
+    this.#metaDirty = true;
   }
 
   close(): void {

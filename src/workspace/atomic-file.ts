@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, mkdirSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import type { z } from "zod";
 import { CorruptRecordError } from "../errors.js";
@@ -7,7 +16,8 @@ let tempCounter = 0;
 
 /**
  * Replaces `file` with `content` so that a reader (or a crash) sees either the old or the new file, never
- * a partial one: write a temporary sibling, then rename it over the target.
+ * a partial one: write a temporary sibling, then rename it over the target. When the write fails (a full
+ * disk), the temporary file is removed and the old file is left as it was.
  */
 export function writeFileAtomic(
   file: string,
@@ -25,13 +35,21 @@ export function writeFileAtomic(
     fd = openSync(temp, "w", options.mode);
   }
   try {
-    writeSync(fd, content);
-    // fsync only where losing the last write after a power cut would matter; it costs milliseconds.
-    if (options.durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      const bytes = Buffer.from(content, "utf8");
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      // fsync only where losing the last write after a power cut would matter; it costs milliseconds.
+      if (options.durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (error) {
+    // The half-written temporary file would hold the space a full disk needs back.
+    rmSync(temp, { force: true });
+    throw error;
   }
-  renameSync(temp, file);
 }
 
 export function writeJsonAtomic(file: string, value: unknown, options: { durable?: boolean } = {}): void {

@@ -250,7 +250,8 @@ describe("remote mode when the server is away", () => {
     expect(stored?.status).toBe("COMPLETED");
     expect((await store.readMetrics(stored!.id, "train")).count).toBe(1);
 
-    // A run of another project: the token may not write it; sync keeps it in rejected/ and says so.
+    // A run of another project: the token may not write it (403); sync keeps it buffered for a token that
+    // may, and says so. (Refused credentials never move a batch to rejected/.)
     const audio = new Run({
       prefix: "alice/audio/other",
       url: server.url,
@@ -263,8 +264,16 @@ describe("remote mode when the server is away", () => {
       workspace: root,
     });
     expect(refusedSync.code).toBe(1);
-    expect(refusedSync.stdout).toContain("the server refused");
+    expect(refusedSync.stdout).toContain("the server refused the token (FORBIDDEN");
+    expect(bufferFiles(join(bufferRoot, "alice", "audio", "other")).length).toBeGreaterThan(0);
+    expect(bufferFiles(join(bufferRoot, "alice", "audio", "other", "rejected"))).toEqual([]);
+    // The run of the token's project went through meanwhile.
+    expect(bufferFiles(join(bufferRoot, "alice", "vision", "token2"))).toEqual([]);
+    const audioToken = server.createToken("audio");
+    const audioSync = runCli(["sync", "--url", server.url, "--token", audioToken, "--no-runs"], {
+      workspace: root,
+    });
+    expect(audioSync.code, audioSync.stdout).toBe(0);
     expect(bufferFiles(join(bufferRoot, "alice", "audio", "other"))).toEqual([]);
-    expect(bufferFiles(join(bufferRoot, "alice", "audio", "other", "rejected")).length).toBeGreaterThan(0);
   });
 });

@@ -98,8 +98,11 @@ export async function inProcessServer(
     const headers: Record<string, string> = { ...requestOptions.headers };
     if (token !== null) headers.authorization = `Bearer ${token}`;
     let payload: string | Uint8Array | undefined;
-    if (typeof body === "string" || body instanceof Uint8Array) payload = body as string | Uint8Array;
-    else if (body !== undefined) {
+    if (typeof body === "string" || body instanceof Uint8Array) {
+      payload = body as string | Uint8Array;
+      // A text body is JSON being tested (malformed on purpose); bytes are an upload.
+      if (typeof body === "string") headers["content-type"] ??= "application/json";
+    } else if (body !== undefined) {
       payload = JSON.stringify(body);
       headers["content-type"] ??= "application/json";
     }

@@ -179,4 +179,19 @@ describe("JobFilesService over HTTP", () => {
       error: 'No job named "nope" in exp_20260101-000000.',
     });
   });
+
+  it("answers only to its own host names (DNS rebinding), and to those added by allowedHosts", async () => {
+    const port = new URL(base).port;
+    const foreign = await raw("/?format=json", { headers: { host: `attacker.example:${port}` } });
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body.toString())).toMatchObject({ code: "HOST_NOT_ALLOWED" });
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, "LOCALHOST"])
+      expect((await raw("/", { headers: { host } })).status, host).toBe(200);
+    await service.stop();
+    service = new JobFilesService({ id: "exp", jobs: [] }, { allowedHosts: ["files.lab.example"] });
+    await service.start();
+    base = service.url!;
+    expect((await raw("/", { headers: { host: "files.lab.example" } })).status).toBe(200);
+    expect((await raw("/", { headers: { host: "other.lab.example" } })).status).toBe(403);
+  });
 });

@@ -265,13 +265,24 @@ def repair_torn_tail(path: str) -> int:
 
 
 def append_bytes(path: str, data: bytes) -> None:
-    """Appends whole lines with one ``write`` (O_APPEND), creating the file and its folder if needed."""
+    """Appends whole lines with one ``write`` (O_APPEND), creating the file and its folder if needed.
+
+    A write that fails part way (a full disk writes what fits, then ENOSPC) is cut back to where it
+    started, so the file always ends with a whole record and the same lines can be appended again later.
+    """
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        _write_all(fd, data)
+        start = os.fstat(fd).st_size
+        try:
+            _write_all(fd, data)
+        except BaseException:
+            # Freeing space needs none; should it fail anyway, the torn tail is cut at the next open.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)
+            raise
     finally:
         os.close(fd)

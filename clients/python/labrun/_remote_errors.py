@@ -60,6 +60,14 @@ def rebuild_error(status: int, body: Any) -> LabrunError:
     return rebuilt
 
 
+def is_auth_refusal(error: BaseException) -> bool:
+    """401/403: the server refused the token (missing, wrong, expired, read-only), not the data: the data
+    stays buffered until it is sent with a valid token (``labrun sync``)."""
+    if isinstance(error, LabrunError):
+        return error.details.get("status") in (401, 403)
+    return False
+
+
 def is_retryable(error: BaseException) -> bool:
     """No answer, 5xx, 408 and 429 may succeed when sent again; other 4xx will not."""
     if isinstance(error, ServerUnreachableError):

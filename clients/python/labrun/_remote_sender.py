@@ -2,8 +2,10 @@
 
 Every batch is written to the on-disk buffer first (``<LABRUN_HOME>/buffer/<prefix>/<clientId>-<seq>.json``,
 atomically, the same envelope as the TypeScript SDK's, so ``labrun sync`` sends either), then POSTed with its
-``(clientId, seq)`` until the server acknowledges it (a retried batch is stored once), then deleted. 4xx other
-than 408/429 are not retried: the batch moves to ``rejected/``. Nothing here raises into the caller.
+``(clientId, seq)`` until the server acknowledges it (a retried batch is stored once), then deleted. A refused
+token (401/403) stops sending for the session (state ``refused``) and keeps every batch in the buffer for
+``labrun sync``; other 4xx than 408/429 mean an invalid batch: it moves to ``rejected/``. Nothing here raises
+into the caller.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any, Deque, Dict, List, Optional
+from typing import Any, Deque, Dict, List, Optional, Tuple
 
-from ._remote_errors import ServerUnreachableError, is_retryable
+from ._remote_errors import ServerUnreachableError, is_auth_refusal, is_retryable
 from ._remote_http import HttpClient, wire_dumps
 
 IN_MEMORY = 64
@@ -37,9 +39,17 @@ def _now() -> str:
 def _write_atomic(path: str, text: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        # A half-written temporary file would keep the space a full disk needs back.
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _code(error: BaseException) -> str:
@@ -48,7 +58,7 @@ def _code(error: BaseException) -> str:
 
 
 class _Item:
-    __slots__ = ("kind", "seq", "path", "text", "upload")
+    __slots__ = ("kind", "seq", "path", "text", "upload", "unwritten")
 
     def __init__(self, kind: str, seq: int, path: Optional[str], text: Optional[str], upload: Optional[Dict[str, Any]]):
         self.kind = kind
@@ -56,6 +66,8 @@ class _Item:
         self.path = path
         self.text = text
         self.upload = upload
+        # While the buffer refused its file (a full disk): (name, envelope), written again at stop().
+        self.unwritten: Optional[Tuple[str, str]] = None
 
 
 class RemoteSender:
@@ -114,9 +126,13 @@ class RemoteSender:
             self._next_order += 1
             text = f'{{"clientId":{json.dumps(self.client_id)},"seq":{seq}' + (f",{inner}}}" if inner else "}")
             envelope = self._envelope("batch", order, f'"seq":{seq},"batch":{text}')
-            path = self._write(f"{self.client_id}-{seq}.json", envelope)
+            name = f"{self.client_id}-{seq}.json"
+            path = self._write(name, envelope)
             keep = path is None or len(self._queue) < IN_MEMORY
-            self._queue.append(_Item("batch", seq, path, text if keep else None, None))
+            item = _Item("batch", seq, path, text if keep else None, None)
+            if path is None:
+                item.unwritten = (name, envelope)
+            self._queue.append(item)
             self._changed.notify_all()
         self._wake.set()
 
@@ -128,8 +144,12 @@ class RemoteSender:
             order = self._next_order
             self._next_order += 1
             envelope = self._envelope("file", order, f'"n":{n},' + json.dumps(upload)[1:-1])
-            path = self._write(f"{self.client_id}-f{n}.file.json", envelope)
-            self._queue.append(_Item("file", n, path, None, json.loads(envelope)))
+            name = f"{self.client_id}-f{n}.file.json"
+            path = self._write(name, envelope)
+            item = _Item("file", n, path, None, json.loads(envelope))
+            if path is None:
+                item.unwritten = (name, envelope)
+            self._queue.append(item)
             self._changed.notify_all()
         self._wake.set()
 
@@ -151,6 +171,16 @@ class RemoteSender:
         self._wake.set()
         with self._lock:
             self._changed.notify_all()
+            # Batches the buffer refused when they were queued (a full disk): the disk may take them now.
+            for item in self._queue:
+                if item.path is not None or item.unwritten is None:
+                    continue
+                target = os.path.join(self.buffer_dir, item.unwritten[0])
+                try:
+                    _write_atomic(target, item.unwritten[1])
+                except OSError:
+                    break  # still full: keep the order, what follows stays unwritten too
+                item.path, item.unwritten = target, None
             left = sum(1 for item in self._queue if item.path is not None)
             lost = len(self._queue) - left
         self._persist_status(True)
@@ -277,7 +307,9 @@ class RemoteSender:
                     self._recreated = True
                     self.run_id = None
                     self._error(error, "recreate", f"remote: the server no longer has run {self.prefix}; creating it again")
-                elif self.run_id is None:
+                elif self.run_id is None or is_auth_refusal(error):
+                    # The run itself, or the token (expired, revoked, read-only): nothing was judged, so every
+                    # batch stays in the buffer, in order, for `labrun sync` with a valid token.
                     self._state = "refused"
                     self._persist_status(True)
                     self._error(error, "refused", f"remote: the server refuses run {self.prefix}: {_code(error)}: {error}. Its batches stay in {self.buffer_dir}; fix the problem and run `labrun sync`")

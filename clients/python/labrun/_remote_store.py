@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from . import _jsonio as jio
 from ._remote_http import wire_dumps
 from ._remote_sender import RemoteSender
-from ._store import RunStore, file_record
+from ._store import RunStore, SidecarWriteError, file_record
 from .errors import InvalidArgumentError
 
 FINAL = ("COMPLETED", "FAILED", "CANCELLED")
@@ -95,8 +95,7 @@ class RemoteRunStore(RunStore):
     def append_logs(self, encoded: List[str]) -> None:
         if not encoded:
             return
-        if self.local:
-            super().append_logs(encoded)
+        sidecar = self._local(lambda: super(RemoteRunStore, self).append_logs(encoded))
         logs = []
         for text in encoded:
             record = jio.loads(text)
@@ -105,6 +104,8 @@ class RemoteRunStore(RunStore):
                 log["metadata"] = record["metadata"]
             logs.append(log)
         self._send({"logs": logs})
+        if sidecar is not None:
+            raise sidecar
 
     def append_metric(
         self,
@@ -116,8 +117,7 @@ class RemoteRunStore(RunStore):
     ) -> None:
         if not points:
             return
-        if self.local:
-            super().append_metric(name, points, description, tags, metadata)
+        sidecar = self._local(lambda: super(RemoteRunStore, self).append_metric(name, points, description, tags, metadata))
         parts = []
         for text in points:
             # The writer encodes a point with `_ts` last: `{...,"_ts":1.5}` becomes `{"fields":{...},"ts":1.5}`
@@ -134,14 +134,29 @@ class RemoteRunStore(RunStore):
                 parts.append(f'{{"fields":{fields},"ts":{match.group(1)}}}')
         stream = json.dumps("" if name is None else name)
         self._sender().enqueue_text(f'"metrics":[{{"stream":{stream},"points":[{",".join(parts)}]}}]')
+        if sidecar is not None:
+            raise sidecar
+
+    def _local(self, append: Callable[[], None]) -> Optional[SidecarWriteError]:
+        """Appends to the run's folder too (``local``). A failed append raises before anything is sent (the
+        writer retries the whole batch); a counter file that failed after the data was written does not
+        stop the batch from being sent: it is returned, to raise once sent."""
+        if not self.local:
+            return None
+        try:
+            append()
+        except SidecarWriteError as error:
+            return error
+        return None
 
     def append_track(self, topic: str, folder: str, entries: List[Tuple[float, Dict[str, Any]]]) -> None:
         if not entries:
             return
-        if self.local:
-            super().append_track(topic, folder, entries)
+        sidecar = self._local(lambda: super(RemoteRunStore, self).append_track(topic, folder, entries))
         points = [{"fields": wire_fields(fields), "ts": ts} for ts, fields in entries]
         self._send({"metrics": [{"stream": f"track.{folder}", "points": points}]})
+        if sidecar is not None:
+            raise sidecar
 
     # ---------------------------------------------------------------------------------- files
 

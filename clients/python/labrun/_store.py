@@ -22,6 +22,7 @@ from .errors import ChecksumMismatchError, CorruptRecordError, InvalidTrackingNa
 
 LOG_LEVELS = ("debug", "info", "warn", "error", "fatal")
 FILES_METADATA = ".files_metadata.json"
+SPACE_RESERVE = ".space-reserve"
 
 _id_lock = threading.Lock()
 _last_id = 0
@@ -37,6 +38,16 @@ def snowflake_id() -> str:
             candidate = _last_id + 1
         _last_id = candidate
         return str(candidate)
+
+
+class SidecarWriteError(Exception):
+    """The data of a batch was appended, but a counter file beside it (metadata.json, .log_sequence) could
+    not be rewritten. The batch must not be written again; the counter is rewritten at the next batch or
+    by ``RunStore.save_unsaved()``."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.cause = cause
 
 
 def read_json_retry(path: str, default: Any = None) -> Any:
@@ -69,6 +80,29 @@ class RunStore:
         self._repaired: set = set()
         self._next_index: Dict[str, int] = {}
         self._next_seq: Optional[int] = None
+        # Counter files whose rewrite failed after their data was appended: path -> content to write.
+        self._unsaved: Dict[str, Any] = {}
+
+    def save_unsaved(self) -> None:
+        """Rewrites the counter files a full disk refused (raises the I/O error when it still refuses)."""
+        for path in list(self._unsaved):
+            value = self._unsaved[path]
+            if isinstance(value, bytes):
+                jio.write_bytes_atomic(path, value)
+            else:
+                jio.write_json_atomic(path, value)
+            del self._unsaved[path]
+
+    def _save_counter(self, path: str, value: Any) -> None:
+        self._unsaved.pop(path, None)
+        try:
+            if isinstance(value, bytes):
+                jio.write_bytes_atomic(path, value)
+            else:
+                jio.write_json_atomic(path, value)
+        except OSError as error:
+            self._unsaved[path] = value
+            raise SidecarWriteError(error) from error
 
     # ---------------------------------------------------------------------------------- paths
 
@@ -98,6 +132,24 @@ class RunStore:
             change(doc)
             jio.write_json_atomic(self.experiment_file, doc)
             return doc
+
+    # ---------------------------------------------------------------------------------- space reserve
+
+    def reserve_space(self) -> None:
+        """``.space-reserve``: a few pages an owner sets aside at open, given back to record the final status
+        when the disk is full (the same file as the TypeScript writer's). A disk too full for it has none."""
+        path = self.path(SPACE_RESERVE)
+        try:
+            with open(path, "wb") as f:
+                f.write(b"\0" * 32768)
+        except OSError:
+            self.release_space()
+
+    def release_space(self) -> None:
+        try:
+            os.unlink(self.path(SPACE_RESERVE))
+        except OSError:
+            pass
 
     def ensure_folders(self) -> None:
         for sub in ("logs", "metrics", "files"):
@@ -195,7 +247,7 @@ class RunStore:
             seq += 1
         jio.append_bytes(data_path, "".join(lines).encode("utf-8"))
         self._next_seq = seq
-        jio.write_bytes_atomic(seq_path, str(seq).encode("ascii"))
+        self._save_counter(seq_path, str(seq).encode("ascii"))
 
     @staticmethod
     def _read_sequence(path: str) -> int:
@@ -224,7 +276,7 @@ class RunStore:
         meta_path = os.path.join(mdir, "metadata.json")
         self._prepare_append(data_path)
         now = jio.utc_now_iso()
-        meta = read_metadata(meta_path)
+        meta = self._unsaved.get(meta_path) or read_metadata(meta_path)
         if not isinstance(meta, dict):
             meta = {
                 "metricId": f"local-metric-{UNNAMED_STREAM if name is None else name}",
@@ -258,7 +310,7 @@ class RunStore:
         total = meta.get("totalDataPoints") if isinstance(meta.get("totalDataPoints"), int) else 0
         meta["totalDataPoints"] = total + len(points)
         meta["updatedAt"] = now
-        jio.write_json_atomic(meta_path, meta)
+        self._save_counter(meta_path, meta)
 
     # ---------------------------------------------------------------------------------- tracks
 
@@ -279,7 +331,7 @@ class RunStore:
                 merged[ts] = flat
             else:
                 slot.update(flat)
-        meta = read_metadata(meta_path)
+        meta = self._unsaved.get(meta_path) or read_metadata(meta_path)
         if not isinstance(meta, dict):
             meta = {
                 "trackId": f"local-track-{folder}",
@@ -308,7 +360,7 @@ class RunStore:
         meta["totalEntries"] = (meta.get("totalEntries") or 0) + len(merged)
         meta["firstTimestamp"] = first
         meta["lastTimestamp"] = last
-        jio.write_json_atomic(meta_path, meta)
+        self._save_counter(meta_path, meta)
 
     # ---------------------------------------------------------------------------------- files
 

@@ -127,6 +127,20 @@ class RunBusyError(LabrunError, RuntimeError):
         )
 
 
+class RunWriteError(LabrunError, OSError):
+    """Records could not be written to a run's files (a full disk) and were not kept. Never raised into a
+    training loop (see ``Run.write_status()``); the code ``labrun log`` exits with."""
+
+    code = "RUN_WRITE_FAILED"
+
+    def __init__(self, prefix: str, lost: int, cause: Any = None) -> None:
+        super().__init__(
+            f"Could not write {lost} record(s) to run '{prefix}': {cause or 'I/O error'}. Nothing of it was "
+            f"stored (the files end with their last whole record). Free some disk space and try again.",
+            {"prefix": prefix, "lost": lost},
+        )
+
+
 class RunStateError(LabrunError, RuntimeError):
     """An operation that the run's lifecycle does not allow (writing to a closed run, ...)."""
 
@@ -395,6 +409,7 @@ __all__ = [
     "InvalidTrackingNameError",
     "TrackingValueError",
     "RunBusyError",
+    "RunWriteError",
     "InvalidLogLevelError",
     "InvalidArgumentError",
     "NoCurrentRunError",

@@ -15,6 +15,7 @@ Three ways to drive it, as in ML-Dash::
 
 from __future__ import annotations
 
+import errno
 import functools
 import inspect
 import os
@@ -23,6 +24,7 @@ import traceback
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import _jsonio as jio
+from . import _owner_lock
 from . import _process as proc
 from ._paths import ENV_RUN_DIR, ENV_RUN_PREFIX, parse_prefix, runs_root
 from ._store import iter_run_dirs
@@ -191,6 +193,9 @@ class Run(_RunBase):
         self._writer: Optional[BackgroundWriter] = None
         self._state_lock = threading.RLock()
         self._final_status: Optional[str] = None
+        self._lock: Optional[_owner_lock.OwnerLock] = None
+        self._last_writer: Optional[BackgroundWriter] = None
+        self._lost_before = 0
 
     def _remote_mode(
         self, prefix: str, run_dir: str, dash_url: Any, token: Optional[str], local: bool, options: Dict[str, Any]
@@ -325,71 +330,97 @@ class Run(_RunBase):
                         f"(or close it first).",
                         {"dir": self.dir},
                     )
-            existing = self._store.read_experiment() if os.path.exists(self._store.experiment_file) else None
-            if not self.attached and proc.owner_is_live(existing):
-                assert existing is not None
-                raise RunBusyError(self.prefix, existing.get("host"), existing.get("pid"))
-            if self._remote_options is None or self._remote_options["local"]:
+            writes_local = self._remote_options is None or self._remote_options["local"]
+            if writes_local:
                 os.makedirs(self.dir, exist_ok=True)
-            now = jio.utc_now_iso()
-            segments = self.prefix.split("/")
-
-            def change(doc: Dict[str, Any]) -> None:
-                if not doc:
-                    doc.update(
-                        {
-                            "name": segments[-1] if len(segments) > 2 else segments[1],
-                            "project": segments[1],
-                            "description": self._description,
-                            "tags": list(self._tags or []),
-                            "bindrs": list(self._bindrs or []),
-                            "prefix": self.prefix,
-                            "metadata": self._metadata,
-                            "created_at": now,
-                            "write_protected": False,
-                        }
-                    )
-                else:
-                    # ML-Dash's re-open: given values replace stored ones; updated_at marks it.
-                    if self._description is not None:
-                        doc["description"] = self._description
-                    if self._tags is not None:
-                        doc["tags"] = list(self._tags)
-                    if self._bindrs is not None:
-                        doc["bindrs"] = list(self._bindrs)
-                    if self._metadata is not None:
-                        doc["metadata"] = self._metadata
-                    doc["prefix"] = self.prefix
-                    doc["updated_at"] = now
-                if not self.attached:
-                    doc["labrunFormat"] = LABRUN_FORMAT
-                    doc["status"] = "RUNNING"
-                    doc["statusReason"] = None
-                    doc["startedAt"] = now
-                    doc["endedAt"] = None
-                    doc["heartbeatAt"] = now
-                    doc.update(proc.owner_fields(self._heartbeat_interval))
-                    doc["error"] = None
-
-            if not self.attached or existing is None:
-                # An attached writer leaves an existing experiment.json alone: rewriting it could race
-                # with the owner's heartbeat or final status.
-                self._store.update_experiment(change)
-            self._store.ensure_folders()
-            self._final_status = None
-            writer = BackgroundWriter(
-                self._store,
-                flush_interval=self._flush_interval,
-                flush_size=self._flush_size,
-                on_tick=None if self.attached else self._heartbeat,
-                tick_interval=None if self.attached else self._heartbeat_interval,
-                label=self.prefix,
-            )
-            writer.start()
-            self._writer = writer
-            proc.register(self, self._handle_signals and not self.attached)
-            self._start_system_metrics()
+            if not self.attached and writes_local:
+                held = _owner_lock.acquire(self.dir)
+                if not isinstance(held, _owner_lock.OwnerLock):
+                    raise RunBusyError(self.prefix, held.get("host"), held.get("pid"))
+                self._lock = held
+            try:
+                self._open_record()
+            except BaseException:
+                self._release_lock()
+                raise
             return self
+
+    def _release_lock(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            try:
+                lock.release()
+            except OSError:
+                pass  # a lock left behind is taken over once this process has let go of the run
+
+    def _open_record(self) -> None:
+        existing = self._store.read_experiment() if os.path.exists(self._store.experiment_file) else None
+        # A writer of an older version holds no lock: its record says it runs.
+        if not self.attached and proc.owner_is_live(existing):
+            assert existing is not None
+            raise RunBusyError(self.prefix, existing.get("host"), existing.get("pid"))
+        now = jio.utc_now_iso()
+        segments = self.prefix.split("/")
+
+        def change(doc: Dict[str, Any]) -> None:
+            if not doc:
+                doc.update(
+                    {
+                        "name": segments[-1] if len(segments) > 2 else segments[1],
+                        "project": segments[1],
+                        "description": self._description,
+                        "tags": list(self._tags or []),
+                        "bindrs": list(self._bindrs or []),
+                        "prefix": self.prefix,
+                        "metadata": self._metadata,
+                        "created_at": now,
+                        "write_protected": False,
+                    }
+                )
+            else:
+                # ML-Dash's re-open: given values replace stored ones; updated_at marks it.
+                if self._description is not None:
+                    doc["description"] = self._description
+                if self._tags is not None:
+                    doc["tags"] = list(self._tags)
+                if self._bindrs is not None:
+                    doc["bindrs"] = list(self._bindrs)
+                if self._metadata is not None:
+                    doc["metadata"] = self._metadata
+                doc["prefix"] = self.prefix
+                doc["updated_at"] = now
+            if not self.attached:
+                doc["labrunFormat"] = LABRUN_FORMAT
+                doc["status"] = "RUNNING"
+                doc["statusReason"] = None
+                doc["startedAt"] = now
+                doc["endedAt"] = None
+                doc["heartbeatAt"] = now
+                doc.update(proc.owner_fields(self._heartbeat_interval))
+                doc["error"] = None
+
+        if not self.attached or existing is None:
+            # An attached writer leaves an existing experiment.json alone: rewriting it could race
+            # with the owner's heartbeat or final status.
+            self._store.update_experiment(change)
+        if self._lock is not None:
+            self._store.reserve_space()
+        self._store.ensure_folders()
+        self._final_status = None
+        writer = BackgroundWriter(
+            self._store,
+            flush_interval=self._flush_interval,
+            flush_size=self._flush_size,
+            on_tick=None if self.attached else self._heartbeat,
+            tick_interval=None if self.attached else self._heartbeat_interval,
+            label=self.prefix,
+        )
+        writer.start()
+        self._writer = self._last_writer = writer
+        lost = existing.get("lostRecords") if isinstance(existing, dict) else None
+        self._lost_before = lost if isinstance(lost, int) else 0
+        proc.register(self, self._handle_signals and not self.attached)
+        self._start_system_metrics()
 
     def _start_system_metrics(self) -> None:
         if self._system_interval is None:
@@ -444,14 +475,21 @@ class Run(_RunBase):
                 return
             if self._system is not None:
                 self._system.stop()  # before the last flush: no point is logged after it
-            all_written = writer.stop()
-            if not all_written and status == "COMPLETED":
+            if not writer.stop():
+                dropped = writer.drop_pending()
+                writer._say(
+                    f"{dropped} record(s) of run {self.prefix} could not be written before it ended "
+                    f"({(writer.last_error or {}).get('code', 'error')}) and are lost."
+                )
+            if writer.lost > 0 and status == "COMPLETED":
+                # A run that lost data never ends COMPLETED (docs/tracking.md, "Disk full").
                 status = "FAILED"
-                last = writer.errors[-1] if writer.errors else None
-                reason = f"could not write all buffered data: {type(last).__name__}: {last}" if last else "could not write all buffered data"
+                last = (writer.last_error or {}).get("message")
+                reason = f"lost {writer.lost} record(s) that could not be written" + (f" ({last})" if last else "")
             if not self.attached:
                 now = jio.utc_now_iso()
                 pid = os.getpid()
+                written = self._write_fields(writer)
 
                 def change(doc: Dict[str, Any]) -> None:
                     doc["status"] = status
@@ -460,11 +498,27 @@ class Run(_RunBase):
                     doc["heartbeatAt"] = now
                     doc["error"] = error
                     doc.setdefault("pid", pid)
+                    doc.update(written)
 
                 try:
-                    self._store.update_experiment(change)
+                    try:
+                        self._store.update_experiment(change)
+                    except OSError as full:
+                        if full.errno != errno.ENOSPC or self._lock is None:
+                            raise
+                        # The disk is full: the space set aside at open is for this very write.
+                        self._store.release_space()
+                        self._store.update_experiment(change)
                 except Exception as err:  # noqa: BLE001 - closing must not raise over the body's error
-                    writer.report(("status", None), err, "The run's status could not be recorded.")
+                    writer.report(
+                        ("status", None),
+                        err,
+                        "The run's status could not be recorded: experiment.json keeps its last state, and readers "
+                        "show the run FAILED (process died) once this process ends.",
+                    )
+                if self._lock is not None:
+                    self._store.release_space()
+                self._release_lock()
             if isinstance(self._store, RemoteRunStore):
                 # A bounded wait for the server; what it did not acknowledge stays in the buffer.
                 self._store.close_remote(float((self._remote_options or {}).get("close_timeout", 10.0)))
@@ -472,14 +526,38 @@ class Run(_RunBase):
             self._final_status = status
             proc.unregister(self)
 
+    def _write_fields(self, writer: BackgroundWriter) -> Dict[str, Any]:
+        """experiment.json's record of failed writes (``writeErrors``, ``lostRecords``, ``lastWriteError``),
+        when there were any this session; lost records add to those of earlier sessions."""
+        if writer.error_count == 0:
+            return {}
+        return {
+            "writeErrors": writer.error_count,
+            "lostRecords": self._lost_before + writer.lost,
+            "lastWriteError": writer.last_error,
+        }
+
+    def write_status(self) -> Optional[Dict[str, Any]]:
+        """How the run's data is getting to its local files (None for a run without them): ``state`` (ok,
+        failing), ``pending``, ``errors``, ``lost``, ``lastError``. I/O errors (a full disk) are never raised
+        into the program: the data stays queued and is written when the disk takes it again; a run that lost
+        records ends FAILED. Kept after the run closes."""
+        writer = self._writer or self._last_writer
+        if writer is None or (self._remote_options is not None and not self._remote_options["local"]):
+            return None
+        return writer.status()
+
     def _heartbeat(self) -> None:
         now = jio.utc_now_iso()
         pid = os.getpid()
+        writer = self._writer
+        written = self._write_fields(writer) if writer is not None else {}
 
         def change(doc: Dict[str, Any]) -> None:
             # Only while this process still owns the run (a resumed run may belong to another now).
             if doc.get("status") == "RUNNING" and doc.get("pid") == pid and doc.get("host") == proc.hostname():
                 doc["heartbeatAt"] = now
+                doc.update(written)
 
         self._store.update_experiment(change)
 

@@ -147,7 +147,9 @@ def test_data_that_cannot_be_written_fails_the_run_instead_of_completing_it():
     run.log("lost")
     run.complete()
     info = run.info()
-    assert info["status"] == "FAILED" and "could not write all buffered data" in info["statusReason"]
+    assert info["status"] == "FAILED" and "lost 1 record(s) that could not be written" in info["statusReason"]
+    assert info["lostRecords"] == 1 and info["writeErrors"] >= 1 and info["lastWriteError"]["code"] == "EIO"
+    assert run.write_status()["lost"] == 1
 
 
 def test_logging_does_not_wait_for_the_disk():

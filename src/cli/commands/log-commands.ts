@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { UsageError } from "../../errors.js";
+import { RunWriteError, UsageError } from "../../errors.js";
+import type { Run } from "../../tracking/run.js";
 import { checkLogLevel } from "../../tracking/log-writer.js";
 import type { JsonValue } from "../../tracking/json-codec.js";
 import { unflattenParams } from "../../tracking/params.js";
@@ -58,8 +59,16 @@ export async function logMetricCommand(stream: string, pairs: string[], target: 
     throw new UsageError("Give at least one field, e.g. `labrun log metric train loss=0.5 step=3`.");
   const run = openRunForLogging(target);
   run.metrics(stream).log(fields);
-  await run.complete();
+  await completeWritten(run);
   return 0;
+}
+
+/** Ends the CLI's writer; a record the disk refused is an error here (a command, not a training loop). */
+async function completeWritten(run: Run): Promise<void> {
+  await run.complete();
+  const status = run.writeStatus();
+  if (status && status.lost > 0)
+    throw new RunWriteError(run.prefix, `${status.lost} record(s)`, status.lastError);
 }
 
 export async function logParamCommand(pairs: string[], target: LogTarget): Promise<number> {
@@ -92,6 +101,6 @@ export async function logMessageCommand(
   const level = checkLogLevel(options.level ?? "info");
   const run = openRunForLogging(target);
   run.log(words.join(" "), { level });
-  await run.complete();
+  await completeWritten(run);
   return 0;
 }

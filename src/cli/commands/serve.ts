@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { UsageError } from "../../errors.js";
 import { startServer } from "../../server/start-server.js";
 import { paint, useColor } from "../../util/table.js";
+import { hostList } from "../allowed-hosts.js";
 
 interface ServeOptions {
   readonly port: string;
@@ -13,6 +14,7 @@ interface ServeOptions {
   readonly maxBodyMb?: string;
   readonly maxFileMb?: string;
   readonly workspace?: string;
+  readonly allowedHosts?: string;
 }
 
 function positiveNumber(name: string, text: string | undefined): number | undefined {
@@ -42,6 +44,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     ...(options.db ? { db: options.db } : {}),
     ...(options.files ? { files: options.files } : {}),
     ...(options.workspace ? { workspace: options.workspace } : {}),
+    ...(options.allowedHosts !== undefined ? { allowedHosts: hostList(options.allowedHosts) } : {}),
     limits: {
       ...(bodyMb ? { jsonBodyBytes: Math.round(bodyMb * 1024 * 1024) } : {}),
       ...(fileMb ? { fileBytes: Math.round(fileMb * 1024 * 1024) } : {}),
@@ -89,6 +92,11 @@ export function registerServeCommand(program: Command): void {
     )
     .option("--files <dir>", "folder of uploaded files (default: <workspace>/server/files)")
     .option("--no-auth", "accept requests without a token (refused unless --host is a loopback address)")
+    .option(
+      "--allowed-hosts <names>",
+      "host names to answer to besides localhost, 127.0.0.1, [::1] and --host (comma-separated; * for any; " +
+        "default: any with auth, only those without)",
+    )
     .addOption(new Option("--max-body-mb <mb>", "largest JSON request body, MiB (default 32)"))
     .addOption(new Option("--max-file-mb <mb>", "largest uploaded file, MiB (default 5120)"))
     .action(async (_options: unknown, command: Command) => {

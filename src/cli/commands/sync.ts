@@ -48,11 +48,17 @@ export async function syncCommand(
     console.log(
       `Synced ${result.runs.length} run(s) to ${result.url ?? "their servers"}` +
         (result.failed.length ? `; ${result.failed.length} failed` : "") +
-        (result.buffer.left
-          ? `; ${result.buffer.left} buffered item(s) left (server unreachable): run labrun sync again`
+        (result.buffer.left && result.buffer.unauthorized
+          ? `; ${result.buffer.left} buffered item(s) kept: the server refused the token (${result.buffer.unauthorized}); ` +
+            "run labrun sync again with a valid one (--token or LABRUN_TOKEN)"
+          : result.buffer.left
+            ? `; ${result.buffer.left} buffered item(s) left (server unreachable): run labrun sync again`
+            : "") +
+        (result.buffer.sent || result.buffer.files
+          ? `; ${result.buffer.sent} buffered batch(es) and ${result.buffer.files} file(s) sent`
           : "") +
         (result.buffer.rejected
-          ? `; the server refused ${result.buffer.rejected} buffered item(s), kept in the buffer's rejected/ folders with its answer`
+          ? `; the server refused ${result.buffer.rejected} buffered item(s) as invalid, kept in the buffer's rejected/ folders with its answer`
           : "") +
         ".",
     );

@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, isAbsolute, join, relative, resolve } from "node:path";
 import type { JobStatus } from "../status-report.js";
+import { checkHost, requestPolicy, type RequestPolicy } from "../../util/request-policy.js";
 import { WebService } from "./web-service.js";
 import {
   directoryPage,
@@ -25,6 +26,8 @@ export interface JobFilesServiceOptions {
   readonly port?: number;
   /** How much of a text file its page shows; default 1 MiB (the raw file and the download are whole). */
   readonly previewBytes?: number;
+  /** Host names to answer to besides localhost, 127.0.0.1, [::1] and `host` (`*`: any); DNS rebinding guard. */
+  readonly allowedHosts?: readonly string[];
 }
 
 /** What the service reads from the experiment: its id and its jobs with their directories. */
@@ -61,7 +64,8 @@ const sniffBytes = 8192;
  */
 export class JobFilesService extends WebService {
   readonly id: string;
-  readonly options: Readonly<Required<Omit<JobFilesServiceOptions, "id">>>;
+  readonly options: Readonly<Required<Omit<JobFilesServiceOptions, "id" | "allowedHosts">>>;
+  readonly #policy: RequestPolicy;
   readonly #source: JobFilesSource;
   #server: Server | undefined;
 
@@ -74,6 +78,7 @@ export class JobFilesService extends WebService {
       port: options.port ?? 0,
       previewBytes: options.previewBytes ?? 1024 * 1024,
     });
+    this.#policy = requestPolicy(this.options.host, options.allowedHosts);
   }
 
   override description(): string {
@@ -113,6 +118,11 @@ export class JobFilesService extends WebService {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      checkHost(this.#policy, req.headers.host);
+    } catch (error) {
+      return send(req, res, 403, (error as Error).message, "HOST_NOT_ALLOWED");
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("Allow", "GET, HEAD");
       return send(req, res, 405, "Only GET and HEAD are served.");
@@ -277,8 +287,14 @@ function json(req: IncomingMessage, res: ServerResponse, value: unknown, status 
   res.end(req.method === "HEAD" ? undefined : `${JSON.stringify(value, null, 2)}\n`);
 }
 
-function send(req: IncomingMessage, res: ServerResponse, status: number, message: string): void {
-  if (wantsJson(req)) return json(req, res, { error: message }, status);
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code?: string,
+): void {
+  if (wantsJson(req)) return json(req, res, { error: message, ...(code ? { code } : {}) }, status);
   html(req, res, messagePage(status, message), status);
 }
 

@@ -1,7 +1,11 @@
 import { Hono } from "hono";
 import type { Context, Env } from "hono";
 import { streamSSE } from "hono/streaming";
-import { isLabrunError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
+import { compileUserRegex } from "../../util/user-regex.js";
+import type { RequestPolicy } from "../../util/request-policy.js";
+import { errorResponse } from "../error-mapper.js";
+import { requestGuard } from "../request-guard.js";
 import type { DashboardSource, MetricQuery } from "./dashboard-source.js";
 import { serveAssets } from "./static-assets.js";
 
@@ -10,16 +14,12 @@ export interface DashboardAppOptions {
   readonly assetsDir?: string;
   /** How often live views look for changes (ms, default 500). */
   readonly pollMs?: number;
+  /**
+   * Host names answered and Origin rules (`labrun ui`: `requestPolicy(host, --allowed-hosts)`). Only
+   * `dashboardApp` applies it; an app that mounts the dashboard guards its own requests.
+   */
+  readonly requestPolicy?: RequestPolicy;
 }
-
-const statusOf: Record<string, number> = {
-  EXPERIMENT_NOT_FOUND: 404,
-  JOB_NOT_FOUND: 404,
-  RUN_NOT_FOUND: 404,
-  FILE_NOT_FOUND: 404,
-  TRACKING_VALUE: 400,
-  USAGE: 400,
-};
 
 /** NaN and ±Infinity cannot cross as JSON numbers: they become null. */
 const json = (c: Context, value: unknown, status = 200) =>
@@ -28,6 +28,14 @@ const json = (c: Context, value: unknown, status = 200) =>
     status as 200,
     { "content-type": "application/json; charset=utf-8" },
   );
+
+/** The request's JSON object body; anything else is a 400 USAGE. */
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  const value: unknown = await c.req.json().catch(() => undefined);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new UsageError("The request body must be a JSON object.");
+  return value as Record<string, unknown>;
+}
 
 const num = (value: string | undefined): number | undefined =>
   value === undefined || value === "" || !Number.isFinite(Number(value)) ? undefined : Number(value);
@@ -42,6 +50,11 @@ const num = (value: string | undefined): number | undefined =>
  */
 export function dashboardApp(source: DashboardSource, options: DashboardAppOptions = {}): Hono {
   const app = new Hono();
+  app.onError((error, c) => {
+    const { status, body } = errorResponse(error, (e) => console.error("labrun ui:", e));
+    return json(c, body, status);
+  });
+  app.use("*", requestGuard(options.requestPolicy ?? { hosts: "any", ipLiterals: true }));
   mountDashboard(app, source, options);
   return app;
 }
@@ -67,9 +80,8 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
   const api = new Hono();
 
   api.onError((error, c) => {
-    if (isLabrunError(error))
-      return json(c, { error: { code: error.code, message: error.message } }, statusOf[error.code] ?? 400);
-    return json(c, { error: { code: "INTERNAL", message: error.message } }, 500);
+    const { status, body } = errorResponse(error, (e) => console.error("labrun dashboard:", e));
+    return json(c, body, status);
   });
 
   api.get("/info", (c) =>
@@ -79,9 +91,18 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
   api.get("/experiments/:id", async (c) =>
     json(c, { experiment: await source.experiment(c.req.param("id")) }),
   );
+  // What to cancel is always said: `{"job": name}` or `{"all": true}` (an empty body cancels nothing).
   api.post("/experiments/:id/cancel", async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { job?: unknown };
-    await source.cancel(c.req.param("id"), typeof body.job === "string" ? body.job : undefined);
+    const body = await jsonBody(c);
+    const job = typeof body.job === "string" && body.job !== "" ? body.job : undefined;
+    if (
+      (job === undefined) === (body.all !== true) ||
+      Object.keys(body).some((k) => k !== "job" && k !== "all")
+    )
+      throw new UsageError(
+        'Say what to cancel: a body {"job": "<job name>"} for one job, or {"all": true} for every job.',
+      );
+    await source.cancel(c.req.param("id"), job);
     return json(c, { ok: true });
   });
 
@@ -118,17 +139,7 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
   api.get("/experiments/:id/jobs/:job/log", (c) => {
     const follow = c.req.query("follow") === "1";
     const regex = c.req.query("regex") || undefined;
-    if (regex !== undefined) {
-      try {
-        new RegExp(regex);
-      } catch (error) {
-        return json(
-          c,
-          { error: { code: "USAGE", message: `Not a regular expression: ${(error as Error).message}` } },
-          400,
-        );
-      }
-    }
+    if (regex !== undefined) compileUserRegex(regex); // INVALID_REGEX (400) before the stream starts
     const controller = new AbortController();
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => controller.abort());
@@ -163,7 +174,7 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
   api.get("/runs", async (c) => json(c, { runs: await source.listRuns() }));
   // A POST: the ids of a thousand runs do not fit in a URL.
   api.post("/runs-latest", async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { ids?: unknown; keys?: unknown };
+    const body = await jsonBody(c);
     const strings = (v: unknown) =>
       Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
     return json(c, { latest: await source.latestMetrics(strings(body.ids), strings(body.keys)) });

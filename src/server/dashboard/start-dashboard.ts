@@ -3,6 +3,7 @@ import type { ServerType } from "@hono/node-server";
 import { DashboardNotBuiltError, PortInUseError } from "../../errors.js";
 import { dashboardApp } from "./dashboard-app.js";
 import type { DashboardSource } from "./dashboard-source.js";
+import { requestPolicy } from "../../util/request-policy.js";
 import { assetsBuilt, defaultAssetsDir } from "./static-assets.js";
 
 export interface StartDashboardOptions {
@@ -10,6 +11,8 @@ export interface StartDashboardOptions {
   readonly host?: string;
   readonly assetsDir?: string;
   readonly pollMs?: number;
+  /** Host names to answer to besides localhost, 127.0.0.1, [::1] and `host` (`*`: any). */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface DashboardServer {
@@ -35,6 +38,7 @@ export async function startDashboard(
   const host = options.host ?? "127.0.0.1";
   const app = dashboardApp(source, {
     assetsDir,
+    requestPolicy: requestPolicy(host, options.allowedHosts),
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
   });
   const port = options.port ?? 4500;

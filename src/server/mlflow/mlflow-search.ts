@@ -1,3 +1,4 @@
+import { RE2JS } from "re2js";
 import { invalidParameter } from "./mlflow-errors.js";
 
 /** One `entity.key op value` clause of an MLflow search filter. */
@@ -46,12 +47,13 @@ export function parseFilter(filter: string | undefined): FilterClause[] {
   });
 }
 
-function likeToRegExp(pattern: string, flags: string): RegExp {
+// RE2 (linear time): a LIKE with many `%` would make a backtracking RegExp polynomial in the value's length.
+function likeToRegExp(pattern: string, ignoreCase: boolean): RE2JS {
   const body = pattern
     .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
     .replaceAll("%", ".*")
     .replaceAll("_", ".");
-  return new RegExp(`^${body}$`, flags);
+  return RE2JS.compile(`^${body}$`, RE2JS.DOTALL | (ignoreCase ? RE2JS.CASE_INSENSITIVE : 0));
 }
 
 /** Compares one value with a clause (undefined never matches, as in MLflow). */
@@ -59,7 +61,9 @@ export function matches(actual: string | number | undefined, clause: FilterClaus
   if (actual === undefined) return false;
   const { op, value } = clause;
   if (op === "LIKE" || op === "ILIKE")
-    return likeToRegExp(String(value), op === "ILIKE" ? "i" : "").test(String(actual));
+    return likeToRegExp(String(value), op === "ILIKE")
+      .matcher(String(actual))
+      .matches();
   const a = typeof value === "number" ? Number(actual) : String(actual);
   switch (op) {
     case "=":

@@ -4,6 +4,7 @@ import type { LogLevel, LogQuery } from "../../store/store.js";
 import type { ServerEnv } from "../auth.js";
 import { loadRun, sendJson, type ServerContext } from "../context.js";
 import { readQuery } from "../query.js";
+import { compileUserRegex } from "../../util/user-regex.js";
 import { logLevelSchema, logQuerySchema } from "../schemas.js";
 
 /** A run's log records, filtered. */
@@ -25,15 +26,7 @@ export function logRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
         return parsed.data;
       });
     }
-    if (query.regex !== undefined) {
-      try {
-        new RegExp(query.regex);
-      } catch (error) {
-        throw new BadRequestError(
-          `query.regex is not a valid regular expression: ${(error as Error).message}.`,
-        );
-      }
-    }
+    if (query.regex !== undefined) compileUserRegex(query.regex); // INVALID_REGEX before any reading
     const logQuery: LogQuery = {
       ...(levels ? { levels } : {}),
       ...(query.regex !== undefined ? { regex: query.regex } : {}),

@@ -100,6 +100,15 @@ function describeFetchError(error: unknown): string {
 }
 
 /**
+ * Whether the server refused the credentials (401, 403: a missing, wrong, expired or read-only token): the
+ * data was not judged, so it must stay buffered until it is sent with a valid token (`labrun sync`).
+ */
+export function isAuthRefusal(error: unknown): boolean {
+  const status = (error as { details?: { status?: unknown } })?.details?.status;
+  return status === 401 || status === 403;
+}
+
+/**
  * Whether a failed request may succeed if sent again: no answer, 5xx, 408, 429. Anything else (another 4xx,
  * a local problem such as a missing file) would fail the same way forever.
  */

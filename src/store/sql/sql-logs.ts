@@ -1,4 +1,5 @@
 import { encodeJson } from "../../tracking/json-codec.js";
+import { compileUserRegex } from "../../util/user-regex.js";
 import type { LogLevel, LogQuery, NewLog, StoredLog } from "../store.js";
 import type { LogRow } from "./rows.js";
 import { logFromRow, placeholders } from "./rows.js";
@@ -55,7 +56,7 @@ export async function queryLogs(tx: SqlExecutor, runId: string, query: LogQuery 
   }
   if (query.since !== undefined) (where.push("ts_ms >= ?"), params.push(Date.parse(query.since)));
   if (query.until !== undefined) (where.push("ts_ms <= ?"), params.push(Date.parse(query.until)));
-  const regex = query.regex === undefined ? undefined : new RegExp(query.regex);
+  const regex = query.regex === undefined ? undefined : compileUserRegex(query.regex);
   const tail = query.tail !== undefined;
   const wanted = tail ? query.tail! : (query.limit ?? defaultLimit);
   const out: StoredLog[] = [];

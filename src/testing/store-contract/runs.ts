@@ -228,7 +228,7 @@ export function runCases(ctx: ContractContext): void {
       );
       expect(await bad({ status: { status: "DONE" } })).toBe("TRACKING_VALUE");
       expect(await codeOf(store.applyBatch(run.id, { clientId: "", seq: 1 }))).toBe("TRACKING_VALUE");
-      expect(await codeOf(store.queryLogs(run.id, { regex: "(" }))).toBe("TRACKING_VALUE");
+      expect(await codeOf(store.queryLogs(run.id, { regex: "(" }))).toBe("INVALID_REGEX");
       expect(await codeOf(store.readMetrics(run.id, "t", { maxPoints: 0 }))).toBe("TRACKING_VALUE");
       expect(await codeOf(store.applyBatch("no-such-run-id", { clientId: "c", seq: 1 }))).toBe(
         "RUN_NOT_FOUND",

@@ -3,7 +3,7 @@ import { TrackedFileNotFoundError } from "../../errors.js";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RunUpsert } from "../../store/store.js";
-import { isRetryable } from "../../store/http/http-client.js";
+import { isAuthRefusal, isRetryable } from "../../store/http/http-client.js";
 import type { HttpStore } from "../../store/http/http-store.js";
 import {
   batchFileName,
@@ -38,7 +38,9 @@ interface QueueItem {
   readonly order: number;
   readonly seq: number;
   /** The buffer file (undefined when it could not be written: then `text` is the only copy). */
-  readonly file: string | undefined;
+  file: string | undefined;
+  /** While the buffer file could not be written: its name and content, written again at `stop()`. */
+  unwritten?: { readonly name: string; readonly envelope: string };
   /** The RunBatch JSON, while kept in memory. */
   text: string | undefined;
   readonly upload?: BufferedFile;
@@ -131,15 +133,16 @@ export class RemoteSender {
     const { clientId } = this.#options;
     const text = `{"clientId":${JSON.stringify(clientId)},"seq":${seq}${inner ? `,${inner}` : ""}}`;
     const order = this.#nextOrder++;
-    const file = this.#write(batchFileName(clientId, seq), () =>
-      this.#envelope("batch", order, `"seq":${seq},"batch":${text}`),
-    );
+    const name = batchFileName(clientId, seq);
+    const envelope = this.#envelope("batch", order, `"seq":${seq},"batch":${text}`);
+    const file = this.#write(name, () => envelope);
     this.#queue.push({
       kind: "batch",
       order,
       seq,
       file,
       text: file && this.#queue.length >= inMemory ? undefined : text,
+      ...(file ? {} : { unwritten: { name, envelope } }),
     });
     this.#kick();
   }
@@ -156,8 +159,17 @@ export class RemoteSender {
     const { clientId } = this.#options;
     const envelope = this.#envelope("file", order, `"n":${n},${JSON.stringify(upload).slice(1, -1)}`);
     const item = JSON.parse(envelope) as BufferedFile;
-    const file = this.#write(`${clientId}-f${n}.file.json`, () => envelope);
-    this.#queue.push({ kind: "file", order, seq: n, file, text: undefined, upload: item });
+    const name = `${clientId}-f${n}.file.json`;
+    const file = this.#write(name, () => envelope);
+    this.#queue.push({
+      kind: "file",
+      order,
+      seq: n,
+      file,
+      text: undefined,
+      upload: item,
+      ...(file ? {} : { unwritten: { name, envelope } }),
+    });
     this.#kick();
   }
 
@@ -188,6 +200,16 @@ export class RemoteSender {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    // Batches the buffer refused when they were queued (a full disk): the disk may take them now.
+    for (const item of this.#queue) {
+      if (item.file !== undefined || !item.unwritten) continue;
+      try {
+        item.file = writeBufferedText(this.#options.bufferDir, item.unwritten.name, item.unwritten.envelope);
+        delete item.unwritten;
+      } catch {
+        break; // still full: keep the order, what follows stays unwritten too
+      }
+    }
     const left = this.#queue.filter((item) => item.file !== undefined).length;
     if (left > 0) {
       this.#report(
@@ -282,7 +304,9 @@ export class RemoteSender {
             "recreate",
             `remote: the server no longer has run ${this.#options.prefix}; creating it again`,
           );
-        } else if (this.#runId === undefined) {
+        } else if (this.#runId === undefined || isAuthRefusal(error)) {
+          // The run itself, or the token (expired, revoked, read-only): nothing was judged, so every batch
+          // stays in the buffer, in order, for `labrun sync` with a valid token.
           this.#state = "refused";
           this.#persistStatus(true);
           this.#error(

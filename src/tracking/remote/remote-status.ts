@@ -11,8 +11,9 @@ export interface RemoteStatus {
   readonly clientId: string;
   /**
    * `connecting` (nothing acknowledged yet), `online`, `retrying` (the server is unreachable or failing:
-   * batches wait in the buffer), `refused` (the server refuses the run itself, e.g. a wrong token: batches
-   * stay in the buffer for `labrun sync`), `closed`.
+   * batches wait in the buffer), `refused` (the server refuses the run itself or the token, e.g. a wrong or
+   * expired token (401/403): nothing more is sent this session, every batch stays in the buffer for
+   * `labrun sync`), `closed`.
    */
   readonly state: "connecting" | "online" | "retrying" | "refused" | "closed";
   /** Batches the server acknowledged (duplicates included). */
@@ -23,7 +24,10 @@ export interface RemoteStatus {
   readonly uploadedFiles: number;
   /** Batches and files not acknowledged yet (in memory and in the buffer). */
   readonly pending: number;
-  /** Batches and files the server refused (4xx), kept in the buffer's `rejected/` folder. */
+  /**
+   * Batches and files the server refused as invalid (4xx other than 401/403), kept in the buffer's
+   * `rejected/` folder. (Refused credentials never reject a batch: see `state: "refused"`.)
+   */
   readonly rejected: number;
   /** Failed attempts that will be retried. */
   readonly retries: number;

@@ -9,8 +9,9 @@ import { parsePrefix } from "../names.js";
  * The on-disk buffer of remote mode: `<LABRUN_HOME>/buffer/<prefix>/<clientId>-<seq>.json`, one file per
  * batch not yet acknowledged by the server (written atomically before it is sent, deleted once the server
  * acknowledged it), and `<clientId>-f<n>.file.json` per file upload waiting (its bytes beside it, in
- * `<clientId>-f<n>.bin`, unless it points at the run's local copy). Batches the server refused (4xx) move
- * to `rejected/` with the server's answer. `labrun sync` sends whatever a client left behind.
+ * `<clientId>-f<n>.bin`, unless it points at the run's local copy). Batches the server refused as invalid
+ * (4xx other than 401/403) move to `rejected/` with the server's answer. `labrun sync` sends whatever a
+ * client left behind.
  */
 
 /** What the envelope of a buffered item says about its run. */
@@ -101,6 +102,50 @@ export function rejectBuffered(file: string, error: unknown): void {
     `${target.slice(0, -".json".length)}.error.json`,
     `${JSON.stringify({ code: e?.code ?? null, message: String(e?.message ?? error), at: new Date().toISOString() })}\n`,
   );
+}
+
+/**
+ * Moves back out of `rejected/` the items refused for their token (401/403: UNAUTHORIZED, FORBIDDEN), which
+ * earlier versions of labrun rejected for good: they were never judged, and are sent again by the next sync.
+ */
+export function restoreAuthRejected(root: string, prefix?: string): number {
+  let restored = 0;
+  const walk = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const path = join(dir, entry.name);
+      if (entry.name !== "rejected") {
+        walk(path);
+        continue;
+      }
+      for (const name of readdirSync(path)) {
+        if (!name.endsWith(".error.json")) continue;
+        let code: unknown;
+        try {
+          code = (JSON.parse(readFileSync(join(path, name), "utf8")) as { code?: unknown }).code;
+        } catch {
+          continue;
+        }
+        if (code !== "UNAUTHORIZED" && code !== "FORBIDDEN") continue;
+        const item = `${name.slice(0, -".error.json".length)}.json`;
+        try {
+          renameSync(join(path, item), join(dir, item));
+          rmSync(join(path, name), { force: true });
+          restored++;
+        } catch {
+          // the item is gone; its answer stays beside nothing
+        }
+      }
+    }
+  };
+  walk(prefix ? runBufferDir(root, prefix) : root);
+  return restored;
 }
 
 /** Every buffered item under `root` (optionally only under `prefix`), in the order to send them. */

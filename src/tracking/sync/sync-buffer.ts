@@ -1,28 +1,33 @@
 import { createReadStream, existsSync } from "node:fs";
 import type { HttpStore } from "../../store/http/http-store.js";
-import { isRetryable } from "../../store/http/http-client.js";
-import { listBuffered, rejectBuffered, removeBuffered } from "../remote/run-buffer.js";
+import { isAuthRefusal, isRetryable } from "../../store/http/http-client.js";
+import { listBuffered, rejectBuffered, removeBuffered, restoreAuthRejected } from "../remote/run-buffer.js";
 
 export interface BufferSyncResult {
   readonly sent: number;
   readonly duplicates: number;
   readonly files: number;
   readonly rejected: number;
-  /** Items left in the buffer (the server became unreachable). */
+  /** Items left in the buffer (the server became unreachable, or refused the token). */
   readonly left: number;
+  /** The server refused the token (401/403): its answer. What is left stays for a sync with a valid token. */
+  readonly unauthorized?: string;
 }
 
 /**
  * Sends the batches and uploads that remote-mode clients left in the buffer (a crash, a server that stayed
  * down), in each client's order, with their own `(clientId, seq)`: a batch the server already stored is
- * acknowledged as a duplicate and not stored twice. Acknowledged items are deleted; refused ones (4xx) move
- * to `rejected/`. Stops at the first network failure (what is left stays for the next sync).
+ * acknowledged as a duplicate and not stored twice. Acknowledged items are deleted; items the server refuses
+ * as invalid (4xx) move to `rejected/`. Stops at the first network failure or refused token (401/403): what
+ * is left stays for the next sync. Items an older labrun moved to `rejected/` for a refused token are sent
+ * again.
  */
 export async function syncBuffer(
   store: HttpStore,
   root: string,
   options: { readonly prefix?: string; readonly progress?: (line: string) => void } = {},
 ): Promise<BufferSyncResult> {
+  restoreAuthRejected(root, options.prefix);
   const items = listBuffered(root, options.prefix);
   const runIds = new Map<string, string>();
   let sent = 0;
@@ -30,9 +35,17 @@ export async function syncBuffer(
   let files = 0;
   let rejected = 0;
   let done = 0;
+  let unauthorized: string | undefined;
+  let kept = 0;
+  // Runs whose project the token may not write (403): their items stay, the other runs go on.
+  const forbidden = new Set<string>();
   for (const { file, item } of items) {
     if (!existsSync(file)) {
       done++;
+      continue;
+    }
+    if (forbidden.has(item.prefix)) {
+      kept++;
       continue;
     }
     try {
@@ -69,6 +82,20 @@ export async function syncBuffer(
         options.progress?.(`buffer: stopped: ${(error as Error).message}`);
         return { sent, duplicates, files, rejected, left: items.length - done };
       }
+      if (isAuthRefusal(error)) {
+        const code = (error as { code?: string }).code ?? "UNAUTHORIZED";
+        unauthorized = `${code}: ${(error as Error).message}`;
+        if ((error as { details?: { status?: number } }).details?.status === 401) {
+          options.progress?.(`buffer: the server refused the token (${unauthorized}); nothing more is sent`);
+          return { sent, duplicates, files, rejected, left: items.length - done, unauthorized };
+        }
+        forbidden.add(item.prefix);
+        kept++;
+        options.progress?.(
+          `buffer: ${item.prefix}: the token may not write this run (${unauthorized}); kept`,
+        );
+        continue;
+      }
       rejectBuffered(file, error);
       rejected++;
       done++;
@@ -81,5 +108,5 @@ export async function syncBuffer(
     options.progress?.(
       `buffer: ${sent} batch(es) sent (${duplicates} already there), ${files} file(s) uploaded, ${rejected} refused`,
     );
-  return { sent, duplicates, files, rejected, left: 0 };
+  return { sent, duplicates, files, rejected, left: kept, ...(unauthorized ? { unauthorized } : {}) };
 }

@@ -61,6 +61,9 @@ export async function sync(options: SyncOptions = {}): Promise<SyncResult> {
         files: buffer.files + result.files,
         rejected: buffer.rejected + result.rejected,
         left: buffer.left + result.left,
+        ...((result.unauthorized ?? buffer.unauthorized)
+          ? { unauthorized: (result.unauthorized ?? buffer.unauthorized)! }
+          : {}),
       };
     }
   }

@@ -111,7 +111,7 @@ export function ExperimentPage({ id }: { id: string }) {
   const cancel = async (target?: JobRow) => {
     setAsking(undefined);
     try {
-      await postJson(`/experiments/${enc(id)}/cancel`, target ? { job: target.name } : {});
+      await postJson(`/experiments/${enc(id)}/cancel`, target ? { job: target.name } : { all: true });
       setCancelError(undefined);
     } catch (error) {
       setCancelError((error as Error).message);
