@@ -414,3 +414,56 @@ def test_sigterm_to_the_python_driver_cancels_the_jobs(engine):
     jobs = {j["name"]: (j["state"], j.get("reason")) for j in cli_json(engine, "experiment", "status", exp_id)["jobs"]}
     assert jobs["long"][0] == "CANCELLED" and "SIGTERM" in jobs["long"][1]
     assert jobs["after"][0] == "CANCELLED"
+
+
+TS_SIDE = """
+import {{ defineTask, Experiment, z }} from "{index}";
+
+const Prepare = defineTask("xl.prepare", {{
+  params: z.object({{ n: z.number(), verbose: z.boolean().default(false) }}),
+  command: (p, ctx) => `echo ts >> "${{ctx.jobDir}}/runs"`,
+}});
+const exp = new Experiment("from-ts");
+exp.add(Prepare({{ n: 3 }}));
+await exp.run();
+"""
+
+PY_SIDE = """
+import os
+import labrun as run
+from labrun.tasks import Param, Task, task
+
+@task("xl.prepare")
+class Prepare(Task):
+    n: Param[int]
+    verbose: Param[bool] = False
+    def execute(self):
+        with open(os.path.join(self.job_dir, "runs"), "a") as f:
+            f.write("py\\n")
+
+if __name__ == "__main__":
+    with run.Experiment("from-py") as exp:
+        Prepare(n=3).submit(exp)
+        Prepare(n=4).submit(exp)
+        exp.run()
+    print("REUSED", exp.result["state"], [job.status["planned"][0]["reused"] for job in exp.jobs])
+"""
+
+
+def test_a_job_run_from_typescript_is_reused_from_python(engine):
+    index = os.path.join(os.path.dirname(os.path.dirname(ENGINE_JS)), "dist", "index.js")
+    (engine["project"] / "prepare.mjs").write_text(TS_SIDE.format(index=index))
+    done = subprocess.run(
+        ["node", ENGINE_JS, "run", "prepare.mjs", "--workspace", engine["home"]],
+        cwd=str(engine["project"]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    code, out, err = run_script(engine["project"], "prepare_py.py", PY_SIDE)
+    assert code == 0, err
+    assert "REUSED COMPLETED [True, False]" in out
+    jobs = os.path.join(engine["home"], "jobs", "xl.prepare")
+    runs = sorted(open(os.path.join(jobs, d, "runs")).read() for d in os.listdir(jobs))
+    assert runs == ["py\n", "ts\n"]  # n=3 ran once, from TypeScript; n=4 ran from Python
