@@ -104,12 +104,16 @@ class PlanRun:
         self._waiting = False
         self._previous_sigterm: Any = None
         self._changed = threading.Condition()
+        engine = engine_command()
         read_end, write_end = os.pipe()
-        command = engine_command() + ["plan", "run", "-", "--events", f"fd:{write_end}"] + _workspace_args(workspace)
+        command = engine + ["plan", "run", "-", "--events", f"fd:{write_end}"] + _workspace_args(workspace)
         try:
             self.process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, pass_fds=(write_end,), preexec_fn=_die_with_this_process()
             )
+        except BaseException:
+            os.close(read_end)
+            raise
         finally:
             os.close(write_end)
         self._reader = threading.Thread(target=self._read, args=(read_end,), name="labrun-events", daemon=True)
