@@ -8,7 +8,7 @@ import subprocess
 import warnings
 from typing import Any, List, Optional, Sequence, Union
 
-from ..errors import DirtyGitError
+from ..errors import DirtyGitError, UsageError
 from ..launch.experiment import Experiment
 
 
@@ -36,6 +36,15 @@ class ExperimentHelper:
     @property
     def workdir(self) -> Optional[str]:
         return self.experiment.base_dir
+
+    def add_service(self, service: Any) -> Any:
+        """Services (experimaestro's ``Service``/``WebService``) run in the engine's process and are declared in
+        TypeScript for now: the plan a Python experiment hands over has no place for them."""
+        raise UsageError(
+            "helper.add_service() is not available in Python experiment files yet: services run in the engine's "
+            "process. Declare the service in a TypeScript experiment file, or start it yourself beside the experiment.",
+            {"service": repr(service)},
+        )
 
 
 def git_dirty(folder: str) -> Optional[str]:
