@@ -247,7 +247,7 @@ def test_two_python_jobs_with_a_dependency_on_slurm(engine):
 ATTACHED = """
 import labrun as run
 with run.Experiment("attached") as exp:
-    exp.add(run.Script(inline="echo started; sleep 4; echo done"), name="long")
+    exp.add(run.Script(inline="echo started; sleep SECONDS; echo done"), name="long")
     exp.add(run.Script(inline="echo after"), name="after", dependencies=["long"])
     exp.run()
     print("ID", exp.id, flush=True)
@@ -255,8 +255,8 @@ print("RESULT", exp.result["state"], flush=True)
 """
 
 
-def start_attached(engine):
-    (engine["project"] / "attached.py").write_text(ATTACHED)
+def start_attached(engine, seconds):
+    (engine["project"] / "attached.py").write_text(ATTACHED.replace("SECONDS", str(seconds)))
     from conftest import child_env
 
     proc = subprocess.Popen(
@@ -281,7 +281,7 @@ def start_attached(engine):
 
 
 def test_sigkill_of_the_python_driver_then_resume(engine):
-    proc, exp_id = start_attached(engine)
+    proc, exp_id = start_attached(engine, 5)
     os.kill(proc.pid, 9)
     proc.wait(timeout=10)
     time.sleep(0.5)  # the engine follows its parent (PR_SET_PDEATHSIG)
@@ -293,7 +293,7 @@ def test_sigkill_of_the_python_driver_then_resume(engine):
 
 
 def test_ctrl_c_cancels_the_jobs_and_interrupts_the_script(engine):
-    proc, exp_id = start_attached(engine)
+    proc, exp_id = start_attached(engine, 60)  # long enough to still run when the cancellation comes
     os.killpg(proc.pid, 2)  # what Ctrl-C does in a terminal: SIGINT to the foreground process group
     out, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
@@ -407,7 +407,7 @@ def test_experimaestro_context_manager_launches_on_exit(engine):
 
 
 def test_sigterm_to_the_python_driver_cancels_the_jobs(engine):
-    proc, exp_id = start_attached(engine)
+    proc, exp_id = start_attached(engine, 60)
     proc.send_signal(15)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
