@@ -13,10 +13,11 @@
 // Per-job overhead = (DAG wall − bare wall) / N. CPU per job = CPU time of the whole process tree (planner, engine,
 // jobs) / N, less load-sensitive than wall time on a shared machine.
 // The table goes to stdout and to the "python-launch" section of bench/RESULTS.md (the rest of the file is kept).
-// `--quick`: N = 50 and 5, one round, nothing written to RESULTS.md (a smoke test of this script).
+// `--quick`: N = 50 and 5, one round, nothing written (a smoke test of this script). The raw samples of a full run
+// are kept in bench/python/python-launch-samples.json; `--report` renders them again without measuring.
 
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +25,8 @@ import { writeResultsSection } from "./results-file.js";
 import { clockTicks, machineBusyMs } from "./machine-load.js";
 
 const QUICK = process.argv.includes("--quick");
+// `--report`: render the last run's samples (bench/python/python-launch-samples.json) again, measuring nothing.
+const REPORT_ONLY = process.argv.includes("--report");
 const JOBS = QUICK ? 50 : 1000;
 const REPS = QUICK ? 1 : 3;
 const NEMO_JOBS = QUICK ? 5 : Number(process.env.NEMO_JOBS ?? 100);
@@ -35,6 +38,7 @@ const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const repo = join(benchDir, "..");
 const resultsFile = join(benchDir, "RESULTS.md");
 const venvPython = join(repo, ".venv-nemo-run", "bin", "python");
+const samplesFile = join(benchDir, "python", "python-launch-samples.json");
 
 /** What one side's script prints (one JSON line). */
 interface Side {
@@ -159,7 +163,15 @@ function figures(samples: readonly Sample[]) {
   };
 }
 
-function main(): void {
+interface Samples {
+  readonly labrun: Sample[];
+  readonly nemo: Sample[];
+  readonly benchSeconds: number;
+  readonly measuredAt: string;
+}
+
+/** Runs both sides and keeps the raw samples beside this script (`--report` renders them again). */
+function measure(): Samples {
   const setup = spawnSync(process.execPath, [join(benchDir, "peers", "ensure-nemo-run-venv.mjs")], {
     stdio: "inherit",
   });
@@ -181,7 +193,22 @@ function main(): void {
       `round ${round}/${NEMO_REPS}  NeMo-Run ${NEMO_JOBS}-job Partial DAG: ${fmt(s.total_s, 2)} s, bare ${fmt(s.bare_par_s, 2)} s (other load ${fmt(s.otherLoad, 0)} %)\n`,
     );
   }
-  const benchSeconds = (Date.now() - started) / 1000;
+  const samples = {
+    labrun,
+    nemo,
+    benchSeconds: (Date.now() - started) / 1000,
+    measuredAt: new Date().toISOString(),
+  };
+  if (!QUICK) writeFileSync(samplesFile, `${JSON.stringify(samples, null, 1)}\n`);
+  return samples;
+}
+
+function readSamples(): Samples {
+  return JSON.parse(readFileSync(samplesFile, "utf8")) as Samples;
+}
+
+function main(): void {
+  const { labrun, nemo, benchSeconds, measuredAt } = REPORT_ONLY ? readSamples() : measure();
   const l = figures(labrun);
   const n = figures(nemo);
   const parallel = labrun[0]?.bare_parallel ?? 2;
@@ -205,15 +232,23 @@ function main(): void {
     `| other load while it ran, % of the machine (max) | ${fmt(l.load.max, 0)} | ${fmt(n.load.max, 0)} |`,
     `| failures seen | ${l.errors.join("; ") || "none"} | ${n.errors.join("; ") || "none"} |`,
   ];
-  const ratioWall = n.overSeq.median / l.overSeq.median;
+  // Wall-time overheads are differences of two noisy figures on a shared machine (they can come out negative): the
+  // ratio is judged on CPU overhead, and the wall ratio is shown only when both overheads are positive.
   const ratioCpu = n.cpuOver.median / l.cpuOver.median;
+  const ratioWall =
+    l.overSeq.median > 0 && n.overSeq.median > 0
+      ? `${fmt(n.overSeq.median / l.overSeq.median, 0)}×`
+      : "not meaningful (labrun's wall overhead within the noise)";
+  const cores = cpus().length;
+  // What the DAG's CPU time allows at best on this many idle cores: a floor for a quiet machine.
+  const floor = stat(labrun.filter((s) => s.ok).map((s) => s.cpu_s / cores));
   const wallMet = Number(fmt(l.wall.median)) < GOAL_WALL_S;
-  const ratioMet = Number(fmt(Math.min(ratioWall, ratioCpu), 1)) >= GOAL_RATIO;
+  const ratioMet = Number(fmt(ratioCpu, 1)) >= GOAL_RATIO;
   const goal = [
     "| goal | measured | met |",
     "| --- | ---: | :---: |",
-    `| ${JOBS}-job DAG under ${GOAL_WALL_S} s | ${fmt(l.wall.median)} s (median) | ${wallMet ? "yes" : "**no**"} |`,
-    `| ≥ ${GOAL_RATIO}× less overhead per job than NeMo-Run | ${fmt(ratioWall, 0)}× (wall, over bare sequential), ${fmt(ratioCpu, 0)}× (CPU) | ${ratioMet ? "yes" : "**no**"} |`,
+    `| ${l.jobs}-job DAG under ${GOAL_WALL_S} s | ${fmt(l.wall.median)} s (median); CPU-bound floor on ${cores} idle cores (whole tree's CPU time / ${cores}): ${fmt(floor.median, 1)} s | ${wallMet ? "yes" : "**no**"} |`,
+    `| ≥ ${GOAL_RATIO}× less overhead per job than NeMo-Run | ${fmt(ratioCpu, 0)}× (CPU overhead over a bare spawn); wall, over bare sequential: ${ratioWall} | ${ratioMet ? "yes" : "**no**"} |`,
   ];
   const busiest = Math.max(l.load.max, n.load.max);
   const loadNote =
@@ -227,7 +262,7 @@ function main(): void {
     "",
     "Generated by `npm run bench:python` (bench/python-launch.ts with bench/python/ and bench/peers/nemo_run_partial.py); this section is replaced on every run — do not edit by hand.",
     "",
-    `Date: ${new Date().toISOString()} · labrun ${REPS} rounds, NeMo-Run ${NEMO_REPS}; median and min–max over the runs that completed · bench took ${fmt(benchSeconds, 0)} s.`,
+    `Date: ${measuredAt} · labrun ${labrun.length} rounds, NeMo-Run ${nemo.length}; median and min–max over the runs that completed · bench took ${fmt(benchSeconds, 0)} s.`,
     "",
     "## Machine",
     "",
@@ -240,7 +275,7 @@ function main(): void {
     `- **Wall time** from \`Experiment(...)\` to the end of the \`with\` block (every job done); interpreter start-up and \`import\` of the launcher are not in it. **Planning** is the \`add()\` calls inside it.`,
     `- **Bare**: \`subprocess.run([sys.executable, "-c", "from launch_jobs import step; step(i)"])\` × N in the same process right after the DAG, sequentially and ${parallel} at a time. Overhead per job = (DAG wall − bare wall) / N.`,
     "- **CPU** is user + system time of the script's own process and every descendant it reaped (planner, engine, wrappers, jobs), from `getrusage`; on a shared machine it moves far less than wall time.",
-    `- NeMo-Run runs ${NEMO_JOBS} jobs, not ${JOBS}: each of its Partial jobs is a Python process that imports nemo_run (about 2.4 s of CPU and 127 MB each), so the ${JOBS}-job DAG would take about 20 minutes of this 2-core machine, and its LocalExecutor puts no limit on concurrent jobs (a 998-wide level would start up to 998 such processes at once, more memory than the machine has). Its per-job cost does not shrink with N (bench/peers/README.md: its launch path grows worse with N).`,
+    `- NeMo-Run runs ${n.jobs} jobs, not ${l.jobs}: each of its Partial jobs is a Python process that imports nemo_run (about 2.4 s of CPU and 127 MB each), so the ${l.jobs}-job DAG would take about 20 minutes of this 2-core machine, and its LocalExecutor puts no limit on concurrent jobs (a 998-wide level would start up to 998 such processes at once, more memory than the machine has). Its per-job cost does not shrink with N (bench/peers/README.md: its launch path grows worse with N).`,
     "",
     "## Results",
     "",
