@@ -88,7 +88,10 @@ def main(argv: Any = None) -> int:
     with open(call_file, "r", encoding="utf-8") as f:
         call = json.load(f)
     if call.get("labrunCall") != 1:
-        print(f"labrun: {call_file} is not a call this client reads (labrunCall={call.get('labrunCall')!r}).", file=sys.stderr)
+        print(
+            f"labrun: {call_file} is not a call this client reads (labrunCall={call.get('labrunCall')!r}).",
+            file=sys.stderr,
+        )
         return 2
     result = call_target(call)
     write_result(os.path.dirname(call_file), result)

@@ -96,7 +96,11 @@ class Config:
             raise InvalidTaskError(f"Cannot read the fields of {cls.__qualname__}: {error}.") from None
         fields: Dict[str, Field] = {}
         for name, hint in hints.items():
-            kinds = [a for a in typing.get_args(hint) if isinstance(a, _Kind)] if typing.get_origin(hint) is typing.Annotated else []
+            kinds = (
+                [a for a in typing.get_args(hint) if isinstance(a, _Kind)]
+                if typing.get_origin(hint) is typing.Annotated
+                else []
+            )
             if not kinds:
                 continue
             if name in _RESERVED or name.startswith("_"):

@@ -83,7 +83,9 @@ def check(value: Any, tp: Any, path: str = "", extra: Optional[Callable[[Any, An
             return tuple(check(v, args[0], join_path(path, i), extra) for i, v in enumerate(value))
         if args and len(args) != len(value):
             raise CheckError(path, f"expected {len(args)} items, got {len(value)}")
-        return tuple(check(v, a, join_path(path, i), extra) for i, (v, a) in enumerate(zip(value, args or [Any] * len(value))))
+        return tuple(
+            check(v, a, join_path(path, i), extra) for i, (v, a) in enumerate(zip(value, args or [Any] * len(value)))
+        )
     if origin in (dict, collections.abc.Mapping, collections.abc.MutableMapping):
         if not isinstance(value, dict):
             raise CheckError(path, f"expected a mapping, got {value_type(value)}")
@@ -95,7 +97,9 @@ def check(value: Any, tp: Any, path: str = "", extra: Optional[Callable[[Any, An
             out[k] = check(v, item_tp, join_path(path, k), extra)
         return out
     if tp in (list, tuple, dict):
-        return check(value, {list: List[Any], tuple: typing.Tuple[Any, ...], dict: typing.Dict[str, Any]}[tp], path, extra)
+        return check(
+            value, {list: List[Any], tuple: typing.Tuple[Any, ...], dict: typing.Dict[str, Any]}[tp], path, extra
+        )
     if tp is bool:
         if isinstance(value, bool):
             return value

@@ -107,10 +107,26 @@ def test_planner_prints_one_plan_from_the_validated_configuration(tmp_path):
 @pytest.mark.parametrize(
     "configuration, code, message",
     [
-        ({"learning_rates": [0.1, "x"], "model": {"hidden_size": 128}}, "CONFIG_VALUE", "learning_rates[1]: expected float, got str"),
-        ({"model": {"hidden_sise": 128}}, "CONFIG_UNKNOWN_KEY", "model.hidden_sise: unknown configuration key; did you mean 'hidden_size'?"),
-        ({"learning_rate": 0.1}, "CONFIG_UNKNOWN_KEY", "learning_rate: unknown configuration key; did you mean 'learning_rates'?"),
-        ({"model": {"hidden_size": 128, "dropout": "high"}}, "CONFIG_VALUE", "model.dropout: expected float or None, got str"),
+        (
+            {"learning_rates": [0.1, "x"], "model": {"hidden_size": 128}},
+            "CONFIG_VALUE",
+            "learning_rates[1]: expected float, got str",
+        ),
+        (
+            {"model": {"hidden_sise": 128}},
+            "CONFIG_UNKNOWN_KEY",
+            "model.hidden_sise: unknown configuration key; did you mean 'hidden_size'?",
+        ),
+        (
+            {"learning_rate": 0.1},
+            "CONFIG_UNKNOWN_KEY",
+            "learning_rate: unknown configuration key; did you mean 'learning_rates'?",
+        ),
+        (
+            {"model": {"hidden_size": 128, "dropout": "high"}},
+            "CONFIG_VALUE",
+            "model.dropout: expected float or None, got str",
+        ),
     ],
 )
 def test_configuration_errors_name_the_key_path(tmp_path, configuration, code, message):
@@ -129,7 +145,10 @@ def test_an_exception_in_the_experiment_gives_its_traceback_and_exit_1(tmp_path,
     done = plan(tmp_path, {"model": {"hidden_size": 128}}, experiment=broken)
     assert done.returncode == 1
     assert done.stdout == ""
-    assert "Traceback" in done.stderr and f"RuntimeError: broken {'at import' if where == 'file' else 'in run'}" in done.stderr
+    assert (
+        "Traceback" in done.stderr
+        and f"RuntimeError: broken {'at import' if where == 'file' else 'in run'}" in done.stderr
+    )
 
 
 def test_mock_modules_from_the_request_without_pre_experiment(tmp_path):

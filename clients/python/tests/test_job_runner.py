@@ -63,7 +63,17 @@ def test_partial_of_a_script_function_runs_and_tracks(tmp_path):
     script = tmp_path / "sweep.py"
     script.write_text(textwrap.dedent(SCRIPT))
     job = tmp_path / "jobs" / "sweep.train" / "abc"
-    done = start(job, {"kind": "partial", "module": None, "file": str(script), "function": "train", "args": [0.5], "kwargs": {"epochs": 2}})
+    done = start(
+        job,
+        {
+            "kind": "partial",
+            "module": None,
+            "file": str(script),
+            "function": "train",
+            "args": [0.5],
+            "kwargs": {"epochs": 2},
+        },
+    )
     assert done.returncode == 0, done.stderr
     assert "PLANNED AGAIN" not in done.stdout
     assert read_json(job / "result.json") == {"best": 0.25}
@@ -88,7 +98,13 @@ def test_typed_task_gets_upstream_paths_as_parameters(tmp_path):
     upstream = str(tmp_path / "jobs" / "demo.prepare" / "def" / "data.txt")
     done = start(
         job,
-        {"kind": "task", "module": "steps", "qualname": "Train", "taskId": "demo.train", "params": {"lr": 0.1, "data": upstream, "verbose": True}},
+        {
+            "kind": "task",
+            "module": "steps",
+            "qualname": "Train",
+            "taskId": "demo.train",
+            "params": {"lr": 0.1, "data": upstream, "verbose": True},
+        },
         {"PYTHONPATH": str(tmp_path) + os.pathsep + child_env()["PYTHONPATH"]},
     )
     assert done.returncode == 0, done.stderr

@@ -15,7 +15,6 @@ import labrun as run
 from conftest import ENGINE_JS, read_json, run_script
 
 
-
 def cli_json(engine, *args):
     done = subprocess.run(
         ["node", ENGINE_JS, *args, "--json", "--workspace", engine["home"]], capture_output=True, text=True, timeout=60
@@ -198,7 +197,13 @@ def test_engine_refuses_a_bad_plan_with_a_typed_error(engine):
         PlanRun({"labrunPlan": 1, "title": "x", "bogus": 1, "jobs": [job]}).wait_planned()
     assert info.value.code == "PLAN_INVALID"
     with pytest.raises(run.InvalidTaskError, match="bogus"):
-        PlanRun({"labrunPlan": 1, "title": "x", "jobs": [{"name": "a", "task": {"kind": "script", "inline": "true", "bogus": 1}}]}).wait_planned()
+        PlanRun(
+            {
+                "labrunPlan": 1,
+                "title": "x",
+                "jobs": [{"name": "a", "task": {"kind": "script", "inline": "true", "bogus": 1}}],
+            }
+        ).wait_planned()
     with pytest.raises(run.errors.PlanVersionError):
         PlanRun({"labrunPlan": 99, "title": "x", "jobs": [job]}).wait_planned()
     assert run.Experiment.catalog() == []  # nothing was written

@@ -36,7 +36,14 @@ def test_every_launch_error_code_is_typescripts():
     }
     missing = codes - ts_codes() - python_only - {"TRACKING_VALUE"}
     assert not missing, f"codes TypeScript does not have: {missing}"
-    for code in ("INVALID_TASK", "INVALID_EXECUTOR", "UNKNOWN_DEPENDENCY", "DEPENDENCY_CYCLE", "DIRTY_GIT", "PLAN_INVALID"):
+    for code in (
+        "INVALID_TASK",
+        "INVALID_EXECUTOR",
+        "UNKNOWN_DEPENDENCY",
+        "DEPENDENCY_CYCLE",
+        "DIRTY_GIT",
+        "PLAN_INVALID",
+    ):
         assert code in codes
 
 
@@ -107,7 +114,12 @@ def test_slurm_options_map_to_the_engines_names():
         "array": {"throttle": 4},
         "setupLines": ["module load cuda"],
         "env": {"A": "1"},
-        "tunnel": {"kind": "ssh", "host": "login", "jobDir": "/scratch/me", "sshOptions": {"StrictHostKeyChecking": "no"}},
+        "tunnel": {
+            "kind": "ssh",
+            "host": "login",
+            "jobDir": "/scratch/me",
+            "sshOptions": {"StrictHostKeyChecking": "no"},
+        },
         "packager": {"kind": "git-archive", "ref": "main"},
         "nodes": 2,
     }

@@ -97,7 +97,9 @@ def _random_value(rng, depth=0):
     if kind == 4:
         return rng.uniform(-1, 1) * 10 ** rng.randrange(-12, 25)
     if kind == 5:
-        return "".join(rng.choice(["a", "é", "\n", '"', "\\", "\u2028", "\x01", "😀", "Z", " "]) for _ in range(rng.randrange(6)))
+        return "".join(
+            rng.choice(["a", "é", "\n", '"', "\\", "\u2028", "\x01", "😀", "Z", " "]) for _ in range(rng.randrange(6))
+        )
     if kind == 6:
         return [_random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
     keys = ["b", "a", "B", "é", "😀", "\uffff", "aa", "", "1", "10", "2"]

@@ -125,7 +125,10 @@ def test_bad_configuration_names_the_key_and_launches_nothing(stage, override, m
 
 
 def test_an_exception_in_run_shows_its_traceback(stage):
-    broken = EXPERIMENT.replace("    for lr in cfg.learning_rates:", "    raise ValueError('no data for ' + cfg.id)\n    for lr in cfg.learning_rates:")
+    broken = EXPERIMENT.replace(
+        "    for lr in cfg.learning_rates:",
+        "    raise ValueError('no data for ' + cfg.id)\n    for lr in cfg.learning_rates:",
+    )
     (stage["project"] / "experiment.py").write_text(textwrap.dedent(broken))
     done = labrun(stage, "run-experiment", "full.yaml")
     assert done.returncode == 1

@@ -70,7 +70,11 @@ def configuration_class(module: Any, run: Any) -> type:
     if isinstance(found, type) and dataclasses.is_dataclass(found):
         return found
     for value in vars(module).values():
-        if isinstance(value, type) and getattr(value, "__labrun_configuration__", False) and value is not ConfigurationBase:
+        if (
+            isinstance(value, type)
+            and getattr(value, "__labrun_configuration__", False)
+            and value is not ConfigurationBase
+        ):
             if getattr(value, "__module__", None) == module.__name__:
                 return value
     return ConfigurationBase
@@ -89,7 +93,9 @@ def plan(request: Dict[str, Any]) -> Dict[str, Any]:
     run = getattr(module, "run", None)
     if not callable(run):
         where = request.get("experimentFile") or request.get("module")
-        raise ExperimentFileError(f"{where} has no function `run(helper, cfg)`. Define it at the top level of the file.")
+        raise ExperimentFileError(
+            f"{where} has no function `run(helper, cfg)`. Define it at the top level of the file."
+        )
     cfg = build(configuration_class(module, run), request.get("configuration") or {})
     exp = Experiment(request["title"], base_dir=request.get("workdir"))
     exp._planning = {}

@@ -67,7 +67,9 @@ def build(cls: Type[T], data: Any, path: str = "") -> T:
     """An instance of the configuration dataclass ``cls`` from the merged YAML ``data``.
     ``UnknownConfigKeyError`` / ``ConfigValueError`` name the key path (``learning_rates[1]``)."""
     if not isinstance(data, dict):
-        raise ConfigValueError(f"{path or '(configuration)'}: expected a mapping, got {type(data).__name__}", {"key": path})
+        raise ConfigValueError(
+            f"{path or '(configuration)'}: expected a mapping, got {type(data).__name__}", {"key": path}
+        )
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     for key in data:
         if key not in fields:
@@ -79,7 +81,9 @@ def build(cls: Type[T], data: Any, path: str = "") -> T:
         where = join_path(path, name)
         if name not in data:
             if field.default is REQUIRED or (field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING):  # type: ignore[misc]
-                raise ConfigValueError(f"{where}: required (set it in the YAML file or with -c {where}=...)", {"key": where})
+                raise ConfigValueError(
+                    f"{where}: required (set it in the YAML file or with -c {where}=...)", {"key": where}
+                )
             continue
         try:
             values[name] = check(data[name], hints.get(name, Any), where, _nested)

@@ -82,7 +82,9 @@ class experiment:  # noqa: N801 - experimaestro's name
         **options: Any,
     ) -> None:
         self.action = DirtyGitAction(getattr(dirty_git, "value", dirty_git))
-        self.xp = Experiment(name, base_dir=os.fspath(workdir) if workdir else None, dirty_git=self.action.value, **options)
+        self.xp = Experiment(
+            name, base_dir=os.fspath(workdir) if workdir else None, dirty_git=self.action.value, **options
+        )
 
     def __enter__(self) -> Experiment:
         if self.action is not DirtyGitAction.IGNORE:

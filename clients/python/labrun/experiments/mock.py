@@ -58,7 +58,9 @@ def fake_class(name: str, path: str) -> type:
     decorator = _decorators.get(path)
     if decorator is not None:
         return decorator  # type: ignore[return-value]
-    return _FakeMeta(name.rsplit(".", 1)[-1], (_FakeBase,), {"__labrun_path__": path, "__module__": path.rsplit(".", 1)[0]})
+    return _FakeMeta(
+        name.rsplit(".", 1)[-1], (_FakeBase,), {"__labrun_path__": path, "__module__": path.rsplit(".", 1)[0]}
+    )
 
 
 class _Passthrough:

@@ -121,7 +121,9 @@ class Experiment:
         ``UnknownDependencyError``; nothing is launched until ``run()``.
         """
         if self._launched or self._reconstructed:
-            raise ExperimentStateError(f"Experiment {self._id or self._title} is already launched; use reset() to run it again.")
+            raise ExperimentStateError(
+                f"Experiment {self._id or self._title} is already launched; use reset() to run it again."
+            )
         group = isinstance(task, (list, tuple))
         tasks = list(task) if group else [task]
         if not tasks:
@@ -197,7 +199,9 @@ class Experiment:
 
     # ---- launching ----
 
-    def run(self, sequential: bool = False, detach: bool = False, tail_logs: bool = False, direct: bool = False) -> Optional[Dict[str, Any]]:
+    def run(
+        self, sequential: bool = False, detach: bool = False, tail_logs: bool = False, direct: bool = False
+    ) -> Optional[Dict[str, Any]]:
         """Hands the jobs to the engine, which launches them. Inside the ``with`` block it returns once they
         are launched (leaving the block waits for them, as in NeMo-Run); outside, it waits and returns the
         engine's result (``{"id", "state", "ok", "jobs": [...]}``). ``detach`` returns once a background
@@ -214,11 +218,15 @@ class Experiment:
         if self._launched:
             raise ExperimentStateError(f"Experiment {self._id} was already launched; use reset() to run it again.")
         if self._reconstructed:
-            raise ExperimentStateError(f"Experiment {self._id} was reopened to inspect it; use reset() to run it again.")
+            raise ExperimentStateError(
+                f"Experiment {self._id} was reopened to inspect it; use reset() to run it again."
+            )
         if not self._jobs:
             raise ExperimentStateError("Nothing to run: add() tasks first.")
         if detach and direct:
-            raise ExperimentStateError("`direct` runs jobs inside the engine's process, so it cannot `detach`; choose one.")
+            raise ExperimentStateError(
+                "`direct` runs jobs inside the engine's process, so it cannot `detach`; choose one."
+            )
         check_graph(self._jobs)
         plan = self.to_config("NORMAL", detach=detach, sequential=sequential, tailLogs=tail_logs, direct=direct)
         self._engine = PlanRun(plan, self.base_dir)
@@ -263,12 +271,21 @@ class Experiment:
     def reset(self) -> "Experiment":
         """A new, unlaunched experiment with the same title and jobs, to run them again."""
         fresh = Experiment(
-            self._title, self.executor, None, self.log_level, self.base_dir, self.clean_mode, self.python, self.dirty_git
+            self._title,
+            self.executor,
+            None,
+            self.log_level,
+            self.base_dir,
+            self.clean_mode,
+            self.python,
+            self.dirty_git,
         )
         if self._reconstructed:
             jobs = inspect_cli.jobs_from_records(self)
         else:
-            jobs = [Job(j.id, j.tasks, j.executors, list(j.dependencies), False, j.group, j.options) for j in self._jobs]
+            jobs = [
+                Job(j.id, j.tasks, j.executors, list(j.dependencies), False, j.group, j.options) for j in self._jobs
+            ]
         for job in jobs:
             fresh._append(job)
         return fresh

@@ -43,7 +43,14 @@ def status(exp: Any, return_dict: bool) -> Optional[Dict[str, Dict[str, Any]]]:
     if not exp._launched and not exp._reconstructed:
         planned = {}
         for index, job in enumerate(n for j in exp._jobs for n in j.member_names):
-            planned[job] = {"index": index, "name": job, "status": "PENDING", "state": "PENDING", "job_id": "", "local_dir": ""}
+            planned[job] = {
+                "index": index,
+                "name": job,
+                "status": "PENDING",
+                "state": "PENDING",
+                "job_id": "",
+                "local_dir": "",
+            }
         if return_dict:
             return planned
         print(f"Experiment {exp.title} (not launched)")
