@@ -1,6 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runCli, tempWorkspace, waitFor } from "../helpers.js";
 import { eventOf, projectDir, runPlan, startPlan, workspaceIn } from "./plan-helpers.js";
+
+// Several real processes (Node, Python) per test: room for a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 let scratch: ReturnType<typeof tempWorkspace>;
 let project: string;

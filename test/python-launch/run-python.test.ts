@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readJson, runCli, tempWorkspace } from "../helpers.js";
+
+// Several real processes (Node, Python) per test: room for a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 let scratch: ReturnType<typeof tempWorkspace>;
 let ws: string;

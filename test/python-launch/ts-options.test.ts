@@ -1,10 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DirtyGitError, Experiment, Script, UnknownOptionError } from "../../src/index.js";
 import type { ExperimentOptions } from "../../src/index.js";
 import { labrunBin, repoRoot, runCli, tempWorkspace } from "../helpers.js";
+
+// Several real processes (Node, Python) per test: room for a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 let scratch: ReturnType<typeof tempWorkspace>;
 beforeEach(() => {
