@@ -1,5 +1,5 @@
-// The TypeScript quickstart (`npm start` runs its Python twin, quickstart.py): prepare a dataset, train with three learning rates in
-// parallel, then evaluate, as a dependency graph of real Python jobs on the local machine.
+// The TypeScript quickstart (`npm start` runs its Python twin, quickstart.py): prepare a dataset, train with three
+// learning rates in parallel, then evaluate, as a dependency graph of real Python jobs on the local machine.
 import { Experiment, LocalExecutor, Script } from "labrun";
 
 const here = new URL("./quickstart/", import.meta.url).pathname;
