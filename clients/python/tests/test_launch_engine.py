@@ -472,3 +472,31 @@ def test_a_job_run_from_typescript_is_reused_from_python(engine):
     jobs = os.path.join(engine["home"], "jobs", "xl.prepare")
     runs = sorted(open(os.path.join(jobs, d, "runs")).read() for d in os.listdir(jobs))
     assert runs == ["py\n", "ts\n"]  # n=3 ran once, from TypeScript; n=4 ran from Python
+
+
+CONFIGURED = """
+import os, sys
+import labrun as run
+
+def where():
+    return {"wrapped": os.environ.get("WRAPPED"), "extra": os.environ.get("EXTRA"), "cwd": os.getcwd()}
+
+if __name__ == "__main__":
+    task = run.Partial(where).configure(python=sys.argv[1], env={"EXTRA": "1"}, cwd=sys.argv[2])
+    with run.Experiment("configured") as exp:
+        exp.add(task, name="where")
+        exp.run()
+    print("DIR", exp.status(return_dict=True)["where"]["local_dir"])
+"""
+
+
+def test_partial_configure_sets_the_interpreter_env_and_cwd(engine, tmp_path):
+    wrapper = tmp_path / "python-wrapper"
+    wrapper.write_text(f'#!/bin/bash\nexport WRAPPED=yes\nexec {sys.executable} "$@"\n')
+    wrapper.chmod(0o755)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code, out, err = run_script(engine["project"], "configured.py", CONFIGURED, args=[str(wrapper), str(elsewhere)])
+    assert code == 0, err
+    job_dir = out.split("DIR ")[1].split()[0]
+    assert read_json(os.path.join(job_dir, "result.json")) == {"wrapped": "yes", "extra": "1", "cwd": str(elsewhere)}
