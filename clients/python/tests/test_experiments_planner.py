@@ -202,9 +202,12 @@ def test_configuration_dataclass_requires_fields_without_default():
 def test_experiment_refuses_a_dirty_repository(tmp_path, monkeypatch):
     repo = tmp_path / "repo"
     repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    (repo / "train.py").write_text("print(1)\n")
+    commit_one_file(repo)
     monkeypatch.chdir(repo)
+    (repo / "scratch.txt").write_text("untracked files do not make it dirty\n")
+    with experiment(tmp_path / "ws", "clean", dirty_git=DirtyGitAction.ERROR):
+        pass
+    (repo / "train.py").write_text("print(2)\n")
     with pytest.raises(DirtyGitError, match="uncommitted changes") as info:
         with experiment(tmp_path / "ws", "my-exp", dirty_git=DirtyGitAction.ERROR):
             pass
@@ -214,3 +217,12 @@ def test_experiment_refuses_a_dirty_repository(tmp_path, monkeypatch):
             pass
     with experiment(tmp_path / "ws", "my-exp", dirty_git=DirtyGitAction.IGNORE) as xp:
         assert xp.title == "my-exp" and xp.base_dir == str(tmp_path / "ws")
+
+
+def commit_one_file(repo):
+    """A git repository with train.py committed."""
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "train.py").write_text("print(1)\n")
+    subprocess.run(git + ["add", "train.py"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "first"], check=True)

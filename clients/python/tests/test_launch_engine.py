@@ -500,3 +500,17 @@ def test_partial_configure_sets_the_interpreter_env_and_cwd(engine, tmp_path):
     assert code == 0, err
     job_dir = out.split("DIR ")[1].split()[0]
     assert read_json(os.path.join(job_dir, "result.json")) == {"wrapped": "yes", "extra": "1", "cwd": str(elsewhere)}
+
+
+def test_dirty_git_error_refuses_before_anything_is_launched(engine):
+    from test_experiments_planner import commit_one_file
+
+    commit_one_file(engine["project"])
+    (engine["project"] / "train.py").write_text("print(2)\n")  # a change not committed
+    with run.Experiment("dirty", dirty_git="error") as exp:
+        exp.add(run.Script(inline="touch ran"), name="touch")
+        with pytest.raises(run.DirtyGitError) as info:
+            exp.run()
+        exp._jobs.clear()  # nothing to warn about on leaving the block
+    assert info.value.code == "DIRTY_GIT"
+    assert run.Experiment.catalog() == [] and not (engine["project"] / "ran").exists()

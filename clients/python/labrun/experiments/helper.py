@@ -48,7 +48,8 @@ class ExperimentHelper:
 
 
 def git_dirty(folder: str) -> Optional[str]:
-    """The repository holding ``folder`` when it has uncommitted changes, else None (also outside git)."""
+    """The repository holding ``folder`` when it has uncommitted changes to tracked files (untracked files do not
+    count, as for the engine and experimaestro), else None (also outside git)."""
     try:
         top = subprocess.run(
             ["git", "-C", folder, "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
@@ -56,7 +57,10 @@ def git_dirty(folder: str) -> Optional[str]:
         if top.returncode != 0:
             return None
         status = subprocess.run(
-            ["git", "-C", folder, "status", "--porcelain"], capture_output=True, text=True, check=False
+            ["git", "-C", folder, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
     except OSError:
         return None

@@ -230,7 +230,11 @@ class Experiment:
         check_graph(self._jobs)
         plan = self.to_config("NORMAL", detach=detach, sequential=sequential, tailLogs=tail_logs, direct=direct)
         self._engine = PlanRun(plan, self.base_dir)
-        planned = self._engine.wait_planned()
+        try:
+            planned = self._engine.wait_planned()
+        except BaseException:
+            self._engine = None  # it has ended: nothing to wait for on leaving the block
+            raise
         self._launched = True
         self._id, self._dir = planned.get("id"), planned.get("dir")
         for job in self._jobs:
