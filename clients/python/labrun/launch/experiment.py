@@ -334,7 +334,12 @@ class Experiment:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
-            if self._engine is not None:
+            if self._engine is not None and exc_type is not None:
+                try:  # the jobs end (the engine cancels them on Ctrl-C); the error already raised is the one to see
+                    self.wait()
+                except Exception:
+                    pass
+            elif self._engine is not None:
                 self.wait()
             elif (
                 not self._launched
