@@ -14,7 +14,8 @@
 // jobs) / N, less load-sensitive than wall time on a shared machine.
 // The table goes to stdout and to the "python-launch" section of bench/RESULTS.md (the rest of the file is kept).
 // `--quick`: N = 50 and 5, one round, nothing written (a smoke test of this script). The raw samples of a full run
-// are kept in bench/python/python-launch-samples.json; `--report` renders them again without measuring.
+// are kept in bench/python/python-launch-samples.json; `--report` renders them again without measuring, and
+// `--keep-peer` measures labrun again but keeps NeMo-Run's samples from that file.
 
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -27,6 +28,7 @@ import { clockTicks, machineBusyMs } from "./machine-load.js";
 const QUICK = process.argv.includes("--quick");
 // `--report`: render the last run's samples (bench/python/python-launch-samples.json) again, measuring nothing.
 const REPORT_ONLY = process.argv.includes("--report");
+const KEEP_PEER = process.argv.includes("--keep-peer");
 const JOBS = QUICK ? 50 : 1000;
 const REPS = QUICK ? 1 : 3;
 const NEMO_JOBS = QUICK ? 5 : Number(process.env.NEMO_JOBS ?? 100);
@@ -186,7 +188,9 @@ function measure(): Samples {
       `round ${round}/${REPS}  labrun ${JOBS}-job Partial DAG: ${fmt(s.total_s, 2)} s, bare ${fmt(s.bare_par_s, 2)} s (other load ${fmt(s.otherLoad, 0)} %)\n`,
     );
   }
-  for (let round = 1; round <= NEMO_REPS; round++) {
+  // `--keep-peer`: NeMo-Run's samples of the last full run are kept (it takes minutes and does not change with labrun).
+  if (KEEP_PEER) nemo.push(...readSamples().nemo);
+  for (let round = 1; round <= (KEEP_PEER ? 0 : NEMO_REPS); round++) {
     const s = nemoSide();
     nemo.push(s);
     process.stderr.write(
