@@ -16,7 +16,6 @@ import os
 import sys
 from typing import Any, Dict
 
-from ._task_fields import in_job
 from . import _context as context
 
 MAIN_ALIAS = "__labrun_main__"
@@ -55,6 +54,8 @@ def load(call: Dict[str, Any]) -> Any:
 def call_target(call: Dict[str, Any]) -> Any:
     target = load(call)
     if call.get("kind") == "task":
+        from ._task_fields import in_job  # only typed tasks need it (and its imports)
+
         token = in_job.set(True)
         try:
             instance = target(**(call.get("params") or {}))
