@@ -8,6 +8,7 @@ import subprocess
 import warnings
 from typing import Any, List, Optional, Sequence, Union
 
+from .. import _context
 from ..errors import DirtyGitError, UsageError
 from ..launch.experiment import Experiment
 
@@ -91,7 +92,7 @@ class experiment:  # noqa: N801 - experimaestro's name
         )
 
     def __enter__(self) -> Experiment:
-        if self.action is not DirtyGitAction.IGNORE:
+        if self.action is not DirtyGitAction.IGNORE and not _context.importing_for_job:
             repository = git_dirty(os.getcwd())
             if repository and self.action is DirtyGitAction.ERROR:
                 raise DirtyGitError(repository, "experiment(dirty_git=DirtyGitAction.ERROR)")
