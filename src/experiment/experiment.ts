@@ -29,6 +29,7 @@ import {
   saveExperimentRecord,
 } from "./experiment-store.js";
 import type { UnreadableJob } from "./experiment-store.js";
+import type { OnRecordWarning } from "../util/record-warning.js";
 import { latestMetrics } from "./job-runs.js";
 import { jobDirFor, labrunEnvFor, plannedFromJob, resolvePlan, writeLaunchRecords } from "./launch-plan.js";
 import type { PlannedJob } from "./launch-plan.js";
@@ -283,17 +284,25 @@ export class Experiment {
     }
   }
 
-  /** Prints the status table, or with `returnDict` returns the status of each job by name. */
-  async status(options: { returnDict: true }): Promise<Record<string, JobStatus>>;
-  async status(options?: { returnDict?: false }): Promise<string>;
-  async status(options: { returnDict?: boolean } = {}): Promise<Record<string, JobStatus> | string> {
+  /**
+   * Prints the status table, or with `returnDict` returns the status of each job by name. `onWarning` hears
+   * of each job's run whose files cannot be read (its metrics are then left out).
+   */
+  async status(options: {
+    returnDict: true;
+    onWarning?: OnRecordWarning;
+  }): Promise<Record<string, JobStatus>>;
+  async status(options?: { returnDict?: false; onWarning?: OnRecordWarning }): Promise<string>;
+  async status(
+    options: { returnDict?: boolean; onWarning?: OnRecordWarning } = {},
+  ): Promise<Record<string, JobStatus> | string> {
     const states = !this.#jobs
       ? this.#planned.map((job, index) => plannedStatus(job, index))
       : this.#scheduler
         ? this.#jobs.map((job) => jobStatus(job))
         : await liveStatuses(this.#jobs);
     const jobs = states.map((job) =>
-      job.directory ? { ...job, metrics: latestMetrics(job.directory) } : job,
+      job.directory ? { ...job, metrics: latestMetrics(job.directory, options.onWarning) } : job,
     );
     if (options.returnDict) return Object.fromEntries(jobs.map((job) => [job.name, job]));
     const table = formatStatusTable(this.id, jobs);

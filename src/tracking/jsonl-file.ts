@@ -190,18 +190,15 @@ export function lineIndex(line: string | undefined, field: string): number {
   }
 }
 
-/** Files up to this size are read whole to count damaged lines; past it, only their last line is looked at. */
-const checkWholeBelowBytes = 16 * 2 ** 20;
-
 /**
  * What is wrong with a JSON Lines file, for a reader to name: lines that are not JSON records (all of them
- * for files up to 16 MB; only the last one beyond), and an incomplete last line unless the file is being
+ * for files up to `wholeBelowBytes`, 16 MB by default; only the last one beyond), and an incomplete last line unless the file is being
  * `writing` (then it is a write in progress), and fewer lines than `expectedLines` (a count its metadata
  * keeps). Undefined when nothing is wrong or the file is missing.
  */
 export async function jsonlProblem(
   file: string,
-  options: { readonly writing: boolean; readonly expectedLines?: number },
+  options: { readonly writing: boolean; readonly expectedLines?: number; readonly wholeBelowBytes?: number },
 ): Promise<string | undefined> {
   let size: number;
   try {
@@ -213,7 +210,7 @@ export async function jsonlProblem(
   let skipped: number;
   let torn: boolean;
   let missing = 0;
-  if (size <= checkWholeBelowBytes) {
+  if (size <= (options.wholeBelowBytes ?? 16 * 2 ** 20)) {
     const stats = await scanJsonl(file, () => undefined);
     ({ skipped, torn } = stats);
     missing = Math.max(0, (options.expectedLines ?? 0) - (stats.lines - stats.skipped));

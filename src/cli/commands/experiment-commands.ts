@@ -58,7 +58,9 @@ export function listCommand(options: { title?: string }, global: GlobalOptions):
 export async function statusCommand(id: string, global: GlobalOptions): Promise<number> {
   const warnings = new RecordWarnings();
   const exp = await open(id, global, warnings);
-  const jobs = Object.values((await exp.status({ returnDict: true })) as Record<string, JobStatus>);
+  const jobs = Object.values(
+    (await exp.status({ returnDict: true, onWarning: warnings.add })) as Record<string, JobStatus>,
+  );
   const services = exp.dir ? readServicesRecord(exp.dir, warnings.add) : [];
   if (global.json)
     printJson({ id: exp.id, title: exp.title, dir: exp.dir, jobs, services, warnings: warnings.list });
@@ -78,7 +80,8 @@ export async function logsCommand(
 ): Promise<number> {
   const warnings = new RecordWarnings();
   const exp = await open(id, global, warnings);
-  printWarnings(warnings.list, false);
+  // One job asked for by name: a damaged one is its own error, the others do not matter.
+  if (job === undefined) printWarnings(warnings.list, false);
   const names = job === undefined ? exp.jobs.map((j) => j.name) : [job];
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
