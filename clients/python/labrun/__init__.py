@@ -11,6 +11,7 @@
 from .errors import (
     ChecksumMismatchError,
     CorruptRecordError,
+    CorruptRecordWarning,
     InvalidArgumentError,
     InvalidLogLevelError,
     InvalidPrefixError,
@@ -57,6 +58,7 @@ __all__ = [
     "RunFileNotFoundError",
     "ChecksumMismatchError",
     "CorruptRecordError",
+    "CorruptRecordWarning",
     "ServerUnreachableError",
     "ServerRequestError",
     "__version__",
