@@ -24,6 +24,9 @@ import {
 } from "../../src/cli/commands/runs-commands.js";
 import { dashboardApi } from "../../src/server/dashboard/dashboard-app.js";
 import { WorkspaceSource } from "../../src/server/dashboard/workspace-source.js";
+import { readExperimentRows } from "../../src/cli/monitor/experiment-rows.js";
+import { openExperiment, readJobs } from "../../src/cli/monitor/monitor-data.js";
+import { Workspace } from "../../src/workspace/workspace.js";
 import { ensureBuilt, runCli, startCli, tempWorkspace, waitFor } from "../helpers.js";
 import { capture, type Outcome } from "./capture.js";
 import { buildWorkspace, type BuiltWorkspace } from "./workspace.js";
@@ -46,6 +49,8 @@ type Probe =
   | "runs metrics named"
   | "log param named"
   | "cancel alpha"
+  | "monitor list"
+  | "monitor alpha"
   | "dash experiments"
   | "dash runs"
   | "dash alpha"
@@ -78,8 +83,14 @@ const fileTypes: readonly FileType[] = [
   {
     name: "an experiment's experiment.json",
     path: (w) => join(w.alpha.dir, "experiment.json"),
-    namedBy: ["experiment list", "experiments list", "experiments resync", "dash experiments"],
-    refusedBy: ["status alpha", "logs alpha", "cancel alpha", "dash alpha"],
+    namedBy: [
+      "experiment list",
+      "experiments list",
+      "experiments resync",
+      "monitor list",
+      "dash experiments",
+    ],
+    refusedBy: ["status alpha", "logs alpha", "cancel alpha", "monitor alpha", "dash alpha"],
     gone: { experiments: "alpha" },
   },
   {
@@ -292,6 +303,28 @@ async function probeAll(w: BuiltWorkspace): Promise<ProbeResult[]> {
     for (const [probe, run] of cli) results.push(cliResult(probe, json, await capture(run)));
   }
   const api = dashboardApi(new WorkspaceSource(w.root));
+  // The monitor's data sources: the experiments screen and an experiment's jobs screen.
+  const monitor: [Probe, (warn: (message: string) => void) => Promise<unknown>][] = [
+    ["monitor list", async (warn) => readExperimentRows(new Workspace(w.root), warn)],
+    [
+      "monitor alpha",
+      async (warn) => {
+        const opened = await openExperiment(new Workspace(w.root), w.alpha.id);
+        opened.warnings.forEach(warn);
+        return { jobs: await readJobs(opened) };
+      },
+    ],
+  ];
+  for (const [probe, read] of monitor) {
+    const messages: string[] = [];
+    const outcome = await capture(async () => {
+      const body = await read((message) => messages.push(message));
+      process.stdout.write(JSON.stringify(body));
+      return 0;
+    });
+    const result = cliResult(probe, true, outcome);
+    results.push({ ...result, named: messages.map((m) => m.slice(0, m.indexOf(": "))) });
+  }
   const dash: [Probe, string][] = [
     ["dash experiments", "/experiments"],
     ["dash runs", "/runs"],
@@ -351,6 +384,7 @@ function listedRest(result: ProbeResult, w: BuiltWorkspace, type: FileType): voi
   switch (result.probe) {
     case "experiment list":
     case "experiments list":
+    case "monitor list":
       expectExperiments(ids(body));
       break;
     case "dash experiments":
@@ -368,6 +402,7 @@ function listedRest(result: ProbeResult, w: BuiltWorkspace, type: FileType): voi
     case "dash runs":
       expectRuns(((body as { runs: { prefix: string }[] }).runs ?? []).map((run) => run.prefix));
       break;
+    case "monitor alpha":
     case "status alpha": {
       const names = (body as { jobs: { name: string }[] }).jobs.map((job) => job.name);
       expect(names).toContain("eval");
@@ -417,7 +452,10 @@ describe("corruption matrix", () => {
         continue;
       }
       check(result, result.code === (dashboard ? 200 : 0), `code ${result.code} ${result.errorCode ?? ""}`);
-      const mustName = namedBy.includes(result.probe) && !(type.cache && (result.json || dashboard));
+      // A cache is named by the first that reads it (it is rebuilt then): `experiments list`, in text.
+      const mustName =
+        namedBy.includes(result.probe) &&
+        !(type.cache && (result.json || result.probe !== "experiments list"));
       if (mustName) check(result, result.named.includes(file), "no warning names the file");
       // Nothing else is named: a warning is about the damaged file only.
       check(
