@@ -111,12 +111,17 @@ export class ExperimentExistsError extends LabrunError {
   }
 }
 
+/**
+ * A labrun file that cannot be read (not JSON, cut short, or not of its schema). Listings skip such a record
+ * with a warning naming the file; asked for directly, it is this error; and labrun never writes over it.
+ */
 export class CorruptRecordError extends LabrunError {
   override readonly code = "CORRUPT_RECORD";
   constructor(file: string, problem: string) {
     super(
-      `${file} cannot be read (${problem}). labrun writes its files atomically, so this file was edited or ` +
-        `damaged by hand; restore it from a backup or delete the experiment directory.`,
+      `${file} cannot be read (${problem}). labrun left it as it is and will not write over it: repair it ` +
+        `by hand or restore it from a backup; delete it (or its folder) only if what it held may be lost. ` +
+        `Listings skip it with a warning meanwhile.`,
       { details: { file, problem } },
     );
   }

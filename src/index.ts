@@ -151,6 +151,7 @@ export { parseRunMode, runModes } from "./experiment/run-mode.js";
 export type { RunMode } from "./experiment/run-mode.js";
 export type { GeneratedJob, PlannedJobInfo } from "./experiment/planned-jobs.js";
 export type { ExperimentInformations } from "./experiment/informations.js";
+export type { OnRecordWarning, RecordWarning } from "./util/record-warning.js";
 export type { GitInfo } from "./workspace/provenance.js";
 export { defineTask, meta, TypedTask } from "./config/define-task.js";
 export type { ResolvedParams, TaskContext, TaskDefinition, TaskDefinitionOptions } from "./config/define-task.js";

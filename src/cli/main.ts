@@ -279,8 +279,8 @@ runs
   .description("a run's status, parameters, last metrics and files")
   .argument("<prefix>", "owner/project/path/name")
   .addOption(runsRootOption())
-  .action((prefix: string, options: { root?: string }, command: Command) => {
-    exitCode = runsShowCommand(prefix, {
+  .action(async (prefix: string, options: { root?: string }, command: Command) => {
+    exitCode = await runsShowCommand(prefix, {
       ...globals(command),
       ...(options.root ? { root: options.root } : {}),
     });

@@ -1,4 +1,5 @@
 import { isLabrunError } from "../errors.js";
+import type { RecordWarning } from "../util/record-warning.js";
 import { paint, useColor } from "../util/table.js";
 
 /** Where every error of the CLI ends: one clear line, a non-zero exit code, no stack (unless LABRUN_DEBUG). */
@@ -26,4 +27,18 @@ export function printJson(value: unknown): void {
   const replacer = (_key: string, v: unknown) =>
     typeof v === "number" && !Number.isFinite(v) ? String(v) : v;
   process.stdout.write(`${JSON.stringify(value, replacer, 2)}\n`);
+}
+
+/**
+ * Prints the records a command skipped, on stderr: one `warning <file>: <problem>` line each, or with `--json`
+ * one line `{"warnings":[{file,problem}]}` (stdout keeps its documented shape: an array stays an array).
+ */
+export function printWarnings(warnings: readonly RecordWarning[], json: boolean): void {
+  if (warnings.length === 0) return;
+  if (json) {
+    process.stderr.write(`${JSON.stringify({ warnings })}\n`);
+    return;
+  }
+  const label = paint("yellow", "warning", useColor(process.stderr));
+  for (const { file, problem } of warnings) process.stderr.write(`${label} ${file}: ${problem}\n`);
 }

@@ -42,10 +42,18 @@ export class ControlRequests {
     const text = buffer.toString("utf8");
     const complete = text.slice(0, text.lastIndexOf("\n") + 1);
     this.#offset += Buffer.byteLength(complete);
+    // A damaged line (a hand edit, a full disk) is not a request: it must not stop the driver that reads it.
     const requests = complete
       .split("\n")
       .filter((line) => line.trim())
-      .map((line) => JSON.parse(line) as CancelRequest);
+      .flatMap((line) => {
+        try {
+          const request = JSON.parse(line) as CancelRequest | null;
+          return Array.isArray(request?.cancel) ? [request] : [];
+        } catch {
+          return [];
+        }
+      });
     if (requests.length === 0) return undefined;
     return { names: requests.flatMap((r) => r.cancel), reason: requests[requests.length - 1]!.reason };
   }

@@ -22,6 +22,7 @@ import type {
   SyncReport,
 } from "../workspace/index/index.js";
 import type { Workspace } from "../workspace/workspace.js";
+import type { OnRecordWarning } from "../util/record-warning.js";
 import { experimentRecordSchema, experimentState } from "./experiment-record.js";
 import { experimentFile } from "./experiment-store.js";
 
@@ -49,10 +50,13 @@ const indexedJobFields = jobRecordSchema.pick({
   endedAt: true,
 });
 
-/** Reads experiment.json and job.json for the workspace index, with the experiment layer's schemas. */
+/**
+ * Reads experiment.json and job.json for the workspace index, with the experiment layer's schemas (a damaged
+ * file throws `CorruptRecordError`, which the sync reports and skips).
+ */
 export const experimentIndexReader: IndexReader = {
   experiment(dir) {
-    const record = readQuietly(() => readJsonFile(join(dir, experimentFile), indexedExperimentFields));
+    const record = readJsonFile(join(dir, experimentFile), indexedExperimentFields);
     if (!record) return undefined;
     const { version: _version, git, jobs, ...fields } = record;
     return {
@@ -64,13 +68,16 @@ export const experimentIndexReader: IndexReader = {
     };
   },
   job(dir) {
-    return readQuietly(() => readJsonFile(join(dir, "job.json"), indexedJobFields));
+    return readJsonFile(join(dir, "job.json"), indexedJobFields);
   },
 };
 
 export interface IndexUseOptions {
-  /** Where to say that the index was rebuilt or could not be used (default: nowhere). */
-  readonly onWarning?: (message: string) => void;
+  /**
+   * Hears every record left out because its file cannot be read, and the index file itself when it was
+   * rebuilt or could not be used (default: nowhere).
+   */
+  readonly onWarning?: OnRecordWarning;
 }
 
 /**
@@ -87,17 +94,19 @@ export function listExperiments(
   const warn = options.onWarning ?? (() => undefined);
   try {
     const experiments = withIndex(workspace, warn, (index) => {
-      syncIndex(index, workspace.root, experimentIndexReader);
+      syncIndex(index, workspace.root, experimentIndexReader, { onWarning: warn });
       return index.experiments(filter);
     });
     return { experiments, fromIndex: true };
   } catch (error) {
     if (!(error instanceof IndexUnavailableError)) throw error;
-    warn(
-      `The workspace index ${error.details.file as string} cannot be used (${error.details.problem as string}); ` +
-        `listing from the experiment folders instead (slower).`,
-    );
-    return { experiments: listFromFiles(workspace, filter), fromIndex: false };
+    warn({
+      file: error.details.file as string,
+      problem:
+        `the workspace index cannot be used (${error.details.problem as string}); ` +
+        `listed from the experiment folders instead (slower)`,
+    });
+    return { experiments: listFromFiles(workspace, filter, warn), fromIndex: false };
   }
 }
 
@@ -109,18 +118,31 @@ export function listExperiments(
 export function resyncExperimentIndex(workspace: Workspace, options: IndexUseOptions = {}): SyncReport {
   const warn = options.onWarning ?? (() => undefined);
   if (!existsSync(workspace.root))
-    return { experiments: 0, jobs: 0, added: 0, updated: 0, unchanged: 0, removed: 0, filesRead: 0 };
+    return {
+      experiments: 0,
+      jobs: 0,
+      added: 0,
+      updated: 0,
+      unchanged: 0,
+      removed: 0,
+      unreadable: 0,
+      filesRead: 0,
+    };
   return withIndex(
     workspace,
     warn,
-    (index) => syncIndex(index, workspace.root, experimentIndexReader, { full: true }),
+    (index) => syncIndex(index, workspace.root, experimentIndexReader, { full: true, onWarning: warn }),
     { replaceNewer: true },
   );
 }
 
 /** Listings straight from the files, without the index. */
-export function listFromFiles(workspace: Workspace, filter: ExperimentFilter = {}): ExperimentListing[] {
-  return readWorkspace(workspace.root, experimentIndexReader)
+export function listFromFiles(
+  workspace: Workspace,
+  filter: ExperimentFilter = {},
+  onWarning?: OnRecordWarning,
+): ExperimentListing[] {
+  return readWorkspace(workspace.root, experimentIndexReader, onWarning)
     .map(listingOf)
     .filter(
       (e) =>
@@ -208,7 +230,7 @@ function listingOf(experiment: IndexedExperiment): ExperimentListing {
  */
 function withIndex<T>(
   workspace: Workspace,
-  warn: (message: string) => void,
+  warn: OnRecordWarning,
   use: (index: WorkspaceIndex) => T,
   options: { readonly replaceNewer?: boolean } = {},
 ): T {
@@ -223,11 +245,12 @@ function withIndex<T>(
       const message = (error as Error).message;
       const newer = error instanceof NewerIndexError;
       if (attempt === 0 && (isDamagedIndexError(error) || (newer && options.replaceNewer))) {
-        warn(
-          newer
-            ? `The workspace index ${file} was written by a newer labrun (${message}); rebuilding it for this one.`
-            : `The workspace index ${file} was damaged (${message}); rebuilding it from the experiment folders.`,
-        );
+        warn({
+          file,
+          problem: newer
+            ? `the workspace index was written by a newer labrun (${message}); rebuilt for this one`
+            : `the workspace index was damaged (${message}); rebuilt from the experiment folders`,
+        });
         WorkspaceIndex.discard(workspace.root);
         continue;
       }
@@ -239,13 +262,5 @@ function withIndex<T>(
     } finally {
       index?.close();
     }
-  }
-}
-
-function readQuietly<T>(read: () => T | undefined): T | undefined {
-  try {
-    return read();
-  } catch {
-    return undefined; // a damaged record is reported when its experiment is opened, not in listings
   }
 }

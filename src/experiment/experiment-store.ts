@@ -1,6 +1,6 @@
 import { subdirectories } from "../util/subdirectories.js";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { canonicalJson } from "../config/canonical-json.js";
 import { CorruptRecordError, UnknownExperimentError } from "../errors.js";
 import type { Executor, ExecutorConfig } from "../executors/executor.js";
@@ -12,6 +12,12 @@ import type { Workspace } from "../workspace/workspace.js";
 import { experimentRecordSchema, experimentState } from "./experiment-record.js";
 import type { ExperimentRecord, ExperimentState } from "./experiment-record.js";
 import { DriverLock } from "./driver-lock.js";
+import {
+  recordWarningOf,
+  skipCorrupt,
+  type OnRecordWarning,
+  type RecordWarning,
+} from "../util/record-warning.js";
 
 export const experimentFile = "experiment.json";
 
@@ -30,18 +36,30 @@ export function findExperimentDir(workspace: Workspace, idOrTitle: string): stri
     const dir = join(workspace.experimentsDir, title, idOrTitle);
     if (existsSync(join(dir, experimentFile))) return dir;
   }
-  const latest = listExperimentDirs(workspace, idOrTitle).at(-1);
+  const warnings: RecordWarning[] = [];
+  const latest = listExperimentDirs(workspace, idOrTitle, (w) => warnings.push(w)).at(-1);
   if (latest) return latest;
+  // Asked for by title, and the only experiments of that title are damaged: say so, not "not found".
+  const damaged = warnings.filter((w) => w.file.startsWith(join(workspace.experimentsDir, idOrTitle) + sep));
+  const last = damaged.at(-1);
+  if (last) throw new CorruptRecordError(last.file, last.problem);
   throw new UnknownExperimentError(idOrTitle, workspace.root);
 }
 
-/** Experiment directories, oldest first; only those of `title` when given. */
-export function listExperimentDirs(workspace: Workspace, title?: string): string[] {
+/**
+ * Experiment directories, oldest first; only those of `title` when given. One whose experiment.json cannot
+ * be read is left out, and `onWarning` hears of it.
+ */
+export function listExperimentDirs(
+  workspace: Workspace,
+  title?: string,
+  onWarning?: OnRecordWarning,
+): string[] {
   const dirs: { dir: string; createdAt: string }[] = [];
   for (const titleDir of subdirectories(workspace.experimentsDir)) {
     for (const id of subdirectories(join(workspace.experimentsDir, titleDir))) {
       const dir = join(workspace.experimentsDir, titleDir, id);
-      const record = tryRead(dir);
+      const record = skipCorrupt(() => readExperimentRecord(dir), undefined, onWarning);
       if (!record || (title !== undefined && record.title !== title)) continue;
       dirs.push({ dir, createdAt: record.createdAt });
     }
@@ -51,27 +69,55 @@ export function listExperimentDirs(workspace: Workspace, title?: string): string
     .map((d) => d.dir);
 }
 
-/** Jobs of a launched experiment, with one executor instance per distinct executor config. */
-export function loadJobs(workspace: Workspace, record: ExperimentRecord): Job[] {
+/** A job of an experiment whose job.json cannot be read (or is missing), left out of a read-only view. */
+export interface UnreadableJob extends RecordWarning {
+  readonly name: string;
+  readonly index: number;
+}
+
+/**
+ * Jobs of a launched experiment, with one executor instance per distinct executor config. A job whose
+ * job.json cannot be read throws `CorruptRecordError`, unless `onUnreadable` is given: then it is left out
+ * and named there (for views that only read).
+ */
+export function loadJobs(
+  workspace: Workspace,
+  record: ExperimentRecord,
+  onUnreadable?: (job: UnreadableJob) => void,
+): Job[] {
   const executors = executorCache();
-  return record.jobs.map((entry) => {
-    const dir = join(workspace.root, entry.dir);
-    const job = Job.load(
-      dir,
-      executors,
-      entry.dependencies
-        ? {
-            name: entry.name,
-            index: entry.index,
-            dependencies: entry.dependencies,
-            ...(entry.group ? { group: entry.group } : {}),
-          }
-        : undefined,
-    );
-    if (!job)
-      throw new CorruptRecordError(Job.fileIn(dir), `job ${entry.name} of ${record.id} has no record`);
-    return job;
+  return record.jobs.flatMap((entry) => {
+    try {
+      return [loadJob(workspace, record, entry, executors)];
+    } catch (error) {
+      if (!onUnreadable) throw error;
+      onUnreadable({ ...recordWarningOf(error), name: entry.name, index: entry.index });
+      return [];
+    }
   });
+}
+
+function loadJob(
+  workspace: Workspace,
+  record: ExperimentRecord,
+  entry: ExperimentRecord["jobs"][number],
+  executors: (config: ExecutorConfig) => Executor,
+): Job {
+  const dir = join(workspace.root, entry.dir);
+  const job = Job.load(
+    dir,
+    executors,
+    entry.dependencies
+      ? {
+          name: entry.name,
+          index: entry.index,
+          dependencies: entry.dependencies,
+          ...(entry.group ? { group: entry.group } : {}),
+        }
+      : undefined,
+  );
+  if (!job) throw new CorruptRecordError(Job.fileIn(dir), `job ${entry.name} of ${record.id} has no record`);
+  return job;
 }
 
 export function executorCache(): (config: ExecutorConfig) => Executor {
@@ -98,12 +144,25 @@ export interface ExperimentSummary {
   readonly driven?: boolean;
 }
 
-/** One line per experiment from the records on disk (no executor is asked). */
-export function summarizeExperiment(workspace: Workspace, dir: string): ExperimentSummary | undefined {
-  const record = tryRead(dir);
+/**
+ * One line per experiment from the records on disk (no executor is asked). A job whose job.json is missing
+ * or cannot be read counts as PENDING (`onWarning` hears of a damaged one); an experiment.json that cannot
+ * be read gives undefined (and a warning).
+ */
+export function summarizeExperiment(
+  workspace: Workspace,
+  dir: string,
+  onWarning?: OnRecordWarning,
+): ExperimentSummary | undefined {
+  const record = skipCorrupt(() => readExperimentRecord(dir), undefined, onWarning);
   if (!record) return undefined;
   const states = record.jobs.map(
-    (entry) => readJsonFile(join(workspace.root, entry.dir, "job.json"), jobRecordSchema)?.state ?? "PENDING",
+    (entry) =>
+      skipCorrupt(
+        () => readJsonFile(join(workspace.root, entry.dir, "job.json"), jobRecordSchema),
+        undefined,
+        onWarning,
+      )?.state ?? "PENDING",
   );
   const state = experimentState(states, record.launchedAt !== undefined);
   const counts: Record<string, number> = {};
@@ -120,12 +179,4 @@ export function summarizeExperiment(workspace: Workspace, dir: string): Experime
     dir,
     jobs: { ...counts, total: states.length },
   };
-}
-
-function tryRead(dir: string): ExperimentRecord | undefined {
-  try {
-    return readExperimentRecord(dir);
-  } catch {
-    return undefined; // a damaged record is reported when that experiment is opened, not in listings
-  }
 }

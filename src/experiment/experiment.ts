@@ -3,6 +3,7 @@ import { compileUserRegex } from "../util/user-regex.js";
 import { rmdirSync, rmSync } from "node:fs";
 import type { Task } from "../config/task.js";
 import {
+  CorruptRecordError,
   DuplicateJobNameError,
   ExperimentStateError,
   UnknownOptionError,
@@ -32,6 +33,8 @@ import {
   readExperimentRecord,
   saveExperimentRecord,
 } from "./experiment-store.js";
+import type { UnreadableJob } from "./experiment-store.js";
+import type { OnRecordWarning } from "../util/record-warning.js";
 import { latestMetrics } from "./job-runs.js";
 import { jobDirFor, labrunEnvFor, plannedFromJob, resolvePlan, writeLaunchRecords } from "./launch-plan.js";
 import type { PlannedJob } from "./launch-plan.js";
@@ -61,6 +64,8 @@ export class Experiment {
   #dir: string | undefined;
   #record: ExperimentRecord | undefined;
   #jobs: Job[] | undefined;
+  /** Jobs left out because their job.json cannot be read (a read-only view opened with `onUnreadableJob`). */
+  #unreadable: readonly UnreadableJob[] = [];
   #scheduler: Scheduler | undefined;
   #running: Promise<ExperimentResult> | undefined;
   readonly #reporter: ConsoleReporter;
@@ -94,14 +99,19 @@ export class Experiment {
     }
   }
 
-  /** Reconstructs a launched experiment from its directory, recording what happened while nobody watched. */
+  /**
+   * Reconstructs a launched experiment from its directory, recording what happened while nobody watched.
+   * With `onUnreadableJob`, a job whose job.json cannot be read is left out and named there instead of
+   * failing with `CorruptRecordError`: the experiment can then be looked at (status, logs) but not changed.
+   */
   static async fromId(
     id: string,
-    options: Pick<ExperimentOptions, "baseDir" | "logLevel" | "cleanMode"> = {},
+    options: Pick<ExperimentOptions, "baseDir" | "logLevel" | "cleanMode"> & ReadOnlyOpenOptions = {},
   ): Promise<Experiment> {
     const workspace = new Workspace(options.baseDir);
     const exp = Experiment.fromDir(findExperimentDir(workspace, id), options);
-    await settleIfUndriven(exp.#outside());
+    // Settling writes job records; with some of them unreadable, nothing is written.
+    if (exp.#unreadable.length === 0) await settleIfUndriven(exp.#outside());
     return exp;
   }
 
@@ -125,14 +135,28 @@ export class Experiment {
   }
 
   /** @internal Opens a launched experiment by directory without reconciling it. */
-  static fromDir(dir: string, options: Pick<ExperimentOptions, "logLevel" | "cleanMode"> = {}): Experiment {
+  static fromDir(
+    dir: string,
+    options: Pick<ExperimentOptions, "logLevel" | "cleanMode"> & ReadOnlyOpenOptions = {},
+  ): Experiment {
     const record = readExperimentRecord(dir);
     if (!record) throw new ExperimentStateError(`${dir} holds no experiment.json.`);
     const workspaceRoot = dirname(dirname(dirname(dir)));
     const exp = new Experiment(record.title, { ...options, id: record.id, baseDir: workspaceRoot });
     exp.#dir = dir;
     exp.#record = record;
-    exp.#jobs = loadJobs(exp.workspace, record);
+    const unreadable: UnreadableJob[] = [];
+    const onUnreadable = options.onUnreadableJob;
+    exp.#jobs = loadJobs(
+      exp.workspace,
+      record,
+      onUnreadable &&
+        ((job) => {
+          unreadable.push(job);
+          onUnreadable(job);
+        }),
+    );
+    exp.#unreadable = unreadable;
     return exp;
   }
 
@@ -258,6 +282,7 @@ export class Experiment {
   ): Promise<ExperimentResult> {
     if (!this.#jobs) throw new ExperimentStateError(`Experiment ${this.id} was never launched; call run().`);
     if (this.#running) throw new ExperimentStateError(`Experiment ${this.id} is already running.`);
+    this.#refuseIfPartial();
     this.#running = options.detach
       ? this.#detach()
       : this.#drive({
@@ -272,17 +297,25 @@ export class Experiment {
     }
   }
 
-  /** Prints the status table, or with `returnDict` returns the status of each job by name. */
-  async status(options: { returnDict: true }): Promise<Record<string, JobStatus>>;
-  async status(options?: { returnDict?: false }): Promise<string>;
-  async status(options: { returnDict?: boolean } = {}): Promise<Record<string, JobStatus> | string> {
+  /**
+   * Prints the status table, or with `returnDict` returns the status of each job by name. `onWarning` hears
+   * of each job's run whose files cannot be read (its metrics are then left out).
+   */
+  async status(options: {
+    returnDict: true;
+    onWarning?: OnRecordWarning;
+  }): Promise<Record<string, JobStatus>>;
+  async status(options?: { returnDict?: false; onWarning?: OnRecordWarning }): Promise<string>;
+  async status(
+    options: { returnDict?: boolean; onWarning?: OnRecordWarning } = {},
+  ): Promise<Record<string, JobStatus> | string> {
     const states = !this.#jobs
       ? this.#planned.map((job, index) => plannedStatus(job, index))
       : this.#scheduler
         ? this.#jobs.map((job) => jobStatus(job))
         : await liveStatuses(this.#jobs);
     const jobs = states.map((job) =>
-      job.directory ? { ...job, metrics: latestMetrics(job.directory) } : job,
+      job.directory ? { ...job, metrics: latestMetrics(job.directory, options.onWarning) } : job,
     );
     if (options.returnDict) return Object.fromEntries(jobs.map((job) => [job.name, job]));
     const table = formatStatusTable(this.id, jobs);
@@ -564,7 +597,10 @@ export class Experiment {
     const key = String(jobId);
     const byName = jobs.filter((job) => job.name === key || job.placement.group === key);
     if (byName.length > 0) return byName.map((job) => job.name);
-    if (/^\d+$/.test(key) && jobs[Number(key)]) return [jobs[Number(key)]!.name];
+    const byIndex = /^\d+$/.test(key) ? jobs.find((job) => job.placement.index === Number(key)) : undefined;
+    if (byIndex) return [byIndex.name];
+    const damaged = this.#unreadable.find((job) => job.name === key || String(job.index) === key);
+    if (damaged) throw new CorruptRecordError(damaged.file, damaged.problem);
     throw new UnknownJobError(
       key,
       this.id,
@@ -572,10 +608,23 @@ export class Experiment {
     );
   }
 
+  /** An experiment opened without some of its job records is only looked at: nothing may be written. */
+  #refuseIfPartial(): void {
+    const first = this.#unreadable[0];
+    if (first) throw new CorruptRecordError(first.file, first.problem);
+  }
+
   async #cancelNames(names: string[], reason: string): Promise<void> {
+    this.#refuseIfPartial();
     if (this.#scheduler) return this.#scheduler.cancel(names, reason);
     await cancelFromOutside(this.#outside(), names, reason);
   }
+}
+
+/** Opening a launched experiment to look at it even when some of its job records cannot be read. */
+export interface ReadOnlyOpenOptions {
+  /** Hears each job left out because its job.json cannot be read (without it, that is a CorruptRecordError). */
+  readonly onUnreadableJob?: (job: UnreadableJob) => void;
 }
 
 export type { AddOptions, DryRunJob, ExperimentConfig, ExperimentOptions, LogsOptions, RunOptions };

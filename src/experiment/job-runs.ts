@@ -9,6 +9,7 @@ import { RunReader } from "../tracking/run-reader.js";
 import { readRunRecord, writeRunRecord, deriveStatus } from "../tracking/run-record.js";
 import type { RunStatus } from "../tracking/run-record.js";
 import type { JsonValue } from "../tracking/json-codec.js";
+import { isCorruptRecord, recordWarningOf, type OnRecordWarning } from "../util/record-warning.js";
 
 export interface JobRunOptions {
   /** How often the driver samples system metrics into running jobs' runs; 0 turns sampling off. */
@@ -146,10 +147,13 @@ const runStatusOf: Partial<Record<Job["state"], RunStatus>> = {
   CANCELLED: "CANCELLED",
 };
 
-/** Sets the run's status from the job's when the job did not set one, or died without ending its run. */
+/**
+ * Sets the run's status from the job's when the job did not set one, or died without ending its run. A run
+ * record that cannot be read is left as it is (never written over).
+ */
 export function recordJobOutcome(runDir: string, job: Job): void {
   const status = runStatusOf[job.state];
-  const record = readRunRecord(runDir);
+  const record = readRunRecord(runDir, () => undefined);
   if (!status || !record) return;
   const owned = record.status !== undefined && !(record.status === "RUNNING" && deriveStatus(record).died);
   if (owned) return;
@@ -167,12 +171,13 @@ export function recordJobOutcome(runDir: string, job: Job): void {
 }
 
 /** The last value of every field of every stream (except `system`) of a job's run, as `stream.field`. */
-export function latestMetrics(jobDir: string): Record<string, number> {
+export function latestMetrics(jobDir: string, onWarning?: OnRecordWarning): Record<string, number> {
   const dir = join(jobDir, "run");
   if (!existsSync(join(dir, "experiment.json"))) return {};
   const latest: Record<string, number> = {};
   try {
     const reader = RunReader.openDir(dir);
+
     for (const { name } of reader.metrics.list()) {
       if (name === "system") continue;
       const point = reader.metrics(name).last();
@@ -180,8 +185,11 @@ export function latestMetrics(jobDir: string): Record<string, number> {
         if (typeof value === "number" && field !== "_ts")
           latest[name === null ? field : `${name}.${field}`] = value;
     }
-  } catch {
-    return {}; // a run being written for the first time: no metrics to show yet
+    for (const warning of reader.warnings.list) onWarning?.(warning);
+  } catch (error) {
+    // A run being written for the first time has no metrics to show yet; a damaged one is named.
+    if (onWarning && isCorruptRecord(error)) onWarning(recordWarningOf(error));
+    return {};
   }
   return latest;
 }

@@ -26,6 +26,7 @@ export const statusOfCode: Readonly<Record<string, number>> = Object.freeze({
   RUN_STATE: 409,
   RUN_BUSY: 409,
   RUN_STATUS_TRANSITION: 409,
+  CORRUPT_RECORD: 409, // a stored record that cannot be read: the request was fine, the data is damaged
   PARAM_IMMUTABLE: 400,
   STORE_CLOSED: 503,
   STORE_UNAVAILABLE: 503, // a database hiccup: clients retry the batch

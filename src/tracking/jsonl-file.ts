@@ -1,5 +1,14 @@
 import { createReadStream } from "node:fs";
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { parseJson } from "./json-codec.js";
@@ -178,5 +187,56 @@ export function lineIndex(line: string | undefined, field: string): number {
     return typeof value === "number" && Number.isInteger(value) ? value : -1;
   } catch {
     return -1;
+  }
+}
+
+/**
+ * What is wrong with a JSON Lines file, for a reader to name: lines that are not JSON records (all of them
+ * for files up to `wholeBelowBytes`, 16 MB by default; only the last one beyond), and an incomplete last line unless the file is being
+ * `writing` (then it is a write in progress), and fewer lines than `expectedLines` (a count its metadata
+ * keeps). Undefined when nothing is wrong or the file is missing.
+ */
+export async function jsonlProblem(
+  file: string,
+  options: { readonly writing: boolean; readonly expectedLines?: number; readonly wholeBelowBytes?: number },
+): Promise<string | undefined> {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  let skipped: number;
+  let torn: boolean;
+  let missing = 0;
+  if (size <= (options.wholeBelowBytes ?? 16 * 2 ** 20)) {
+    const stats = await scanJsonl(file, () => undefined);
+    ({ skipped, torn } = stats);
+    missing = Math.max(0, (options.expectedLines ?? 0) - (stats.lines - stats.skipped));
+  } else {
+    const fd = openSync(file, "r");
+    try {
+      const { tail, completeLength } = readTail(fd);
+      torn = completeLength < size;
+      skipped = tail !== undefined && !isJsonObject(tail) ? 1 : 0;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const problems = [
+    skipped > 0 ? `${skipped} line(s) that are not JSON records, skipped` : "",
+    torn && !options.writing ? "an incomplete last line (cut short), skipped" : "",
+    missing > 0 && !torn && skipped === 0 ? `${missing} record(s) fewer than its metadata.json counts` : "",
+  ].filter(Boolean);
+  return problems.length > 0 ? problems.join("; ") : undefined;
+}
+
+function isJsonObject(line: string): boolean {
+  try {
+    const value = parseJson(line);
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CorruptRecordError } from "../errors.js";
+import { recordWarningOf, type RecordWarning } from "../util/record-warning.js";
 import { defaultRunsRoot } from "./names.js";
 import { toRunInfo, type RunInfo } from "./run-info.js";
 import { readRunRecord, type ReportedStatus } from "./run-record.js";
@@ -20,6 +20,8 @@ export interface ListRunsResult {
   readonly runs: RunInfo[];
   /** Folders whose experiment.json could not be read, with the reason. */
   readonly unreadable: { readonly dir: string; readonly problem: string }[];
+  /** The same, as the warnings listings print: the file and its problem. */
+  readonly warnings: RecordWarning[];
 }
 
 // A run's own data folders hold no runs.
@@ -33,6 +35,7 @@ export function listRuns(options: ListRunsOptions = {}): ListRunsResult {
   const root = resolve(options.root ?? defaultRunsRoot());
   const runs: RunInfo[] = [];
   const unreadable: { dir: string; problem: string }[] = [];
+  const warnings: RecordWarning[] = [];
   const now = Date.now();
   const walk = (dir: string, isRun: boolean) => {
     let entries;
@@ -43,11 +46,11 @@ export function listRuns(options: ListRunsOptions = {}): ListRunsResult {
     }
     if (entries.some((entry) => entry.isFile() && entry.name === "experiment.json")) {
       try {
-        const record = readRunRecord(dir, (problem) => {
-          throw new CorruptRecordError(join(dir, "experiment.json"), problem);
-        });
+        const record = readRunRecord(dir);
         if (record) runs.push(toRunInfo(dir, record, now));
       } catch (error) {
+        const warning = recordWarningOf(error);
+        warnings.push(warning);
         unreadable.push({ dir, problem: (error as Error).message });
       }
       isRun = true;
@@ -67,5 +70,6 @@ export function listRuns(options: ListRunsOptions = {}): ListRunsResult {
       .filter((run) => options.status === undefined || run.status === options.status)
       .sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0)),
     unreadable,
+    warnings,
   };
 }

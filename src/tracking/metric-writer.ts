@@ -98,6 +98,8 @@ export class MetricWriter {
 
   #openOnDisk(): void {
     const last = this.#data.open();
+    // metadata.json only sums up data.jsonl: a missing or damaged one is rebuilt from the data (as ML-Dash
+    // does), the one JSON file a writer replaces without reading it whole; the points are never touched.
     const existing = readJsonObject(join(this.#dir, "metadata.json"), () => undefined);
     const now = isoNow();
     this.#meta = existing ?? {
@@ -106,7 +108,7 @@ export class MetricWriter {
       description: this.#info.description ?? null,
       tags: [...(this.#info.tags ?? [])],
       metadata: this.#info.metadata ?? null,
-      totalDataPoints: 0,
+      totalDataPoints: lineIndex(last, "index") + 1,
       nextIndex: 0,
       createdAt: now,
     };

@@ -22,6 +22,7 @@ import { RunFiles, readFileRecords, type FileRecord } from "./run-files.js";
 import { toRunInfo, type RunInfo } from "./run-info.js";
 import { readRunRecord, type ReportedStatus } from "./run-record.js";
 import { subdirectories } from "../util/subdirectories.js";
+import { RecordWarnings, skipCorrupt, type OnRecordWarning } from "../util/record-warning.js";
 
 export interface OpenOptions {
   /** Folder of runs; default `$LABRUN_RUNS`, else `<$LABRUN_HOME or ~/.labrun>/runs`. */
@@ -79,14 +80,20 @@ export class RunReader {
   }) & {
     list(): string[];
   };
+  /**
+   * Files this reader found damaged and worked around (a stream's or a track's metadata.json): listings of
+   * streams and tracks go on without them, and name them here.
+   */
+  readonly warnings = new RecordWarnings();
 
   private constructor(dir: string) {
     this.dir = dir;
+    const warn = this.warnings.add;
     this.params = {
       get: (options = {}) => (options.flatten === false ? unflattenParams(readParams(dir)) : readParams(dir)),
     };
     this.metrics = Object.assign((name: string | null) => new MetricReader(dir, name), {
-      list: () => listMetrics(dir),
+      list: () => listMetrics(dir, warn),
     });
     this.logs = { read: (options) => readLogs(dir, options) };
     this.tracks = Object.assign(
@@ -94,14 +101,18 @@ export class RunReader {
       {
         list: () =>
           subdirectories(join(dir, "tracks")).flatMap((folder) => {
-            const topic = readJsonObject(join(dir, "tracks", folder, "metadata.json"))?.topic;
+            const file = join(dir, "tracks", folder, "metadata.json");
+            const topic = skipCorrupt(() => readJsonObject(file), undefined, warn)?.topic;
             return typeof topic === "string" ? [topic] : [];
           }),
       },
     );
   }
 
-  /** The run at `<root>/<prefix>`. Throws RunNotFoundError when it has no experiment.json. */
+  /**
+   * The run at `<root>/<prefix>`. Throws RunNotFoundError when it has no experiment.json, CorruptRecordError
+   * when its experiment.json cannot be read.
+   */
   static open(prefix: string, options: OpenOptions = {}): RunReader {
     return RunReader.openDir(runDirFor(options.root ?? defaultRunsRoot(), prefix));
   }
@@ -139,12 +150,17 @@ export class RunReader {
   }
 }
 
-function listMetrics(dir: string): MetricSummary[] {
+function listMetrics(dir: string, warn: OnRecordWarning): MetricSummary[] {
   return subdirectories(join(dir, "metrics")).map((folder) => {
-    const meta = readJsonObject(join(dir, "metrics", folder, "metadata.json"), () => undefined) ?? {};
+    const name = folder === unnamedMetricDir ? null : folder;
+    const file = join(dir, "metrics", folder, "metadata.json");
+    const read = skipCorrupt(() => readJsonObject(file), null, warn);
+    const meta = read ?? {};
+    // The data file is the truth: with its metadata damaged, the count comes from its last point.
+    const counted = read === null ? (lastMetricPoint(dir, name)?.index ?? -1) + 1 : 0;
     return {
-      name: folder === unnamedMetricDir ? null : folder,
-      totalDataPoints: typeof meta.totalDataPoints === "number" ? meta.totalDataPoints : 0,
+      name,
+      totalDataPoints: typeof meta.totalDataPoints === "number" ? meta.totalDataPoints : counted,
       createdAt: typeof meta.createdAt === "string" ? meta.createdAt : null,
       updatedAt: typeof meta.updatedAt === "string" ? meta.updatedAt : null,
     };

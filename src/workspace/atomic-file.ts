@@ -64,7 +64,7 @@ export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T | undefin
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new CorruptRecordError(file, (error as Error).message);
+    throw new CorruptRecordError(file, text.trim() === "" ? "empty file" : (error as Error).message);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new CorruptRecordError(file, parsed.error.issues[0]?.message ?? "invalid");

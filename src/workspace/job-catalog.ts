@@ -6,6 +6,7 @@ import { jobRecordSchema } from "../scheduler/job-record.js";
 import type { JobRecord } from "../scheduler/job-record.js";
 import { readJsonFile } from "./atomic-file.js";
 import type { Workspace } from "./workspace.js";
+import { skipCorrupt, type OnRecordWarning } from "../util/record-warning.js";
 
 /** A job directory of the workspace with its record. */
 export interface JobEntry {
@@ -15,47 +16,53 @@ export interface JobEntry {
   readonly record: JobRecord;
 }
 
-/** Every job directory under `jobs/` that holds a readable job.json. */
-export function listJobEntries(workspace: Workspace): JobEntry[] {
+/** Every job directory under `jobs/` that holds a readable job.json; `onWarning` hears of the damaged ones. */
+export function listJobEntries(workspace: Workspace, onWarning?: OnRecordWarning): JobEntry[] {
   const root = join(workspace.root, "jobs");
   const entries: JobEntry[] = [];
   for (const task of subdirectories(root)) {
     for (const identity of subdirectories(join(root, task))) {
       const dir = join(root, task, identity);
-      try {
-        const record = readJsonFile(join(dir, "job.json"), jobRecordSchema);
-        if (record) entries.push({ task, identity, dir, record });
-      } catch {
-        // a damaged record is reported by `jobs show`, not in listings
-      }
+      const record = skipCorrupt(
+        () => readJsonFile(join(dir, "job.json"), jobRecordSchema),
+        undefined,
+        onWarning,
+      );
+      if (record) entries.push({ task, identity, dir, record });
     }
   }
   return entries;
 }
 
-/** Job directories (relative to the workspace) that some experiment lists. */
-export function referencedJobDirs(workspace: Workspace): Set<string> {
+/**
+ * Job directories (relative to the workspace) that some experiment lists; `*` when an experiment.json cannot
+ * be read (`onWarning` hears which).
+ */
+export function referencedJobDirs(workspace: Workspace, onWarning?: OnRecordWarning): Set<string> {
   const referenced = new Set<string>();
   const experiments = join(workspace.root, "experiments");
   for (const title of subdirectories(experiments))
     for (const id of subdirectories(join(experiments, title))) {
       const file = join(experiments, title, id, "experiment.json");
-      try {
-        const record = readJsonFile(file, experimentJobsSchema);
-        for (const job of record?.jobs ?? []) referenced.add(job.dir);
-      } catch {
-        // unreadable: its jobs count as referenced below (never delete what we cannot account for)
-        referenced.add("*");
-      }
+      const record = skipCorrupt(() => readJsonFile(file, experimentJobsSchema), null, onWarning);
+      // unreadable: its jobs count as referenced (never delete what we cannot account for)
+      if (record === null) referenced.add("*");
+      for (const job of record?.jobs ?? []) referenced.add(job.dir);
     }
   return referenced;
 }
 
-/** Jobs no experiment references (what `labrun jobs clean` removes), with their size on disk. */
-export function unreferencedJobs(workspace: Workspace): (JobEntry & { readonly bytes: number })[] {
-  const referenced = referencedJobDirs(workspace);
+/**
+ * Jobs no experiment references (what `labrun jobs clean` removes), with their size on disk. None while an
+ * experiment.json cannot be read; a job whose job.json cannot be read is never among them.
+ */
+export function unreferencedJobs(
+  workspace: Workspace,
+  onWarning?: OnRecordWarning,
+): (JobEntry & { readonly bytes: number })[] {
+  const referenced = referencedJobDirs(workspace, onWarning);
   if (referenced.has("*")) return [];
-  return listJobEntries(workspace)
+  return listJobEntries(workspace, onWarning)
     .filter((job) => !referenced.has(relative(workspace.root, job.dir)))
     .filter((job) => job.record.state !== "SUBMITTED" && job.record.state !== "RUNNING")
     .map((job) => ({ ...job, bytes: sizeOf(job.dir) }));

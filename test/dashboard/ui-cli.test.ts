@@ -23,7 +23,10 @@ describe("labrun ui", () => {
         label: string;
       };
       expect(info).toMatchObject({ kind: "workspace", label: ws.root });
-      expect(await (await fetch(`${url}api/dashboard/experiments`)).json()).toEqual({ experiments: [] });
+      expect(await (await fetch(`${url}api/dashboard/experiments`)).json()).toEqual({
+        experiments: [],
+        warnings: [],
+      });
       const page = await fetch(`${url}runs?tag=x`);
       expect(page.headers.get("content-type")).toContain("text/html");
       expect(await page.text()).toContain('<div id="root">');

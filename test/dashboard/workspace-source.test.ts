@@ -21,7 +21,11 @@ describe("WorkspaceSource", () => {
       finished: true,
     });
     const source = new WorkspaceSource(ws.root);
-    const [row] = await source.listExperiments();
+    const {
+      experiments: [row],
+      warnings,
+    } = await source.listExperiments();
+    expect(warnings).toEqual([]);
     expect(row).toMatchObject({ id: "sweep_20260101-000000", host: "gpu-1", state: "FAILED" });
     expect(row!.jobs).toMatchObject({ COMPLETED: 1, FAILED: 1, CANCELLED: 1, total: 3 });
     const detail = await source.experiment("sweep_20260101-000000");

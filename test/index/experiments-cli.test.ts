@@ -177,7 +177,7 @@ describe("labrun experiments", () => {
     let result = cli("experiments", "list");
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(
-      /^warning The workspace index .*index\.sqlite was damaged \(.*\); rebuilding it/,
+      /^warning .*index\.sqlite: the workspace index was damaged \(.*\); rebuilt/,
     );
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stdout.trimEnd().split("\n")).toEqual(expected);

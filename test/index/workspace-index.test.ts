@@ -227,10 +227,14 @@ describe("listExperiments and resyncExperimentIndex", () => {
     const workspace = new Workspace(ws.root);
     writeFileSync(join(ws.root, "index.sqlite"), Buffer.alloc(8192, 7));
     const warnings: string[] = [];
-    const listed = listExperiments(workspace, {}, { onWarning: (m) => warnings.push(m) });
+    const listed = listExperiments(
+      workspace,
+      {},
+      { onWarning: (w) => warnings.push(`${w.file}: ${w.problem}`) },
+    );
     expect(listed).toMatchObject({ fromIndex: true, experiments: [{ id: "a_1", state: "FAILED" }] });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/was damaged .*rebuilding it/);
+    expect(warnings[0]).toMatch(/index\.sqlite: the workspace index was damaged .*rebuilt/);
     expect(open().size()).toEqual({ experiments: 1, jobs: 2 });
     index!.close();
     index = undefined;
@@ -239,14 +243,20 @@ describe("listExperiments and resyncExperimentIndex", () => {
     db.pragma(`user_version = ${schemaVersion + 1}`);
     db.close();
     warnings.length = 0;
-    const fromFiles = listExperiments(workspace, { host: "h1" }, { onWarning: (m) => warnings.push(m) });
+    const fromFiles = listExperiments(
+      workspace,
+      { host: "h1" },
+      { onWarning: (w) => warnings.push(`${w.file}: ${w.problem}`) },
+    );
     expect(fromFiles).toMatchObject({
       fromIndex: false,
       experiments: [{ id: "a_1", jobs: { FAILED: 1, total: 2 } }],
     });
-    expect(warnings[0]).toMatch(/newer labrun.*listing from the experiment folders/);
+    expect(warnings[0]).toMatch(/newer labrun.*listed from the experiment folders/);
     // resync replaces it with this version's.
-    expect(resyncExperimentIndex(workspace, { onWarning: (m) => warnings.push(m) })).toMatchObject({
+    expect(
+      resyncExperimentIndex(workspace, { onWarning: (w) => warnings.push(`${w.file}: ${w.problem}`) }),
+    ).toMatchObject({
       experiments: 1,
     });
     expect(listExperiments(workspace).fromIndex).toBe(true);

@@ -176,8 +176,9 @@ class CorruptRecordError(LabrunError, ValueError):
 
     def __init__(self, file: str, problem: str) -> None:
         super().__init__(
-            f"{file} cannot be read ({problem}). labrun writes its JSON files atomically, so it was edited or "
-            f"damaged by hand; restore it or delete it.",
+            f"{file} cannot be read ({problem}). labrun left it as it is and will not write over it: repair it "
+            f"by hand or restore it from a backup; delete it (or its folder) only if what it held may be lost. "
+            f"Listings skip it with a warning meanwhile.",
             {"file": file, "problem": problem},
         )
 
@@ -401,6 +402,14 @@ class EngineError(LabrunError, RuntimeError):
         super().__init__(message, details)
         if code:
             self.code = code
+class CorruptRecordWarning(UserWarning):
+    """A listing skipped a record whose file cannot be read (``Run.list``); ``file`` and ``problem`` say
+    which and why. The TypeScript CLI prints the same as ``warning <file>: <problem>``."""
+
+    def __init__(self, file: str, problem: str) -> None:
+        super().__init__(f"{file}: {problem} (skipped)")
+        self.file = file
+        self.problem = problem
 
 
 __all__ = [
@@ -449,6 +458,7 @@ __all__ = [
     "UnknownOptionError",
     "EngineNotFoundError",
     "EngineError",
+    "CorruptRecordWarning",
 ]
 
 

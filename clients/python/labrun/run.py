@@ -21,6 +21,7 @@ import inspect
 import os
 import threading
 import traceback
+import warnings
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import _jsonio as jio
@@ -33,6 +34,8 @@ from ._remote_store import RemoteRunStore, open_remote_store
 from ._run_base import RunView, _RunBase
 from .system import SystemMetrics, interval_of
 from .errors import (
+    CorruptRecordError,
+    CorruptRecordWarning,
     InvalidArgumentError,
     InvalidPrefixError,
     NoCurrentRunError,
@@ -284,7 +287,8 @@ class Run(_RunBase):
         status: Optional[str] = None,
     ) -> List[RunView]:
         """Runs under ``root`` (sorted by prefix): those whose prefix starts with ``prefix`` (whole
-        segments), carrying ``tag``, whose reported status is ``status``."""
+        segments), carrying ``tag``, whose reported status is ``status``. A run whose experiment.json cannot
+        be read is left out with a ``CorruptRecordWarning`` naming the file."""
         base = runs_root(root)
         out: List[RunView] = []
         for run_dir in iter_run_dirs(base):
@@ -298,6 +302,11 @@ class Run(_RunBase):
             view = RunView(rel, run_dir)
             try:
                 info = view.info()
+            except CorruptRecordError as error:
+                # One damaged run must not fail the listing, nor be listed as if it were readable.
+                file, problem = error.details["file"], error.details["problem"]
+                warnings.warn(CorruptRecordWarning(file, problem), stacklevel=2)
+                continue
             except Exception:  # noqa: BLE001 - one unreadable run must not fail a listing
                 info = {}
             if tag is not None and tag not in (info.get("tags") or []):

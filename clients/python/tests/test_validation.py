@@ -200,7 +200,16 @@ def test_unreadable_experiment_json_is_reported_not_overwritten(root):
     assert caught.value.code == "CORRUPT_RECORD"
     with open(path) as f:
         assert f.read() == '{"name": "half'
-    # A listing still works; the run is there, its status cannot be read.
-    assert [v.prefix for v in Run.list()] == ["alice/proj/corrupt"]
+    # A listing still works: it lists the rest and names the damaged file in a warning.
+    from labrun import CorruptRecordWarning
+
+    with Run(prefix="alice/proj/fine").run:
+        pass
+    with pytest.warns(CorruptRecordWarning) as warned:
+        assert [v.prefix for v in Run.list()] == ["alice/proj/fine"]
+    assert [w.message.file for w in warned] == [path]
+    assert "JSON" in warned[0].message.problem or "Unterminated" in warned[0].message.problem
     with pytest.raises(CorruptRecordError):
         Run.open("alice/proj/corrupt").status
+    with open(path) as f:
+        assert f.read() == '{"name": "half'

@@ -6,25 +6,30 @@ import { formatStatusTable } from "../../experiment/status-report.js";
 import { formatServicesTable, readServicesRecord } from "../../experiment/services/services-record.js";
 import { formatDuration, formatTable, paint, paintState, useColor } from "../../util/table.js";
 import { Workspace } from "../../workspace/workspace.js";
-import { printJson } from "../output.js";
+import { printJson, printWarnings } from "../output.js";
+import { RecordWarnings } from "../../util/record-warning.js";
 
 export interface GlobalOptions {
   readonly workspace?: string;
   readonly json?: boolean;
 }
 
-function open(id: string, global: GlobalOptions): Promise<Experiment> {
+/** Opens an experiment; with `warnings`, to look at it only, leaving out (and naming) unreadable jobs. */
+function open(id: string, global: GlobalOptions, warnings?: RecordWarnings): Promise<Experiment> {
   return Experiment.fromId(id, {
     ...(global.workspace ? { baseDir: global.workspace } : {}),
     cleanMode: global.json ?? false,
+    ...(warnings ? { onUnreadableJob: warnings.add } : {}),
   });
 }
 
 export function listCommand(options: { title?: string }, global: GlobalOptions): number {
   const workspace = new Workspace(global.workspace);
-  const summaries = listExperimentDirs(workspace, options.title)
-    .map((dir) => summarizeExperiment(workspace, dir))
+  const warnings = new RecordWarnings();
+  const summaries = listExperimentDirs(workspace, options.title, warnings.add)
+    .map((dir) => summarizeExperiment(workspace, dir, warnings.add))
     .filter((s): s is ExperimentSummary => s !== undefined);
+  printWarnings(warnings.list, global.json ?? false);
   if (global.json) {
     printJson(summaries);
     return 0;
@@ -51,11 +56,16 @@ export function listCommand(options: { title?: string }, global: GlobalOptions):
 }
 
 export async function statusCommand(id: string, global: GlobalOptions): Promise<number> {
-  const exp = await open(id, global);
-  const jobs = Object.values((await exp.status({ returnDict: true })) as Record<string, JobStatus>);
-  const services = exp.dir ? readServicesRecord(exp.dir) : [];
-  if (global.json) printJson({ id: exp.id, title: exp.title, dir: exp.dir, jobs, services });
+  const warnings = new RecordWarnings();
+  const exp = await open(id, global, warnings);
+  const jobs = Object.values(
+    (await exp.status({ returnDict: true, onWarning: warnings.add })) as Record<string, JobStatus>,
+  );
+  const services = exp.dir ? readServicesRecord(exp.dir, warnings.add) : [];
+  if (global.json)
+    printJson({ id: exp.id, title: exp.title, dir: exp.dir, jobs, services, warnings: warnings.list });
   else {
+    printWarnings(warnings.list, false);
     console.log(formatStatusTable(exp.id, jobs));
     if (services.length > 0) console.log(`\n${formatServicesTable(services)}`);
   }
@@ -68,7 +78,10 @@ export async function logsCommand(
   options: { regex?: string; follow?: boolean },
   global: GlobalOptions,
 ): Promise<number> {
-  const exp = await open(id, global);
+  const warnings = new RecordWarnings();
+  const exp = await open(id, global, warnings);
+  // One job asked for by name: a damaged one is its own error, the others do not matter.
+  if (job === undefined) printWarnings(warnings.list, false);
   const names = job === undefined ? exp.jobs.map((j) => j.name) : [job];
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());

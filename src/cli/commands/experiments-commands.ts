@@ -6,7 +6,8 @@ import { experimentStates } from "../../experiment/experiment-record.js";
 import { paint, paintState, useColor } from "../../util/table.js";
 import type { ExperimentListing } from "../../workspace/index/index.js";
 import { Workspace } from "../../workspace/workspace.js";
-import { printJson } from "../output.js";
+import { printJson, printWarnings } from "../output.js";
+import { RecordWarnings } from "../../util/record-warning.js";
 
 export interface ExperimentsGlobal {
   readonly workspace?: string;
@@ -25,6 +26,7 @@ export function experimentsListCommand(options: ExperimentsListOptions, global: 
   if (state !== undefined && !(experimentStates as readonly string[]).includes(state))
     throw new UsageError(`--state must be one of ${experimentStates.join(", ")}, not "${options.state}".`);
   const workspace = new Workspace(global.workspace);
+  const warnings = new RecordWarnings();
   const { experiments } = listExperiments(
     workspace,
     {
@@ -32,8 +34,9 @@ export function experimentsListCommand(options: ExperimentsListOptions, global: 
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(state !== undefined ? { state } : {}),
     },
-    { onWarning: warn },
+    { onWarning: warnings.add },
   );
+  printWarnings(warnings.list, global.json ?? false);
   // Only an unfinished experiment can have lost its driver; asking is a file read, so only for those.
   const driven = (e: ExperimentListing) =>
     e.state === "RUNNING" ? new DriverLock(join(workspace.root, e.dir)).holder() !== undefined : undefined;
@@ -71,18 +74,16 @@ export function experimentsListCommand(options: ExperimentsListOptions, global: 
 /** `labrun experiments resync`: rebuilds the index from the experiment folders and says what changed. */
 export function experimentsResyncCommand(global: ExperimentsGlobal): number {
   const workspace = new Workspace(global.workspace);
-  const report = resyncExperimentIndex(workspace, { onWarning: warn });
+  const warnings = new RecordWarnings();
+  const report = resyncExperimentIndex(workspace, { onWarning: warnings.add });
   if (global.json) {
-    printJson(report);
+    printJson({ ...report, warnings: warnings.list });
     return 0;
   }
+  printWarnings(warnings.list, false);
   console.log(
     `Indexed ${report.experiments} experiment(s) with ${report.jobs} job(s) from ${workspace.root} ` +
       `(${report.added} new, ${report.removed} removed: folder gone).`,
   );
   return 0;
-}
-
-function warn(message: string): void {
-  process.stderr.write(`${paint("yellow", "warning", useColor(process.stderr))} ${message}\n`);
 }

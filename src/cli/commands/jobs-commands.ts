@@ -8,8 +8,10 @@ import {
   unreferencedJobs,
 } from "../../workspace/job-catalog.js";
 import { Workspace } from "../../workspace/workspace.js";
-import { printJson } from "../output.js";
-import { relative } from "node:path";
+import { printJson, printWarnings } from "../output.js";
+import { basename, dirname, relative } from "node:path";
+import { CorruptRecordError } from "../../errors.js";
+import { RecordWarnings } from "../../util/record-warning.js";
 
 interface JobsGlobal {
   readonly workspace?: string;
@@ -20,9 +22,11 @@ export function jobsListCommand(options: { task?: string; state?: string }, glob
   const state = options.state?.toUpperCase();
   if (state && !(jobStates as readonly string[]).includes(state))
     throw new UsageError(`--state must be one of ${jobStates.join(", ")}, not "${options.state}".`);
-  const jobs = listJobEntries(new Workspace(global.workspace)).filter(
+  const warnings = new RecordWarnings();
+  const jobs = listJobEntries(new Workspace(global.workspace), warnings.add).filter(
     (job) => (!options.task || job.task === options.task) && (!state || job.record.state === state),
   );
+  printWarnings(warnings.list, global.json ?? false);
   if (global.json) {
     printJson(jobs.map(({ task, identity, dir, record }) => ({ ...record, taskName: task, identity, dir })));
     return 0;
@@ -44,7 +48,11 @@ export function jobsListCommand(options: { task?: string; state?: string }, glob
 
 export function jobsShowCommand(identity: string, global: JobsGlobal): number {
   const workspace = new Workspace(global.workspace);
-  const matches = listJobEntries(workspace).filter((job) => job.identity.startsWith(identity));
+  const warnings = new RecordWarnings();
+  const matches = listJobEntries(workspace, warnings.add).filter((job) => job.identity.startsWith(identity));
+  // A job asked for by identity whose record is damaged: say so, rather than "no such job".
+  const damaged = warnings.list.find((w) => basename(dirname(w.file)).startsWith(identity));
+  if (matches.length === 0 && damaged) throw new CorruptRecordError(damaged.file, damaged.problem);
   if (matches.length === 0)
     throw new UsageError(`No job with an identity starting with "${identity}". See \`labrun jobs list\`.`);
   if (matches.length > 1)
@@ -71,12 +79,15 @@ export function jobsShowCommand(identity: string, global: JobsGlobal): number {
 
 export function jobsCleanCommand(options: { yes?: boolean }, global: JobsGlobal): number {
   const workspace = new Workspace(global.workspace);
-  const unused = unreferencedJobs(workspace);
+  const warnings = new RecordWarnings();
+  const unused = unreferencedJobs(workspace, warnings.add);
   const bytes = unused.reduce((sum, job) => sum + job.bytes, 0);
+  if (!global.json) printWarnings(warnings.list, false);
   if (global.json)
     printJson({
       removed: options.yes === true,
       jobs: unused.map(({ task, identity, dir, bytes }) => ({ task, identity, dir, bytes })),
+      warnings: warnings.list,
     });
   else {
     for (const job of unused)

@@ -7,6 +7,7 @@ import { Run } from "../../tracking/run.js";
 import { RunReader } from "../../tracking/run-reader.js";
 import type { RunInfo } from "../../tracking/run-info.js";
 import { Workspace } from "../../workspace/workspace.js";
+import type { OnRecordWarning } from "../../util/record-warning.js";
 
 /** Where the CLI looks for runs: the runs root, and the runs of launched jobs in the workspace. */
 export function runRoots(options: { root?: string; workspace?: string }): string[] {
@@ -14,24 +15,38 @@ export function runRoots(options: { root?: string; workspace?: string }): string
   return [root, join(new Workspace(options.workspace).root, "jobs")];
 }
 
+/** The runs under every root, sorted by prefix; `onWarning` hears each run folder that could not be read. */
 export function findRuns(
   options: Omit<ListRunsOptions, "root"> & { root?: string; workspace?: string },
+  onWarning?: OnRecordWarning,
 ): RunInfo[] {
   const { root, workspace, ...filters } = options;
   return runRoots({ ...(root ? { root } : {}), ...(workspace ? { workspace } : {}) })
-    .flatMap((dir) => listRuns({ ...filters, root: dir }).runs)
+    .flatMap((dir) => {
+      const { runs, warnings } = listRuns({ ...filters, root: dir });
+      for (const warning of warnings) onWarning?.(warning);
+      return runs;
+    })
     .sort((a, b) => a.prefix.localeCompare(b.prefix));
 }
 
-/** A run to read, by prefix: under the runs root, else among launched jobs' runs. */
-export function openRunForReading(prefix: string, options: { root?: string; workspace?: string }): RunReader {
+/**
+ * A run to read, by prefix: under the runs root, else among launched jobs' runs. A run whose experiment.json
+ * is damaged is a CorruptRecordError when its folder is known (under the runs root); among jobs' runs its
+ * prefix cannot be read, so `onWarning` hears of every such folder before RunNotFoundError.
+ */
+export function openRunForReading(
+  prefix: string,
+  options: { root?: string; workspace?: string },
+  onWarning?: OnRecordWarning,
+): RunReader {
   const { prefix: normal } = parsePrefix(prefix);
   try {
     return RunReader.open(normal, options.root ? { root: options.root } : {});
   } catch (error) {
     if (!(error instanceof RunNotFoundError)) throw error;
   }
-  const match = findRuns({ ...options, prefix: normal }).find((run) => run.prefix === normal);
+  const match = findRuns({ ...options, prefix: normal }, onWarning).find((run) => run.prefix === normal);
   if (!match) throw new RunNotFoundError(normal);
   return RunReader.openDir(match.dir);
 }

@@ -7,7 +7,11 @@ import { runStatuses } from "../../tracking/run-record.js";
 import type { ReportedStatus } from "../../tracking/run-record.js";
 import { encodeJson } from "../../tracking/json-codec.js";
 import { formatTable, paintState } from "../../util/table.js";
-import { printJson } from "../output.js";
+import { printJson, printWarnings } from "../output.js";
+import { RecordWarnings, skipCorrupt } from "../../util/record-warning.js";
+import { metricDataFile } from "../../tracking/metric-read.js";
+import { jsonlProblem } from "../../tracking/jsonl-file.js";
+import { subdirectories } from "../../util/subdirectories.js";
 import { findRuns, openRunForReading } from "./run-lookup.js";
 
 export interface RunsGlobal {
@@ -25,13 +29,18 @@ export function runsListCommand(
     throw new UsageError(
       `--status must be one of ${[...runStatuses, "UNKNOWN"].join(", ")}, not "${options.status}".`,
     );
-  const runs = findRuns({
-    ...(global.root ? { root: global.root } : {}),
-    ...(global.workspace ? { workspace: global.workspace } : {}),
-    ...(options.prefix ? { prefix: options.prefix } : {}),
-    ...(options.tag ? { tag: options.tag } : {}),
-    ...(status ? { status: status as ReportedStatus } : {}),
-  });
+  const warnings = new RecordWarnings();
+  const runs = findRuns(
+    {
+      ...(global.root ? { root: global.root } : {}),
+      ...(global.workspace ? { workspace: global.workspace } : {}),
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+      ...(options.tag ? { tag: options.tag } : {}),
+      ...(status ? { status: status as ReportedStatus } : {}),
+    },
+    warnings.add,
+  );
+  printWarnings(warnings.list, global.json ?? false);
   if (global.json) {
     printJson(runs);
     return 0;
@@ -56,17 +65,22 @@ export function runsListCommand(
   return 0;
 }
 
-export function runsShowCommand(prefix: string, global: RunsGlobal): number {
+export async function runsShowCommand(prefix: string, global: RunsGlobal): Promise<number> {
   // A run in remote mode leaves its last session's status in the workspace's buffer (remote-status.json).
   const remote = readRemoteStatus(
     join(new Workspace(global.workspace).root, "buffer"),
     parsePrefix(prefix).prefix,
   );
+  // Run folders that could not be read while looking for this one matter only if it is not found.
+  const lookup = new RecordWarnings();
   let run;
   try {
-    run = openRunForReading(prefix, global);
+    run = openRunForReading(prefix, global, lookup.add);
   } catch (error) {
-    if (!(error instanceof RunNotFoundError) || !remote) throw error;
+    if (!(error instanceof RunNotFoundError) || !remote) {
+      printWarnings(lookup.list, global.json ?? false);
+      throw error;
+    }
     if (global.json) printJson({ prefix: parsePrefix(prefix).prefix, remote });
     else
       console.log(
@@ -74,16 +88,33 @@ export function runsShowCommand(prefix: string, global: RunsGlobal): number {
       );
     return 0;
   }
+  // Parts of a run that cannot be read are left out with a warning; the rest is shown.
+  const warnings = new RecordWarnings();
   const info = run.info();
-  const params = run.params.get();
+  const params = skipCorrupt(() => run.params.get(), {}, warnings.add);
   const metrics = run.metrics
     .list()
     .map((summary) => ({ ...summary, last: run.metrics(summary.name).last()?.data ?? null }));
-  const files = run.listFiles();
+  const files = skipCorrupt(() => run.listFiles(), [], warnings.add);
+  const writing = info.status === "RUNNING";
+  const jsonlFiles: { file: string; expectedLines?: number }[] = [
+    ...metrics.map((m) => ({ file: metricDataFile(run.dir, m.name), expectedLines: m.totalDataPoints })),
+    { file: join(run.dir, "logs", "logs.jsonl") },
+    ...subdirectories(join(run.dir, "tracks")).map((folder) => ({
+      file: join(run.dir, "tracks", folder, "data.jsonl"),
+    })),
+  ];
+  run.tracks.list(); // names the tracks whose metadata.json cannot be read
+  for (const { file, expectedLines } of jsonlFiles) {
+    const problem = await jsonlProblem(file, { writing, ...(expectedLines ? { expectedLines } : {}) });
+    if (problem) warnings.add({ file, problem });
+  }
+  for (const warning of run.warnings.list) warnings.add(warning);
   if (global.json) {
-    printJson({ ...info, params, metrics, files, ...(remote ? { remote } : {}) });
+    printJson({ ...info, params, metrics, files, ...(remote ? { remote } : {}), warnings: warnings.list });
     return 0;
   }
+  printWarnings(warnings.list, false);
   console.log(
     `${info.prefix}  ${paintState(info.status)}${info.statusReason ? ` (${info.statusReason})` : ""}`,
   );
@@ -144,6 +175,21 @@ export async function runsMetricsCommand(
     printJson(result);
     return 0;
   }
+  if (result.skipped > 0 || result.torn)
+    printWarnings(
+      [
+        {
+          file: metricDataFile(run.dir, name === "-" ? null : name),
+          problem: [
+            result.skipped > 0 ? `${result.skipped} line(s) that are not JSON records, skipped` : "",
+            result.torn ? "an incomplete last line (a write in progress, or cut short), skipped" : "",
+          ]
+            .filter(Boolean)
+            .join("; "),
+        },
+      ],
+      false,
+    );
   const fields = [...new Set(result.points.flatMap((point) => Object.keys(point.data)))];
   const rows = result.points.map((point) => [String(point.index), ...fields.map((f) => cell(point.data[f]))]);
   if (options.csv) {

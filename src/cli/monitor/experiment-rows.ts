@@ -12,10 +12,15 @@ export interface ExperimentRow extends ExperimentListing {
 
 /**
  * The experiments of the workspace, newest first, as `labrun experiments list` reads them: from the workspace
- * index, brought up to date with the files first. `warn` hears when the index could not be used.
+ * index, brought up to date with the files first. `warn` hears of each damaged record left out (its file and
+ * problem) and of an index that was rebuilt or could not be used.
  */
 export function readExperimentRows(workspace: Workspace, warn: (message: string) => void): ExperimentRow[] {
-  const { experiments } = listExperiments(workspace, {}, { onWarning: warn });
+  const { experiments } = listExperiments(
+    workspace,
+    {},
+    { onWarning: ({ file, problem }) => warn(`${file}: ${problem}`) },
+  );
   return experiments
     .reverse()
     .map((e) =>

@@ -57,7 +57,7 @@ export function MonitorApp({ workspace, initial, color, intervalMs = 500 }: Moni
   useEffect(() => () => reader.close(), [reader]);
   const loadRows = useCallback(async () => {
     const { rows, warnings } = await reader.read();
-    setWarning(warnings.at(-1));
+    setWarning(summarize(warnings));
     return rows;
   }, [reader]);
   const rows = usePoll(loadRows, 2 * intervalMs, { refresh, active: screen.kind === "experiments" });
@@ -201,7 +201,7 @@ export function MonitorApp({ workspace, initial, color, intervalMs = 500 }: Moni
           state={state}
           filter={filter}
           notice={notice}
-          warning={warning}
+          warning={screen.kind === "experiments" ? warning : summarize(session.opened?.warnings ?? [])}
           error={
             loadError === undefined || (rows.value === undefined && jobs.value === undefined)
               ? undefined
@@ -238,6 +238,12 @@ function useOpened(
     };
   }, [workspace, id]);
   return session.id === id ? session : {};
+}
+
+/** One line for the status bar: the damaged file, or how many and the last. */
+function summarize(warnings: readonly string[]): string | undefined {
+  if (warnings.length <= 1) return warnings[0];
+  return `${warnings.length} damaged files skipped; the last: ${warnings.at(-1)}`;
 }
 
 function errorText(error: unknown): string {

@@ -24,15 +24,27 @@ export interface ExperimentHeader {
 export interface OpenedExperiment {
   readonly experiment: Experiment;
   readonly header: ExperimentHeader;
+  /** Jobs left out because their job.json cannot be read, as `file: problem`. */
+  readonly warnings: readonly string[];
 }
 
 /**
  * Opens an experiment by id (or title: the latest with it), as `labrun experiment status` does: a wrong id
- * throws `UnknownExperimentError`, and an experiment that no process drives has what ended recorded first.
+ * throws `UnknownExperimentError`, an experiment that no process drives has what ended recorded first, and
+ * jobs whose job.json cannot be read are left out and named in `warnings`.
  */
 export async function openExperiment(workspace: Workspace, idOrTitle: string): Promise<OpenedExperiment> {
-  const experiment = await Experiment.fromId(idOrTitle, { baseDir: workspace.root, cleanMode: true });
-  return { experiment, header: readHeader(experiment.dir ?? findExperimentDir(workspace, idOrTitle)) };
+  const warnings: string[] = [];
+  const experiment = await Experiment.fromId(idOrTitle, {
+    baseDir: workspace.root,
+    cleanMode: true,
+    onUnreadableJob: ({ file, problem }) => warnings.push(`${file}: ${problem}`),
+  });
+  return {
+    experiment,
+    header: readHeader(experiment.dir ?? findExperimentDir(workspace, idOrTitle)),
+    warnings,
+  };
 }
 
 function readHeader(dir: string): ExperimentHeader {

@@ -7,6 +7,7 @@ import type { Service } from "./service.js";
 import { serviceStates } from "./service.js";
 import type { ServiceState } from "./service.js";
 import { serviceUrl } from "./web-service.js";
+import { skipCorrupt, type OnRecordWarning } from "../../util/record-warning.js";
 
 /** The file, in the experiment's directory, that lists its services. */
 export const servicesFile = "services.json";
@@ -59,9 +60,14 @@ export function writeServicesRecord(experimentDir: string, services: readonly Se
 /**
  * The services recorded in an experiment's directory (none when it has no services.json). A service
  * recorded as running by a process of this machine that no longer exists is reported STOPPED, with why.
+ * A services.json that cannot be read throws `CorruptRecordError`, unless `onWarning` is given: then it
+ * hears of it and no service is listed.
  */
-export function readServicesRecord(experimentDir: string): ServiceStatus[] {
-  const record = readJsonFile(join(experimentDir, servicesFile), recordSchema);
+export function readServicesRecord(experimentDir: string, onWarning?: OnRecordWarning): ServiceStatus[] {
+  const file = join(experimentDir, servicesFile);
+  const record = onWarning
+    ? skipCorrupt(() => readJsonFile(file, recordSchema), undefined, onWarning)
+    : readJsonFile(file, recordSchema);
   if (!record) return [];
   const gone = record.hostname === hostname() && !processExists(record.pid);
   return record.services.map((service) => {

@@ -87,7 +87,7 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
   api.get("/info", (c) =>
     json(c, { kind: source.kind, label: source.label, capabilities: source.capabilities }),
   );
-  api.get("/experiments", async (c) => json(c, { experiments: await source.listExperiments() }));
+  api.get("/experiments", async (c) => json(c, await source.listExperiments()));
   api.get("/experiments/:id", async (c) =>
     json(c, { experiment: await source.experiment(c.req.param("id")) }),
   );
@@ -171,7 +171,7 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
     });
   });
 
-  api.get("/runs", async (c) => json(c, { runs: await source.listRuns() }));
+  api.get("/runs", async (c) => json(c, await source.listRuns()));
   // A POST: the ids of a thousand runs do not fit in a URL.
   api.post("/runs-latest", async (c) => {
     const body = await jsonBody(c);

@@ -14,14 +14,16 @@ export interface DashboardSource {
   readonly label: string;
   readonly capabilities: { readonly experiments: boolean; readonly cancel: boolean };
 
-  listExperiments(): Promise<ExperimentRow[]>;
+  /** Every experiment; records that cannot be read are left out and named in `warnings`. */
+  listExperiments(): Promise<{ experiments: ExperimentRow[]; warnings: WarningDto[] }>;
   experiment(id: string): Promise<ExperimentDetail>;
   /** A job's stdout/stderr lines, filtered; with `follow`, until the job ends or `signal` aborts. */
   jobLog(experimentId: string, job: string, options: JobLogOptions): AsyncIterable<JobLogLine>;
   /** Cancels one job (with its dependents) or, without `job`, every unfinished job of the experiment. */
   cancel(experimentId: string, job?: string): Promise<void>;
 
-  listRuns(): Promise<RunRow[]>;
+  /** Every run; runs that cannot be read are left out and named in `warnings`. */
+  listRuns(): Promise<{ runs: RunRow[]; warnings: WarningDto[] }>;
   run(id: string): Promise<RunDetail>;
   /** Latest value of each `stream.field` key asked for, per run. */
   latestMetrics(
@@ -35,6 +37,12 @@ export interface DashboardSource {
   file(id: string, fileId: string): Promise<FileContent | undefined>;
 
   close(): Promise<void>;
+}
+
+/** A file a listing or a view skipped (or read only in part) because it cannot be read, and why. */
+export interface WarningDto {
+  readonly file: string;
+  readonly problem: string;
 }
 
 export interface JobCountsDto {
@@ -84,6 +92,8 @@ export interface ExperimentDetail extends ExperimentRow {
   readonly dir?: string;
   readonly jobList: readonly JobRow[];
   readonly services: readonly ServiceRow[];
+  /** Jobs left out (their job.json cannot be read), or a services.json that cannot be read. */
+  readonly warnings: readonly WarningDto[];
 }
 
 export interface JobLogOptions {
@@ -123,6 +133,8 @@ export interface RunDetail extends RunRow {
   readonly startedAt: string | null;
   readonly error: unknown;
   readonly metrics: readonly MetricStreamDto[];
+  /** Parts of the run that cannot be read (parameters, a stream's metadata, damaged lines, the files' list). */
+  readonly warnings: readonly WarningDto[];
 }
 
 export interface MetricQuery {

@@ -15,6 +15,7 @@ import type {
   RunFileDto,
   RunLogRecord,
   RunRow,
+  WarningDto,
 } from "./dashboard-source.js";
 import { ColumnSet, downsample } from "./metric-cache.js";
 
@@ -42,8 +43,8 @@ export class StoreSource implements DashboardSource {
     this.label = options.label ?? `${store.kind} store`;
   }
 
-  async listExperiments(): Promise<ExperimentRow[]> {
-    return [];
+  async listExperiments(): Promise<{ experiments: ExperimentRow[]; warnings: WarningDto[] }> {
+    return { experiments: [], warnings: [] };
   }
 
   async experiment(id: string): Promise<ExperimentDetail> {
@@ -59,11 +60,11 @@ export class StoreSource implements DashboardSource {
     throw new UnknownExperimentError(experimentId, this.label);
   }
 
-  listRuns(): Promise<RunRow[]> {
+  async listRuns(): Promise<{ runs: RunRow[]; warnings: WarningDto[] }> {
     const now = Date.now();
     if (!this.#runsCache || now - this.#runsCache.at > 2000)
       this.#runsCache = { at: now, rows: this.#readRuns() };
-    return this.#runsCache.rows;
+    return { runs: await this.#runsCache.rows, warnings: [] };
   }
 
   async #readRuns(): Promise<RunRow[]> {
@@ -114,6 +115,7 @@ export class StoreSource implements DashboardSource {
       ...(await this.#row(run)),
       streams: streams.map((s) => s.stream),
       description: run.description ?? null,
+      warnings: [],
       host: typeof run.metadata.host === "string" ? run.metadata.host : null,
       startedAt: run.createdAt,
       error: run.error ?? null,

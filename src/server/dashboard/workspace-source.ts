@@ -34,7 +34,10 @@ import type {
   RunFileDto,
   RunLogRecord,
   RunRow,
+  WarningDto,
 } from "./dashboard-source.js";
+import { RecordWarnings, skipCorrupt, type OnRecordWarning } from "../../util/record-warning.js";
+import { jsonlProblem } from "../../tracking/jsonl-file.js";
 import { MetricCache, downsample, samplePoints } from "./metric-cache.js";
 import { subdirectories } from "../../util/subdirectories.js";
 
@@ -52,16 +55,17 @@ export class WorkspaceSource implements DashboardSource {
   readonly capabilities = { experiments: true, cancel: true } as const;
   readonly workspace: Workspace;
   readonly #metrics = new MetricCache();
-  #runsCache: { at: number; rows: Promise<RunRow[]> } | undefined;
+  #runsCache: { at: number; rows: { runs: RunRow[]; warnings: WarningDto[] } } | undefined;
 
   constructor(root?: string) {
     this.workspace = new Workspace(root);
     this.label = this.workspace.root;
   }
 
-  async listExperiments(): Promise<ExperimentRow[]> {
-    const { experiments } = listExperiments(this.workspace);
-    return experiments.map((e) => ({
+  async listExperiments(): Promise<{ experiments: ExperimentRow[]; warnings: WarningDto[] }> {
+    const warnings = new RecordWarnings();
+    const { experiments } = listExperiments(this.workspace, {}, { onWarning: warnings.add });
+    const rows = experiments.map((e) => ({
       id: e.id,
       title: e.title,
       host: e.host,
@@ -72,13 +76,17 @@ export class WorkspaceSource implements DashboardSource {
       state: e.state,
       jobs: e.jobs,
     }));
+    return { experiments: rows, warnings: warnings.list };
   }
 
   async experiment(id: string): Promise<ExperimentDetail> {
     const dir = findExperimentDir(this.workspace, id);
     const record = readExperimentRecord(dir)!;
-    const exp = Experiment.fromDir(dir, { cleanMode: true });
-    const jobs = Object.values(await exp.status({ returnDict: true })) as JobStatus[];
+    const warnings = new RecordWarnings();
+    const exp = Experiment.fromDir(dir, { cleanMode: true, onUnreadableJob: warnings.add });
+    const jobs = Object.values(
+      await exp.status({ returnDict: true, onWarning: warnings.add }),
+    ) as JobStatus[];
     const counts: Record<string, number> = {};
     for (const job of jobs) counts[job.state] = (counts[job.state] ?? 0) + 1;
     return {
@@ -121,17 +129,22 @@ export class WorkspaceSource implements DashboardSource {
           ...(existsSync(join(runDir, "experiment.json")) ? { runId: this.#runId(runDir) } : {}),
         };
       }),
-      services: readServicesRecord(dir).map((s) => ({
+      services: readServicesRecord(dir, warnings.add).map((s) => ({
         id: s.id,
         description: s.description,
         state: s.state,
         ...(s.url ? { url: s.url } : {}),
       })),
+      warnings: warnings.list,
     };
   }
 
   async *jobLog(experimentId: string, job: string, options: JobLogOptions): AsyncIterable<JobLogLine> {
-    const exp = Experiment.fromDir(findExperimentDir(this.workspace, experimentId), { cleanMode: true });
+    // The other jobs' logs stay readable when one job's record is damaged (asking for that one is an error).
+    const exp = Experiment.fromDir(findExperimentDir(this.workspace, experimentId), {
+      cleanMode: true,
+      onUnreadableJob: () => undefined,
+    });
     for await (const { stream, line } of exp.logStream(job, {
       follow: options.follow,
       ...(options.regex ? { regex: options.regex } : {}),
@@ -146,30 +159,37 @@ export class WorkspaceSource implements DashboardSource {
     else await exp.cancel(job);
   }
 
-  listRuns(): Promise<RunRow[]> {
+  async listRuns(): Promise<{ runs: RunRow[]; warnings: WarningDto[] }> {
     // Several panels and tabs ask at once; the folders are walked at most every 2 s.
     const now = Date.now();
     if (!this.#runsCache || now - this.#runsCache.at > 2000)
-      this.#runsCache = { at: now, rows: Promise.resolve(this.#readRuns()) };
+      this.#runsCache = { at: now, rows: this.#readRuns() };
     return this.#runsCache.rows;
   }
 
-  #readRuns(): RunRow[] {
+  #readRuns(): { runs: RunRow[]; warnings: WarningDto[] } {
+    const warnings = new RecordWarnings();
     const runsRoot = join(this.workspace.root, "runs");
-    const infos = existsSync(runsRoot) ? listRuns({ root: runsRoot }).runs : [];
+    const infos: RunInfo[] = [];
+    if (existsSync(runsRoot)) {
+      const listed = listRuns({ root: runsRoot });
+      infos.push(...listed.runs);
+      for (const warning of listed.warnings) warnings.add(warning);
+    }
     // A job's run is always jobs/<task>/<identity>/run: look there only, rather than walk every job folder.
     const now = Date.now();
     for (const task of subdirectories(join(this.workspace.root, "jobs")))
       for (const identity of subdirectories(join(this.workspace.root, "jobs", task))) {
         const dir = join(this.workspace.root, "jobs", task, identity, "run");
         if (!existsSync(join(dir, "experiment.json"))) continue;
-        const record = safe(() => readRunRecord(dir), undefined);
+        const record = skipCorrupt(() => readRunRecord(dir), undefined, warnings.add);
         if (record) infos.push(toRunInfo(dir, record, now));
       }
-    return infos.map((info) => this.#row(info));
+    const runs = infos.map((info) => this.#row(info, warnings.add));
+    return { runs, warnings: warnings.list };
   }
 
-  #row(info: RunInfo): RunRow {
+  #row(info: RunInfo, warn: OnRecordWarning): RunRow {
     return {
       id: this.#runId(info.dir),
       prefix: info.prefix,
@@ -178,7 +198,7 @@ export class WorkspaceSource implements DashboardSource {
       tags: info.tags,
       createdAt: info.createdAt,
       endedAt: info.endedAt,
-      params: safe(() => readParams(info.dir), {}),
+      params: skipCorrupt(() => readParams(info.dir), {}, warn),
       streams: streamNames(info.dir),
     };
   }
@@ -187,13 +207,32 @@ export class WorkspaceSource implements DashboardSource {
     const dir = this.#runDir(id);
     const reader = RunReader.openDir(dir);
     const info = reader.info();
+    const warnings = new RecordWarnings();
+    const metrics = reader.metrics.list();
+    skipCorrupt(() => readFileRecords(dir), [], warnings.add);
+    // Damaged lines, read whole only in small files: this view is asked for again every few seconds.
+    const writing = info.status === "RUNNING";
+    const jsonlFiles: { file: string; expectedLines?: number }[] = [
+      ...metrics.map((m) => ({ file: metricDataFile(dir, m.name), expectedLines: m.totalDataPoints })),
+      { file: join(dir, "logs", "logs.jsonl") },
+    ];
+    for (const { file, expectedLines } of jsonlFiles) {
+      const problem = await jsonlProblem(file, {
+        writing,
+        wholeBelowBytes: 2 ** 20,
+        ...(expectedLines ? { expectedLines } : {}),
+      });
+      if (problem) warnings.add({ file, problem });
+    }
+    for (const warning of reader.warnings.list) warnings.add(warning);
     return {
-      ...this.#row(info),
+      ...this.#row(info, warnings.add),
+      warnings: warnings.list,
       description: info.description,
       host: info.host,
       startedAt: info.startedAt,
       error: info.error,
-      metrics: reader.metrics.list().map((summary) => {
+      metrics: metrics.map((summary) => {
         const last = lastMetricPoint(dir, summary.name);
         const latest: Record<string, number> = {};
         for (const [key, value] of Object.entries(last?.data ?? {}))
@@ -286,7 +325,8 @@ export class WorkspaceSource implements DashboardSource {
   }
 
   async files(id: string): Promise<RunFileDto[]> {
-    return readFileRecords(this.#runDir(id)).map((f) => ({
+    // A damaged files list is named in the run's warnings; here it lists nothing.
+    return skipCorrupt(() => readFileRecords(this.#runDir(id)), [], undefined).map((f) => ({
       id: f.id,
       path: f.path,
       filename: f.filename,

@@ -4,6 +4,7 @@ import { isFinalJobState } from "./index-records.js";
 import type { IndexedExperiment, IndexedJob } from "./index-records.js";
 import type { WorkspaceIndex } from "./workspace-index.js";
 import { subdirectories } from "../../util/subdirectories.js";
+import { skipCorrupt, type OnRecordWarning } from "../../util/record-warning.js";
 
 /** The files of the workspace layout the index is built from. */
 const experimentFile = "experiment.json";
@@ -27,8 +28,8 @@ export type JobFileContent = Pick<
 
 /**
  * Reads the records the index is built from. The experiment layer owns their schemas; either method
- * returns undefined for a missing or unreadable file (a damaged record is reported when it is opened, not
- * in listings).
+ * returns undefined for a missing file and throws `CorruptRecordError` for one that cannot be read (the sync
+ * skips that record and names the file to its `onWarning`).
  */
 export interface IndexReader {
   /** experiment.json in this (absolute) experiment directory. */
@@ -47,6 +48,8 @@ export interface SyncReport {
   readonly unchanged: number;
   /** Experiments whose folders are gone. */
   readonly removed: number;
+  /** Experiments left out because their experiment.json cannot be read (each one named to `onWarning`). */
+  readonly unreadable: number;
   /** experiment.json and job.json files read. */
   readonly filesRead: number;
 }
@@ -64,12 +67,14 @@ export function syncIndex(
   index: WorkspaceIndex,
   root: string,
   reader: IndexReader,
-  options: { readonly full?: boolean } = {},
+  options: { readonly full?: boolean; readonly onWarning?: OnRecordWarning } = {},
 ): SyncReport {
   const full = options.full ?? false;
+  const warn = options.onWarning;
   const known = index.stamps();
   const unfinished = full ? new Map<string, IndexedJob[]>() : index.unfinishedJobs();
-  const counter = { filesRead: 0 };
+  const counter = { filesRead: 0, warn };
+  const unreadable: string[] = [];
   const changed: IndexedExperiment[] = [];
   const changedJobs: { dir: string; jobs: IndexedJob[] }[] = [];
   const seen = new Set<string>();
@@ -90,18 +95,20 @@ export function syncIndex(
     }
     const stored = full || !previous ? [] : index.jobs(dir);
     const experiment = readExperiment(root, dir, stamp, reader, counter, stored);
+    if (experiment === null) unreadable.push(dir);
     if (!experiment) continue;
     seen.add(dir);
     changed.push(experiment);
     jobCount += experiment.jobs.length;
     if (!previous) added++;
   }
-  const gone = [...known.keys()].filter((dir) => !seen.has(dir));
+  const gone = [...known.keys()].filter((dir) => !seen.has(dir) && !unreadable.includes(dir));
   index.batch(() => {
     // A first build reads every job file: no row of another experiment can hold an older copy of a job.
     if (full || known.size === 0) index.replaceAll(changed);
     else {
-      index.forgetExperiments(gone);
+      // A damaged experiment.json is not listed from an older copy: it is read again (and named) each time.
+      index.forgetExperiments([...gone, ...unreadable.filter((dir) => known.has(dir))]);
       index.recordExperiments(changed);
       for (const { dir, jobs } of changedJobs) index.recordJobs(dir, jobs);
     }
@@ -113,6 +120,7 @@ export function syncIndex(
     updated: changed.length - added + changedJobs.length,
     unchanged,
     removed: gone.length,
+    unreadable: unreadable.length,
     filesRead: counter.filesRead,
   };
 }
@@ -130,7 +138,7 @@ export function syncExperiment(
   reader: IndexReader,
   jobDirs?: readonly string[],
 ): void {
-  const counter = { filesRead: 0 };
+  const counter: Counter = { filesRead: 0 };
   const stamp = fileStamp(under(root, dir, experimentFile));
   if (stamp === missingStamp) return;
   if (index.stampOf(dir) !== stamp) {
@@ -143,8 +151,12 @@ export function syncExperiment(
 }
 
 /** Every launched experiment as its files say, without an index (when the index cannot be used). */
-export function readWorkspace(root: string, reader: IndexReader): IndexedExperiment[] {
-  const counter = { filesRead: 0 };
+export function readWorkspace(
+  root: string,
+  reader: IndexReader,
+  onWarning?: OnRecordWarning,
+): IndexedExperiment[] {
+  const counter: Counter = { filesRead: 0, warn: onWarning };
   const experiments: IndexedExperiment[] = [];
   for (const dir of experimentDirs(root)) {
     const stamp = fileStamp(under(root, dir, experimentFile));
@@ -170,18 +182,30 @@ function experimentDirs(root: string): string[] {
   return dirs;
 }
 
-/** Reads experiment.json, and the job files whose stamps differ from those of the `stored` rows. */
+/** Files read, and who hears of the damaged ones. */
+interface Counter {
+  filesRead: number;
+  readonly warn?: OnRecordWarning | undefined;
+}
+
+/** A job read from a damaged job.json keeps a stamp no file has, so that it is read (and named) again. */
+const unreadableStamp = (stamp: string) => `${stamp}:unreadable`;
+
+/**
+ * Reads experiment.json, and the job files whose stamps differ from those of the `stored` rows; undefined
+ * when the file is missing, null when it cannot be read.
+ */
 function readExperiment(
   root: string,
   dir: string,
   stamp: string,
   reader: IndexReader,
-  counter: { filesRead: number },
+  counter: Counter,
   stored: readonly IndexedJob[],
-): IndexedExperiment | undefined {
-  const content = reader.experiment(under(root, dir));
+): IndexedExperiment | undefined | null {
+  const content = skipCorrupt(() => reader.experiment(under(root, dir)), null, counter.warn);
   counter.filesRead++;
-  if (!content) return undefined;
+  if (!content) return content;
   const before = new Map(stored.map((job) => [job.index, job]));
   const jobs = content.jobs.map((entry): IndexedJob => {
     const jobStamp = fileStamp(under(root, entry.dir, jobFile));
@@ -194,7 +218,7 @@ function readExperiment(
       dir: entry.dir,
     };
     if (old && old.dir === entry.dir && old.stamp === jobStamp) return { ...old, ...placement };
-    return { ...placement, ...readJob(root, entry.dir, reader, counter), stamp: jobStamp };
+    return { ...placement, ...readJob(root, entry.dir, reader, counter, jobStamp) };
   });
   return { ...content, dir, stamp, jobs };
 }
@@ -203,14 +227,14 @@ function readChangedJobs(
   root: string,
   jobs: readonly IndexedJob[],
   reader: IndexReader,
-  counter: { filesRead: number },
+  counter: Counter,
 ): IndexedJob[] {
   const updates: IndexedJob[] = [];
   for (const job of jobs) {
     const stamp = fileStamp(under(root, job.dir, jobFile));
     if (stamp === job.stamp) continue;
     const { index, name, task, identity, dir } = job;
-    updates.push({ index, name, task, identity, dir, ...readJob(root, dir, reader, counter), stamp });
+    updates.push({ index, name, task, identity, dir, ...readJob(root, dir, reader, counter, stamp) });
   }
   return updates;
 }
@@ -219,9 +243,12 @@ function readJob(
   root: string,
   dir: string,
   reader: IndexReader,
-  counter: { filesRead: number },
-): JobFileContent {
+  counter: Counter,
+  stamp: string,
+): JobFileContent & { readonly stamp: string } {
   counter.filesRead++;
   // A job whose record is missing (or damaged) shows as PENDING, as listings from the files show it.
-  return reader.job(under(root, dir)) ?? { state: "PENDING" };
+  const content = skipCorrupt(() => reader.job(under(root, dir)), null, counter.warn);
+  if (content === null) return { state: "PENDING", stamp: unreadableStamp(stamp) };
+  return { ...(content ?? { state: "PENDING" }), stamp };
 }

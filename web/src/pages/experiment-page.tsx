@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { WarningsNotice } from "../components/warnings-notice.js";
 import { eventsUrl, enc, postJson, type ExperimentDetail, type JobRow } from "../api.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { DependencyGraph } from "../components/dependency-graph.js";
@@ -150,6 +151,7 @@ export function ExperimentPage({ id }: { id: string }) {
         )}
       </div>
       {cancelError && <div className="error-box">{cancelError}</div>}
+      <WarningsNotice warnings={e.warnings} />
       <div className="panel" style={{ overflowX: "auto" }}>
         <DependencyGraph jobs={e.jobList} selected={selected} onSelect={(name) => setJob(name, true)} />
       </div>

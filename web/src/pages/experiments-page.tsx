@@ -1,5 +1,6 @@
 import { useMemo } from "react";
-import { getJson, type ExperimentRow } from "../api.js";
+import { getJson, type ExperimentRow, type WarningDto } from "../api.js";
+import { WarningsNotice } from "../components/warnings-notice.js";
 import { StateBadge, StateBar } from "../components/state-badge.js";
 import { useData } from "../components/use-data.js";
 import { VirtualTable, type Column } from "../components/virtual-table.js";
@@ -57,7 +58,11 @@ const columns: Column<ExperimentRow>[] = [
 
 /** Every experiment of the source, newest first, filtered by title, host, state and date. */
 export function ExperimentsPage() {
-  const { data, error } = useData(() => getJson<{ experiments: ExperimentRow[] }>("/experiments"), [], 5000);
+  const { data, error } = useData(
+    () => getJson<{ experiments: ExperimentRow[]; warnings: WarningDto[] }>("/experiments"),
+    [],
+    5000,
+  );
   const [q, setQ] = useQueryParam("q");
   const [host, setHost] = useQueryParam("host");
   const [state, setState] = useQueryParam("state");
@@ -120,6 +125,7 @@ export function ExperimentsPage() {
         </label>
       </div>
       {error && <div className="error-box">{error}</div>}
+      <WarningsNotice warnings={data?.warnings} />
       {all && all.length === 0 ? (
         <p className="muted">No experiments yet. Launch one with `labrun run experiment.ts`.</p>
       ) : (

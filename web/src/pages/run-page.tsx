@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
+import { WarningsNotice } from "../components/warnings-notice.js";
 import { enc, getJson, type RunDetail } from "../api.js";
 import { MetricChart, palette, type ChartRun, type XMode } from "../components/metric-chart.js";
 import { ParamsDiff } from "../components/params-diff.js";
@@ -109,6 +110,7 @@ export function RunPage() {
             {single.statusReason && <span>({single.statusReason})</span>}
             {single.description && <span>{single.description}</span>}
           </div>
+          <WarningsNotice warnings={single.warnings} />
         </>
       ) : (
         <>

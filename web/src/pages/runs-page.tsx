@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
-import { getJson, postJson, type RunDetail, type RunRow } from "../api.js";
+import { getJson, postJson, type RunDetail, type RunRow, type WarningDto } from "../api.js";
+import { WarningsNotice } from "../components/warnings-notice.js";
 import { PrefixTree } from "../components/prefix-tree.js";
 import { RunName } from "../components/run-name.js";
 import { StateBadge } from "../components/state-badge.js";
@@ -37,7 +38,11 @@ function compare(a: unknown, b: unknown): number {
 
 /** Runs as a prefix tree and a table: filters, chosen parameter and metric columns, sorting, selection. */
 export function RunsPage() {
-  const { data, error } = useData(() => getJson<{ runs: RunRow[] }>("/runs"), [], 5000);
+  const { data, error } = useData(
+    () => getJson<{ runs: RunRow[]; warnings: WarningDto[] }>("/runs"),
+    [],
+    5000,
+  );
   const [prefix, setPrefix] = useQueryParam("p");
   const [q, setQ] = useQueryParam("q");
   const [tag, setTag] = useQueryParam("tag");
@@ -207,6 +212,7 @@ export function RunsPage() {
         </span>
       </h1>
       {error && <div className="error-box">{error}</div>}
+      <WarningsNotice warnings={data?.warnings} />
       <div className="layout-runs">
         <PrefixTree
           prefixes={(all ?? []).map((r) => r.prefix)}
