@@ -35,19 +35,19 @@ export interface ExperimentOptions {
 }
 
 /** The options `new Experiment()` takes, to refuse any other (a typo is an error, never ignored). */
-export const experimentOptionNames: readonly (keyof ExperimentOptions)[] = [
-  "executor",
-  "id",
-  "logLevel",
-  "baseDir",
-  "cleanMode",
-  "systemMetricsIntervalMs",
-  "dirtyGit",
-  "onJobChange",
-  "onLogLine",
-  "printTails",
-  "hintLanguage",
-];
+export const experimentOptionNames = Object.keys({
+  executor: true,
+  id: true,
+  logLevel: true,
+  baseDir: true,
+  cleanMode: true,
+  systemMetricsIntervalMs: true,
+  dirtyGit: true,
+  onJobChange: true,
+  onLogLine: true,
+  printTails: true,
+  hintLanguage: true,
+} satisfies Record<keyof ExperimentOptions, true>) as readonly (keyof ExperimentOptions)[];
 
 /** A job's state change, as `onJobChange` gets it. */
 export interface JobChange {

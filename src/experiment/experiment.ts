@@ -142,11 +142,11 @@ export class Experiment {
     const record = readExperimentRecord(dir);
     if (!record) throw new ExperimentStateError(`${dir} holds no experiment.json.`);
     const workspaceRoot = dirname(dirname(dirname(dir)));
-    const exp = new Experiment(record.title, { ...options, id: record.id, baseDir: workspaceRoot });
+    const { onUnreadableJob: onUnreadable, ...experimentOptions } = options;
+    const exp = new Experiment(record.title, { ...experimentOptions, id: record.id, baseDir: workspaceRoot });
     exp.#dir = dir;
     exp.#record = record;
     const unreadable: UnreadableJob[] = [];
-    const onUnreadable = options.onUnreadableJob;
     exp.#jobs = loadJobs(
       exp.workspace,
       record,
