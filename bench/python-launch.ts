@@ -21,7 +21,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeResultsSection } from "./results-file.js";
 import { clockTicks, machineBusyMs } from "./machine-load.js";
 
@@ -51,6 +51,9 @@ interface Side {
   readonly first_job_started_s?: number | null;
   readonly import_s: number;
   readonly cpu_s: number;
+  /** labrun only: CPU of the planning Python process itself, and of the engine (`labrun plan run`) itself, s. */
+  readonly planner_cpu_s?: number;
+  readonly engine_cpu_s?: number | null;
   readonly bare_seq_s: number;
   readonly bare_seq_cpu_s: number;
   readonly bare_par_s: number;
@@ -107,6 +110,8 @@ function labrunSide(): Sample {
     // The client finds the engine through LABRUN_CLI; the shipped client is imported from the checkout.
     LABRUN_CLI: join(repo, "bin", "labrun.js"),
     PYTHONPATH: join(repo, "clients", "python"),
+    // The engine reports its own CPU time at exit (bench/python/engine-cpu-hook.mjs).
+    NODE_OPTIONS: `--import ${pathToFileURL(join(benchDir, "python", "engine-cpu-hook.mjs")).href}`,
   });
 }
 
@@ -134,9 +139,11 @@ function stat(values: readonly number[]): Stat {
 
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "—");
 const fmtStat = (s: Stat, digits = 2) =>
-  s.min === s.max
-    ? fmt(s.median, digits)
-    : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+  !Number.isFinite(s.median)
+    ? "—"
+    : s.min === s.max
+      ? fmt(s.median, digits)
+      : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 
 /** The figures of one side, over its successful runs. */
 function figures(samples: readonly Sample[]) {
@@ -156,6 +163,9 @@ function figures(samples: readonly Sample[]) {
     overSeq: per((s) => ((s.total_s - s.bare_seq_s) * 1000) / s.jobs),
     overPar: per((s) => ((s.total_s - s.bare_par_s) * 1000) / s.jobs),
     cpu: per((s) => (s.cpu_s * 1000) / s.jobs),
+    plannerCpu: per((s) => ((s.planner_cpu_s ?? NaN) * 1000) / s.jobs),
+    engineCpu: per((s) => ((s.engine_cpu_s ?? NaN) * 1000) / s.jobs),
+    jobsCpu: per((s) => ((s.cpu_s - (s.planner_cpu_s ?? NaN) - (s.engine_cpu_s ?? NaN)) * 1000) / s.jobs),
     bareCpu: per((s) => (s.bare_seq_cpu_s * 1000) / s.jobs),
     cpuOver: per((s) => ((s.cpu_s - s.bare_seq_cpu_s) * 1000) / s.jobs),
     load: stat(samples.map((s) => s.otherLoad)),
@@ -231,6 +241,7 @@ function main(): void {
     `| **per-job overhead over bare sequential spawn, ms** | **${fmtStat(l.overSeq)}** | **${fmtStat(n.overSeq)}** |`,
     `| per-job overhead over bare spawn ${parallel} at a time, ms | ${fmtStat(l.overPar)} | ${fmtStat(n.overPar)} |`,
     `| CPU per job, whole process tree (planner, engine, jobs), ms | ${fmtStat(l.cpu, 1)} | ${fmtStat(n.cpu, 1)} |`,
+    `| of which: the planning Python process / the engine (Node) / the jobs (bash wrapper + Python), ms | ${fmtStat(l.plannerCpu, 1)} / ${fmtStat(l.engineCpu, 1)} / ${fmtStat(l.jobsCpu, 1)} | — |`,
     `| CPU per bare spawn, ms | ${fmtStat(l.bareCpu, 1)} | ${fmtStat(n.bareCpu, 1)} |`,
     `| **CPU overhead per job over a bare spawn, ms** | **${fmtStat(l.cpuOver, 1)}** | **${fmtStat(n.cpuOver, 1)}** |`,
     `| other load while it ran, % of the machine (max) | ${fmt(l.load.max, 0)} | ${fmt(n.load.max, 0)} |`,

@@ -44,6 +44,10 @@ def main() -> int:
         ap.error("N >= 3 (prep, at least one step, merge)")
 
     workspace = tempfile.mkdtemp(prefix="labrun-python-bench-")
+    # The engine's own CPU time, written at its exit by engine-cpu-hook.mjs (when the bench loads it).
+    cpu_dir = os.path.join(workspace, "engine-cpu")
+    os.makedirs(cpu_dir)
+    os.environ["LABRUN_BENCH_CPU_DIR"] = cpu_dir
     sys.path.insert(0, HERE)
     real_stdout = os.fdopen(os.dup(1), "w")
     sys.stdout.flush()
@@ -60,7 +64,8 @@ def main() -> int:
     error = None
     exp = None
     t_add = 0.0
-    cpu0 = own_cpu() + children_cpu()
+    own0 = own_cpu()
+    cpu0 = own0 + children_cpu()
     wall0 = time.time()
     t0 = time.perf_counter()
     try:
@@ -79,6 +84,17 @@ def main() -> int:
         traceback.print_exc()
     total = time.perf_counter() - t0
     cpu = own_cpu() + children_cpu() - cpu0
+    planner_cpu = own_cpu() - own0
+    engine_cpu = None
+    for _ in range(40):  # the `plan run` engine writes it as it exits (status calls below come later)
+        for name in os.listdir(cpu_dir):
+            with open(os.path.join(cpu_dir, name)) as f:
+                record = json.load(f)
+            if record.get("command") == "plan run":
+                engine_cpu = record["cpuMs"] / 1000
+        if engine_cpu is not None or "NODE_OPTIONS" not in os.environ:
+            break
+        time.sleep(0.05)
 
     states: dict = {}
     first_start = None
@@ -106,6 +122,8 @@ def main() -> int:
         "first_job_started_s": None if first_start is None else round(first_start, 4),
         "import_s": round(t_import, 4),
         "cpu_s": round(cpu, 4),
+        "planner_cpu_s": round(planner_cpu, 4),
+        "engine_cpu_s": None if engine_cpu is None else round(engine_cpu, 4),
         "bare_seq_s": round(bare_seq, 4),
         "bare_seq_cpu_s": round(bare_seq_cpu, 4),
         "bare_par_s": round(bare_par, 4),
