@@ -101,7 +101,7 @@ export const runSearchQuerySchema = z.strictObject({
 export const metricQuerySchema = z.strictObject({
   from: intText(0, Number.MAX_SAFE_INTEGER).optional(),
   to: intText(0, Number.MAX_SAFE_INTEGER).optional(),
-  maxPoints: intText(1, 1_000_000).optional(),
+  maxPoints: intText(1, 100_000).optional(),
   fields: z.string().max(10_000).optional(),
 });
 
