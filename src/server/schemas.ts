@@ -49,7 +49,7 @@ export const metricValueSchema = z.json();
 
 export const metricPointSchema = z.strictObject({
   fields: z.record(flatKey, metricValueSchema),
-  ts: z.number(),
+  ts: z.number().min(0).max(253_402_300_800),
 });
 
 export const metricAppendSchema = z.strictObject({

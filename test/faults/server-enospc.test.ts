@@ -103,7 +103,7 @@ describe.skipIf(skip !== undefined)(`labrun serve on a full disk${skip ? ` (skip
           stream: "train",
           points: Array.from({ length: 500 }, (_, i) => ({
             fields: { step: (seq - 1) * 500 + i, note: randomBytes(96).toString("hex") },
-            ts: Date.now(),
+            ts: Date.now() / 1000,
           })),
         },
       ],
