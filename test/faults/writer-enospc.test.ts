@@ -123,12 +123,25 @@ describe.skipIf(skip !== undefined)(`writers on a full disk${skip ? ` (skipped: 
   });
 
   it("TypeScript: a disk that stays full: a clean prefix is stored and the run ends FAILED with the lost count", async () => {
-    const { out, run } = await tsRun(disk(), 60_000, false);
+    const small = disk();
+    const { out, run } = await tsRun(small, 60_000, false);
     expect(out.thrown).toBe(0);
     expect(run.missing).toBeGreaterThan(0);
     expect(out.write.lost).toBe(run.missing);
     expect(run.record).toMatchObject({ status: "FAILED", lostRecords: run.missing });
     expect(run.record.statusReason).toContain(`lost ${run.missing} record(s)`);
+    // What `labrun runs show` tells (text and JSON).
+    const workspace = tempWorkspace("show-enospc");
+    cleanups.push(workspace.cleanup);
+    const target = ["alice/disk/ts", "--root", join(small.dir, "runs")];
+    const shown = runCli(["runs", "show", ...target], { workspace: workspace.root });
+    expect(shown.stdout).toContain(`record(s) lost`);
+    expect(shown.stdout).toContain(`${run.missing} record(s) lost; last: ENOSPC`);
+    const json = JSON.parse(
+      runCli(["--json", "runs", "show", ...target], { workspace: workspace.root }).stdout,
+    );
+    expect(json).toMatchObject({ status: "FAILED", lostRecords: run.missing });
+    expect(json.writeErrors).toBeGreaterThan(0);
   });
 
   it("Python: nothing raised into the loop; once space is freed every point is written once, in order; COMPLETED", async () => {
