@@ -9,9 +9,9 @@ import { runPython, SmallDisk, smallDiskUnavailable, strictLines } from "./write
 // disk refuses, in order, write it once when space comes back, never throw into the training loop, and end
 // FAILED with a `lostRecords` count (never COMPLETED) when the space does not come back in time.
 const skip = smallDiskUnavailable();
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 function disk(): SmallDisk {
@@ -201,3 +201,79 @@ describe.skipIf(skip !== undefined)(`writers on a full disk${skip ? ` (skipped: 
     expect(readdirSync(small.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 });
+
+// The on-disk buffer of remote mode on a full disk, with the server down: batches the buffer refuses stay in
+// memory; when the run ends after space came back, they are written to the buffer, in order, and
+// `labrun sync` delivers every point once.
+const tsRemote = `
+import { rmSync } from "node:fs";
+const run = new labrun.Run({
+  prefix: "alice/disk/remote-ts",
+  remote: { batchIntervalMs: 30, retryDelayMs: 50, maxRetryDelayMs: 200, closeTimeoutMs: 500 },
+});
+for (let step = 0; step < 2000; step++) {
+  run.metrics("train").log({ step });
+  if (step % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+rmSync(process.env.FILLER);
+await run.complete();
+console.log(JSON.stringify(run.remoteStatus()));
+`;
+
+const pyRemote = `
+import json, os, time
+from labrun import Run
+run = Run(prefix="alice/disk/remote-py", flush_interval=0.03,
+          remote={"retry_delay": 0.05, "max_retry_delay": 0.2, "close_timeout": 0.5}).start()
+for step in range(2000):
+    run.metrics("train").log(step=step)
+    if step % 100 == 0:
+        time.sleep(0.02)
+os.unlink(os.environ["FILLER"])
+run.complete()
+print(json.dumps(run.remote_status()))
+`;
+
+describe.skipIf(skip !== undefined)(
+  `the remote buffer on a full disk${skip ? ` (skipped: ${skip})` : ""}`,
+  () => {
+    for (const language of ["ts", "py"] as const) {
+      it(`${language === "ts" ? "TypeScript" : "Python"}: refused buffer writes are kept, written at the end once space is back, and synced once`, async () => {
+        const small = disk();
+        const { ServerProcess, freePort } = await import("../remote/server-process.js");
+        const { HttpStore } = await import("../../src/store/http/http-store.js");
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}`;
+        const filler = small.fill(0);
+        const env = { LABRUN_URL: url, LABRUN_HOME: small.dir, FILLER: filler, LABRUN_TOKEN: "" };
+        let stderr: string;
+        if (language === "ts") {
+          const scripts = tempWorkspace("remote-enospc");
+          cleanups.push(scripts.cleanup);
+          const child = runScript(scripts.root, "remote", tsRemote, env);
+          const { code } = await child.exited;
+          stderr = child.output().stderr;
+          expect(code, stderr).toBe(0);
+        } else {
+          const result = await runPython(pyRemote, [], 120_000, env);
+          stderr = result.stderr;
+          expect(result.code, stderr).toBe(0);
+        }
+        expect(stderr).toContain("cannot write the buffer");
+        expect(stderr).not.toContain("are lost");
+        const workspace = tempWorkspace("remote-enospc-server");
+        cleanups.push(workspace.cleanup);
+        const server = new ServerProcess(join(workspace.root, "server"), port);
+        await server.start();
+        cleanups.push(() => server.stop());
+        const synced = runCli(["sync", "--no-runs", "--url", url], { workspace: small.dir });
+        expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+        const store = new HttpStore({ url });
+        const run = await store.getRunByPrefix(`alice/disk/remote-${language}`);
+        expect(run?.status).toBe("COMPLETED");
+        const series = await store.readMetrics(run!.id, "train");
+        expect(series.points.map((point) => point.fields.step)).toEqual([...Array(2000).keys()]);
+      }, 120_000);
+    }
+  },
+);
