@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { writeFileAtomic } from "../../src/workspace/atomic-file.js";
 import { runCli, tempWorkspace } from "../helpers.js";
 import { runScript } from "../tracking/helpers.js";
 import { runPython, SmallDisk, smallDiskUnavailable, strictLines } from "./writer-disk.js";
@@ -189,15 +190,26 @@ describe.skipIf(skip !== undefined)(`writers on a full disk${skip ? ` (skipped: 
     expect(strictLines(file).map((line) => (line.data as { step: number }).step)).toEqual([0, 1]);
   });
 
-  it("writeFileAtomic on a full disk keeps the old file and leaves no temporary file", async () => {
+  it("an atomic replace (TS and Python) on a full disk keeps the old file and leaves no temporary file", async () => {
     const small = disk();
     const file = join(small.dir, "status.json");
     writeFileSync(file, '{"old":true}\n');
     small.fill(0);
-    const { writeFileAtomic } = await import("../../src/workspace/atomic-file.js");
     expect(() => writeFileAtomic(file, JSON.stringify({ big: "y".repeat(256 * 1024) }))).toThrow(/ENOSPC/);
     expect(readFileSync(file, "utf8")).toBe('{"old":true}\n');
-    const { readdirSync } = await import("node:fs");
+    expect(readdirSync(small.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    // The Python client's atomic replace, the same way.
+    const python = await runPython(
+      `import sys
+from labrun import _jsonio
+try:
+    _jsonio.write_json_atomic(sys.argv[1], {"big": "y" * 262144})
+except OSError as error:
+    print(error.errno)`,
+      [file],
+    );
+    expect(python.stdout.trim()).toBe("28"); // ENOSPC
+    expect(readFileSync(file, "utf8")).toBe('{"old":true}\n');
     expect(readdirSync(small.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 });
@@ -275,5 +287,36 @@ describe.skipIf(skip !== undefined)(
         expect(series.points.map((point) => point.fields.step)).toEqual([...Array(2000).keys()]);
       }, 120_000);
     }
+  },
+);
+
+describe.skipIf(skip !== undefined)(
+  `labrun log param and file on a full disk${skip ? ` (skipped: ${skip})` : ""}`,
+  () => {
+    it("exit 1 with RUN_WRITE_FAILED, the old parameters kept, no partial stored file left", () => {
+      const small = disk();
+      const workspace = tempWorkspace("log-param-enospc");
+      cleanups.push(workspace.cleanup);
+      const root = join(small.dir, "runs");
+      const target = ["--prefix", "alice/disk/params", "--root", root];
+      expect(runCli(["log", "param", "lr=0.1", ...target], { workspace: workspace.root }).code).toBe(0);
+      const runDir = join(root, "alice", "disk", "params");
+      const params = readFileSync(join(runDir, "parameters.json"), "utf8");
+      const big = join(workspace.root, "big.bin");
+      writeFileSync(big, Buffer.alloc(512 * 1024, 1));
+      small.fill(16 * 1024);
+      const refused = runCli(["log", "param", `note=${"n".repeat(64 * 1024)}`, ...target], {
+        workspace: workspace.root,
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("Could not write parameters.json of run alice/disk/params");
+      expect(readFileSync(join(runDir, "parameters.json"), "utf8")).toBe(params);
+      const file = runCli(["log", "file", "models", big, ...target], { workspace: workspace.root });
+      expect(file.code).toBe(1);
+      expect(file.stderr).toContain(`Could not write ${big} of run alice/disk/params`);
+      expect(
+        existsSync(join(runDir, "files", "models")) ? readdirSync(join(runDir, "files", "models")) : [],
+      ).toEqual([]);
+    });
   },
 );
