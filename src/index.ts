@@ -136,6 +136,8 @@ export { Service, serviceStates } from "./experiment/services/service.js";
 export type { PlainService, ServiceListener, ServiceState } from "./experiment/services/service.js";
 export { WebService } from "./experiment/services/web-service.js";
 export { JobFilesService } from "./experiment/services/job-files-service.js";
+export { checkHost, checkOrigin, requestPolicy } from "./util/request-policy.js";
+export type { RequestPolicy } from "./util/request-policy.js";
 export type { JobFilesServiceOptions, JobFilesSource } from "./experiment/services/job-files-service.js";
 export { readServicesRecord } from "./experiment/services/services-record.js";
 export type { ServiceStatus } from "./experiment/services/services-record.js";
@@ -154,7 +156,12 @@ export type { ExperimentInformations } from "./experiment/informations.js";
 export type { OnRecordWarning, RecordWarning } from "./util/record-warning.js";
 export type { GitInfo } from "./workspace/provenance.js";
 export { defineTask, meta, TypedTask } from "./config/define-task.js";
-export type { ResolvedParams, TaskContext, TaskDefinition, TaskDefinitionOptions } from "./config/define-task.js";
+export type {
+  ResolvedParams,
+  TaskContext,
+  TaskDefinition,
+  TaskDefinitionOptions,
+} from "./config/define-task.js";
 export { z } from "zod";
 // Remote mode (team server): the HTTP store and the run's remote status.
 export { HttpStore } from "./store/http/http-store.js";

@@ -15,6 +15,10 @@ export interface TokenGrant {
 export interface TokenVerifier {
   /** The grant of a token secret, or undefined when unknown or revoked. */
   verifyToken(secret: string): Promise<TokenGrant | undefined>;
+  /** The record of a refused secret (revoked, expired), to tell the caller why; optional. */
+  findToken?(
+    secret: string,
+  ): Promise<{ readonly id: string; readonly expiresAt?: string; readonly revokedAt?: string } | undefined>;
 }
 
 /** Who is calling: a token's grant, or everyone when the server runs with --no-auth. */
@@ -59,10 +63,7 @@ export function authMiddleware(
       );
     }
     const grant = verifier ? await verifier.verifyToken(secret) : undefined;
-    if (!grant)
-      throw new UnauthorizedError(
-        "The token is unknown or revoked. Ask for a new one (`labrun token create`).",
-      );
+    if (!grant) throw await refusal(verifier, secret);
     if (grant.expiresAt !== undefined && Date.parse(grant.expiresAt) <= Date.now()) {
       throw new UnauthorizedError(
         `The token expired at ${grant.expiresAt}. Ask for a new one (\`labrun token create\`).`,
@@ -87,6 +88,27 @@ export function authMiddleware(
     c.set("principal", grant);
     return next();
   };
+}
+
+/** Why a secret is refused: expired, revoked or unknown, with what to do. */
+async function refusal(verifier: TokenVerifier | undefined, secret: string): Promise<UnauthorizedError> {
+  const known = await verifier?.findToken?.(secret).catch(() => undefined);
+  const renew =
+    "Ask the server's operator for a new one (`labrun token create --project <project>`) and give it to the SDK as LABRUN_TOKEN.";
+  if (known?.revokedAt !== undefined)
+    return new UnauthorizedError(`The token ${known.id} was revoked at ${known.revokedAt}. ${renew}`, {
+      details: { reason: "revoked", tokenId: known.id, revokedAt: known.revokedAt },
+    });
+  if (known?.expiresAt !== undefined && Date.parse(known.expiresAt) <= Date.now())
+    return new UnauthorizedError(
+      `The token ${known.id} expired at ${known.expiresAt}. ${renew} (\`--expires\` sets how long it lasts.) ` +
+        "Data kept in a client's buffer is sent by `labrun sync` once it has a valid token.",
+      { details: { reason: "expired", tokenId: known.id, expiresAt: known.expiresAt } },
+    );
+  return new UnauthorizedError(
+    `The token is not known to this server (check LABRUN_TOKEN or --token, and the server's URL). ${renew}`,
+    { details: { reason: "unknown" } },
+  );
 }
 
 /** Throws 403 unless the caller may touch runs of `project`. */

@@ -45,7 +45,18 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Ui
   return Buffer.concat(chunks);
 }
 
-/** Parses JSON text, checking its nesting depth. Throws BadRequestError. */
+/** The body as text; bytes that are not UTF-8 are refused, never stored as U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new BadRequestError("The request body is not valid UTF-8. Encode the JSON text as UTF-8.", {
+      details: { problem: "invalid-utf8" },
+    });
+  }
+}
+
+/** Parses JSON text, checking its nesting depth and refusing `__proto__` keys. Throws BadRequestError. */
 export function parseJsonText(
   text: string,
   maxDepth: number,
@@ -77,7 +88,7 @@ export async function readJson<T>(
   skip?: (key: string, depth: number) => boolean,
 ): Promise<T> {
   const bytes = await readBodyBytes(request, limits.jsonBodyBytes);
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  const text = decodeUtf8(bytes);
   const value = text.trim() === "" ? {} : parseJsonText(text, limits.jsonDepth, skip);
   return validate(schema, value, "body");
 }

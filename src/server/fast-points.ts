@@ -1,5 +1,6 @@
 import { BadRequestError } from "../errors.js";
 import type { MetricPoint } from "../store/store.js";
+import { maxTimestamp } from "../store/validate.js";
 import type { JsonValue } from "../tracking/json-codec.js";
 
 const nonFinite: Readonly<Record<string, number>> = {
@@ -41,7 +42,8 @@ export function checkPoints(points: readonly unknown[], path: string, maxDepth =
     }
     const { fields, ts } = point;
     if (keys !== 2) fail(`${path}.${i}`, "expected both fields and ts");
-    if (typeof ts !== "number") fail(`${path}.${i}.ts`, "expected number (seconds since the epoch)");
+    if (typeof ts !== "number" || !(ts >= 0 && ts < maxTimestamp))
+      fail(`${path}.${i}.ts`, "expected seconds since the epoch, from 0 (1970) to 253402300800 (year 10000)");
     if (typeof fields !== "object" || fields === null || Array.isArray(fields))
       fail(`${path}.${i}.fields`, "expected an object");
     let decoded: Record<string, unknown> | undefined;
@@ -49,6 +51,7 @@ export function checkPoints(points: readonly unknown[], path: string, maxDepth =
       const value = (fields as Record<string, unknown>)[key];
       if (key.length === 0 || key.length > 500)
         fail(`${path}.${i}.fields`, "field names have 1 to 500 characters");
+      if (key === "__proto__") reservedKey(`${path}.${i}.fields`);
       if (
         typeof value === "string"
           ? Object.hasOwn(nonFinite, value)
@@ -71,10 +74,19 @@ export function checkPoints(points: readonly unknown[], path: string, maxDepth =
   return out;
 }
 
+/** JSON.parse keeps a `__proto__` key, but every later copy of the object drops it: refused, not lost. */
+export function reservedKey(where = "the request body"): never {
+  throw new BadRequestError(
+    `${where} has a key named "__proto__", which cannot be stored faithfully. Rename that key.`,
+    { details: { problem: "reserved-key", key: "__proto__" } },
+  );
+}
+
 /**
  * Deepest nesting of arrays and objects in a parsed value, without recursion (V8's JSON.parse is iterative,
  * so a hostile body parses; what must not see it is everything recursive after it). Properties for which
- * `skip(key, depth)` is true are not walked (their owner checks them: metric points).
+ * `skip(key, depth)` is true are not walked (their owner checks them: metric points). A `__proto__` key
+ * anywhere is refused (reservedKey).
  */
 export function jsonDepth(
   value: unknown,
@@ -92,6 +104,7 @@ export function jsonDepth(
       for (const child of item) if (typeof child === "object" && child !== null) stack.push([child, level]);
     } else {
       for (const key in item) {
+        if (key === "__proto__") reservedKey();
         const child = (item as Record<string, unknown>)[key];
         if (typeof child === "object" && child !== null && !skip?.(key, level)) stack.push([child, level]);
       }

@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PortInUseError } from "../errors.js";
+import { answerClientErrors, maxHeaderBytes } from "../util/http-limits.js";
 import type { ServerEnv } from "./auth.js";
 import type { ServerContext } from "./context.js";
 
@@ -69,6 +70,7 @@ export async function listen(
         },
         port: options.port,
         hostname: options.host,
+        serverOptions: { maxHeaderSize: maxHeaderBytes },
       },
       () => resolve(created as Server),
     ) as Server;
@@ -76,6 +78,7 @@ export async function listen(
       reject(error.code === "EADDRINUSE" ? new PortInUseError(options.host, options.port) : error),
     );
   });
+  answerClientErrors(server);
   // Long uploads must not be cut by Node's default 5-minute request timeout.
   server.requestTimeout = 0;
   // Node closes idle keep-alive sockets after 5 s; a client that reuses one just then gets a reset

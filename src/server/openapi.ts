@@ -1,4 +1,5 @@
-import { z } from "zod";
+import type { z } from "zod";
+import { errorSchema, responses, SchemaRegistry } from "./openapi-tools.js";
 import {
   byPrefixQuerySchema,
   fileListQuerySchema,
@@ -20,7 +21,12 @@ interface Operation {
   readonly query?: z.ZodObject;
   readonly response: string;
   readonly auth?: false;
+  /** The success's media type when it is not JSON. */
+  readonly produces?: "application/octet-stream" | "text/event-stream";
 }
+
+const successContent = (op: Operation): Record<string, unknown> =>
+  op.produces ? { [op.produces]: { schema: {} } } : { "application/json": { schema: { type: "object" } } };
 
 const runId = { name: "runId", in: "path", required: true, schema: { type: "string" } };
 
@@ -123,48 +129,21 @@ const operations: readonly Operation[] = [
     path: "/api/runs/{runId}/files/{fileId}",
     summary: "Bytes of a file (ETag = sha256)",
     response: "raw bytes",
+    produces: "application/octet-stream",
   },
   {
     method: "get",
     path: "/api/runs/{runId}/events",
     summary: "Server-Sent Events: status, metrics, logs; ': ping' every 15 s",
     response: "text/event-stream",
+    produces: "text/event-stream",
   },
 ];
-
-const errorSchema = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message", "details"],
-      properties: { code: { type: "string" }, message: { type: "string" }, details: { type: "object" } },
-    },
-  },
-};
-
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
-    io: "input",
-    unrepresentable: "any",
-  }) as Record<string, unknown>;
-  return rest;
-}
-
-function queryParameters(schema: z.ZodObject): object[] {
-  const json = jsonSchema(schema) as { properties?: Record<string, object>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
-    name,
-    in: "query",
-    required: json.required?.includes(name) ?? false,
-    schema: property,
-  }));
-}
 
 /** The OpenAPI 3.1 document served at /api/openapi.json, generated from the zod schemas the routes use. */
 export function openApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const registry = new SchemaRegistry();
   for (const op of operations) {
     const parameters: object[] = [];
     if (op.path.includes("{runId}")) parameters.push(runId);
@@ -172,22 +151,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
       if (op.path.includes(`{${name}}`))
         parameters.push({ name, in: "path", required: true, schema: { type: "string" } });
     }
-    if (op.query) parameters.push(...queryParameters(op.query));
+    if (op.query) parameters.push(...registry.queryParameters(op.query));
     const operation: Record<string, unknown> = {
       summary: op.summary,
       parameters,
-      responses: {
-        "200": { description: op.response },
-        default: {
-          description: "Error",
-          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
-        },
-      },
+      responses: responses(op.response, successContent(op)),
     };
     if (op.body)
       operation.requestBody = {
         required: true,
-        content: { "application/json": { schema: jsonSchema(op.body) } },
+        content: { "application/json": { schema: registry.json(op.body) } },
       };
     if (op.rawBody)
       operation.requestBody = { required: true, content: { "application/octet-stream": { schema: {} } } };
@@ -206,7 +179,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: { Error: errorSchema },
+      schemas: { Error: errorSchema, ...registry.schemas },
     },
     security: [{ bearer: [] }],
     paths,

@@ -1,4 +1,6 @@
 import type { MiddlewareHandler } from "hono";
+import { RequestTooLargeError } from "../errors.js";
+import { maxUrlBytes } from "../util/http-limits.js";
 import {
   checkHost,
   checkJsonBody,
@@ -14,6 +16,10 @@ import {
  */
 export function requestGuard(policy: RequestPolicy): MiddlewareHandler {
   return async (c, next) => {
+    // Node's parser allows maxHeaderBytes for the request line; the URL itself has a tighter limit.
+    const url = c.req.url;
+    const pathAt = url.indexOf("/", url.indexOf("//") + 2);
+    if (url.length - pathAt > maxUrlBytes) throw new RequestTooLargeError("url", maxUrlBytes);
     const headers = requestHeaders(c.req.method, (name) => c.req.header(name));
     checkHost(policy, headers.host);
     checkOrigin(headers);

@@ -49,7 +49,7 @@ export const metricValueSchema = z.json();
 
 export const metricPointSchema = z.strictObject({
   fields: z.record(flatKey, metricValueSchema),
-  ts: z.number(),
+  ts: z.number().min(0).max(253_402_300_800),
 });
 
 export const metricAppendSchema = z.strictObject({
@@ -101,7 +101,7 @@ export const runSearchQuerySchema = z.strictObject({
 export const metricQuerySchema = z.strictObject({
   from: intText(0, Number.MAX_SAFE_INTEGER).optional(),
   to: intText(0, Number.MAX_SAFE_INTEGER).optional(),
-  maxPoints: intText(1, 1_000_000).optional(),
+  maxPoints: intText(1, 100_000).optional(),
   fields: z.string().max(10_000).optional(),
 });
 

@@ -59,6 +59,7 @@ export async function startServer(options: StartServerOptions): Promise<StartedS
   const store = await openServerDatabase(db);
   try {
     const files = new LocalFileStorage(filesDir);
+    await files.sweep();
     const server = createServer({
       store,
       authStore: store,

@@ -248,6 +248,8 @@ export interface AuthStore {
   revokeToken(id: string): Promise<boolean>;
   /** The token's record when the secret is known, not revoked and not expired; otherwise undefined. */
   verifyToken(secret: string): Promise<TokenInfo | undefined>;
+  /** The record of a known secret, revoked and expired ones included (to say why it is refused). */
+  findToken?(secret: string): Promise<TokenInfo | undefined>;
 }
 
 export interface NewToken {

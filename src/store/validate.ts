@@ -101,8 +101,18 @@ function checkStatus(status: StatusChange): void {
   if (status.at !== undefined) checkTime("status.at", status.at);
 }
 
+/** Metric times are seconds since the epoch, before the year 10000 (the range of ISO 8601 dates). */
+export const maxTimestamp = 253_402_300_800;
+
+/** `__proto__` survives JSON.parse but no object copy: refused rather than silently dropped. */
+function checkKey(what: string, key: string): void {
+  if (key === "__proto__")
+    fail(what, 'may not be "__proto__" (it cannot be stored faithfully): rename it', key);
+}
+
 function checkJsonObject(what: string, value: unknown, maxBytes: number): void {
   checkObject(what, value);
+  for (const key of Object.keys(value as object)) checkKey(`${what} key`, key);
   const text = encodeJson(value, what);
   if (text.length > maxBytes) fail(what, `is ${text.length} bytes of JSON, more than ${maxBytes}`);
 }
@@ -119,6 +129,7 @@ export function checkBatch(batch: RunBatch): RunBatch {
       fail("params", `has more than ${storeLimits.paramsPerBatch} keys`);
     for (const key of keys) {
       checkString(`params key`, key, storeLimits.paramKeyLength, 1);
+      checkKey("params key", key);
       const text = encodeJson(batch.params[key], `params.${key}`);
       if (text.length > storeLimits.paramValueBytes) {
         fail(`params.${key}`, `is ${text.length} bytes of JSON, more than ${storeLimits.paramValueBytes}`);
@@ -175,7 +186,7 @@ function checkPoint(
 ): void {
   checkObject("metric point", point);
   // NaN and ±Infinity are legal field values (stored as numbers); a time must be a real time.
-  checkNumber(`metrics "${stream}" point ts`, point.ts, { finite: true });
+  checkNumber(`metrics "${stream}" point ts`, point.ts, { finite: true, min: 0, max: maxTimestamp });
   checkObject(`metrics "${stream}" point fields`, point.fields);
   let n = 0;
   for (const key in point.fields) {
@@ -184,6 +195,7 @@ function checkPoint(
     if (key.length === 0 || key.length > storeLimits.fieldNameLength) {
       fail(`metrics "${stream}" field name`, `must have 1 to ${storeLimits.fieldNameLength} characters`, key);
     }
+    checkKey(`metrics "${stream}" field name`, key);
     const value = point.fields[key];
     const type = typeof value;
     if (type === "number" || type === "boolean" || value === null) continue;

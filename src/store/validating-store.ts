@@ -138,6 +138,11 @@ export class ValidatingServerStore extends ValidatingStore implements ServerStor
       return Promise.resolve(undefined);
     return this.server.verifyToken(secret);
   }
+  findToken(secret: string): Promise<TokenInfo | undefined> {
+    if (typeof secret !== "string" || secret.length === 0 || secret.length > 1000)
+      return Promise.resolve(undefined);
+    return this.server.findToken?.(secret) ?? Promise.resolve(undefined);
+  }
 }
 
 /** Turns a synchronous validation error into a rejected promise, as the backend's own errors are. */

@@ -17,8 +17,14 @@ function segmentProblem(segment: string): string | undefined {
   if (segment === "." || segment === "..") return `it has a "${segment}" segment`;
   if (segment.includes("\\")) return "it contains a backslash";
   if (segment.includes("\0")) return "it contains a NUL character";
+  if (/[\u0001-\u001f\u007f]/.test(segment)) return "it contains a control character (newline, tab, …)";
+  if (loneSurrogate.test(segment)) return "it is not valid Unicode (a lone UTF-16 surrogate)";
+  if (segment.includes("\ufffd"))
+    return "it contains U+FFFD, the mark of bytes that were not valid UTF-8: send the name as UTF-8";
   return undefined;
 }
+
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Checks a run prefix and splits it. Throws InvalidPrefixError. */
 export function parsePrefix(prefix: string): ParsedPrefix {

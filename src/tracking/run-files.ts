@@ -171,8 +171,14 @@ export class RunFiles {
     const dir = join(this.#runDir, "files", ...folderParts, id);
     await mkdir(dir, { recursive: true });
     const dest = join(dir, filename);
-    if (isPath) await copyFile(source, dest);
-    else await writeFile(dest, source);
+    try {
+      if (isPath) await copyFile(source, dest);
+      else await writeFile(dest, source);
+    } catch (error) {
+      // A partial copy (a full disk) would hold the space and look like a stored file.
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
     const record = newFileRecord(
       {
         id,

@@ -26,6 +26,11 @@ export interface RunInfo {
   readonly host: string | null;
   readonly pid: number | null;
   readonly error: RunError | null;
+  /** Failed writes of the run's files (a full disk), each retried; 0 when none. */
+  readonly writeErrors: number;
+  /** Records that could not be written and were dropped; a run that lost records does not end COMPLETED. */
+  readonly lostRecords: number;
+  readonly lastWriteError: { readonly code: string; readonly message: string; readonly at: string } | null;
 }
 
 const strings = (value: unknown): string[] =>
@@ -60,5 +65,11 @@ export function toRunInfo(dir: string, record: RunRecord, now = Date.now()): Run
     host: stringOrNull(record.host),
     pid: typeof record.pid === "number" ? record.pid : null,
     error: typeof record.error === "object" && record.error !== null ? record.error : null,
+    writeErrors: typeof record.writeErrors === "number" ? record.writeErrors : 0,
+    lostRecords: typeof record.lostRecords === "number" ? record.lostRecords : 0,
+    lastWriteError:
+      typeof record.lastWriteError === "object" && record.lastWriteError !== null
+        ? record.lastWriteError
+        : null,
   };
 }

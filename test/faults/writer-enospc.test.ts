@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { writeFileAtomic } from "../../src/workspace/atomic-file.js";
 import { runCli, tempWorkspace } from "../helpers.js";
 import { runScript } from "../tracking/helpers.js";
 import { runPython, SmallDisk, smallDiskUnavailable, strictLines } from "./writer-disk.js";
@@ -9,9 +10,9 @@ import { runPython, SmallDisk, smallDiskUnavailable, strictLines } from "./write
 // disk refuses, in order, write it once when space comes back, never throw into the training loop, and end
 // FAILED with a `lostRecords` count (never COMPLETED) when the space does not come back in time.
 const skip = smallDiskUnavailable();
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 function disk(): SmallDisk {
@@ -123,12 +124,25 @@ describe.skipIf(skip !== undefined)(`writers on a full disk${skip ? ` (skipped: 
   });
 
   it("TypeScript: a disk that stays full: a clean prefix is stored and the run ends FAILED with the lost count", async () => {
-    const { out, run } = await tsRun(disk(), 60_000, false);
+    const small = disk();
+    const { out, run } = await tsRun(small, 60_000, false);
     expect(out.thrown).toBe(0);
     expect(run.missing).toBeGreaterThan(0);
     expect(out.write.lost).toBe(run.missing);
     expect(run.record).toMatchObject({ status: "FAILED", lostRecords: run.missing });
     expect(run.record.statusReason).toContain(`lost ${run.missing} record(s)`);
+    // What `labrun runs show` tells (text and JSON).
+    const workspace = tempWorkspace("show-enospc");
+    cleanups.push(workspace.cleanup);
+    const target = ["alice/disk/ts", "--root", join(small.dir, "runs")];
+    const shown = runCli(["runs", "show", ...target], { workspace: workspace.root });
+    expect(shown.stdout).toContain(`record(s) lost`);
+    expect(shown.stdout).toContain(`${run.missing} record(s) lost; last: ENOSPC`);
+    const json = JSON.parse(
+      runCli(["--json", "runs", "show", ...target], { workspace: workspace.root }).stdout,
+    );
+    expect(json).toMatchObject({ status: "FAILED", lostRecords: run.missing });
+    expect(json.writeErrors).toBeGreaterThan(0);
   });
 
   it("Python: nothing raised into the loop; once space is freed every point is written once, in order; COMPLETED", async () => {
@@ -176,15 +190,133 @@ describe.skipIf(skip !== undefined)(`writers on a full disk${skip ? ` (skipped: 
     expect(strictLines(file).map((line) => (line.data as { step: number }).step)).toEqual([0, 1]);
   });
 
-  it("writeFileAtomic on a full disk keeps the old file and leaves no temporary file", async () => {
+  it("an atomic replace (TS and Python) on a full disk keeps the old file and leaves no temporary file", async () => {
     const small = disk();
     const file = join(small.dir, "status.json");
     writeFileSync(file, '{"old":true}\n');
     small.fill(0);
-    const { writeFileAtomic } = await import("../../src/workspace/atomic-file.js");
     expect(() => writeFileAtomic(file, JSON.stringify({ big: "y".repeat(256 * 1024) }))).toThrow(/ENOSPC/);
     expect(readFileSync(file, "utf8")).toBe('{"old":true}\n');
-    const { readdirSync } = await import("node:fs");
+    expect(readdirSync(small.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    // The Python client's atomic replace, the same way.
+    const python = await runPython(
+      `import sys
+from labrun import _jsonio
+try:
+    _jsonio.write_json_atomic(sys.argv[1], {"big": "y" * 262144})
+except OSError as error:
+    print(error.errno)`,
+      [file],
+    );
+    expect(python.stdout.trim()).toBe("28"); // ENOSPC
+    expect(readFileSync(file, "utf8")).toBe('{"old":true}\n');
     expect(readdirSync(small.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 });
+
+// The on-disk buffer of remote mode on a full disk, with the server down: batches the buffer refuses stay in
+// memory; when the run ends after space came back, they are written to the buffer, in order, and
+// `labrun sync` delivers every point once.
+const tsRemote = `
+import { rmSync } from "node:fs";
+const run = new labrun.Run({
+  prefix: "alice/disk/remote-ts",
+  remote: { batchIntervalMs: 30, retryDelayMs: 50, maxRetryDelayMs: 200, closeTimeoutMs: 500 },
+});
+for (let step = 0; step < 2000; step++) {
+  run.metrics("train").log({ step });
+  if (step % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+rmSync(process.env.FILLER);
+await run.complete();
+console.log(JSON.stringify(run.remoteStatus()));
+`;
+
+const pyRemote = `
+import json, os, time
+from labrun import Run
+run = Run(prefix="alice/disk/remote-py", flush_interval=0.03,
+          remote={"retry_delay": 0.05, "max_retry_delay": 0.2, "close_timeout": 0.5}).start()
+for step in range(2000):
+    run.metrics("train").log(step=step)
+    if step % 100 == 0:
+        time.sleep(0.02)
+os.unlink(os.environ["FILLER"])
+run.complete()
+print(json.dumps(run.remote_status()))
+`;
+
+describe.skipIf(skip !== undefined)(
+  `the remote buffer on a full disk${skip ? ` (skipped: ${skip})` : ""}`,
+  () => {
+    for (const language of ["ts", "py"] as const) {
+      it(`${language === "ts" ? "TypeScript" : "Python"}: refused buffer writes are kept, written at the end once space is back, and synced once`, async () => {
+        const small = disk();
+        const { ServerProcess, freePort } = await import("../remote/server-process.js");
+        const { HttpStore } = await import("../../src/store/http/http-store.js");
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}`;
+        const filler = small.fill(0);
+        const env = { LABRUN_URL: url, LABRUN_HOME: small.dir, FILLER: filler, LABRUN_TOKEN: "" };
+        let stderr: string;
+        if (language === "ts") {
+          const scripts = tempWorkspace("remote-enospc");
+          cleanups.push(scripts.cleanup);
+          const child = runScript(scripts.root, "remote", tsRemote, env);
+          const { code } = await child.exited;
+          stderr = child.output().stderr;
+          expect(code, stderr).toBe(0);
+        } else {
+          const result = await runPython(pyRemote, [], 120_000, env);
+          stderr = result.stderr;
+          expect(result.code, stderr).toBe(0);
+        }
+        expect(stderr).toContain("cannot write the buffer");
+        expect(stderr).not.toContain("are lost");
+        const workspace = tempWorkspace("remote-enospc-server");
+        cleanups.push(workspace.cleanup);
+        const server = new ServerProcess(join(workspace.root, "server"), port);
+        await server.start();
+        cleanups.push(() => server.stop());
+        const synced = runCli(["sync", "--no-runs", "--url", url], { workspace: small.dir });
+        expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+        const store = new HttpStore({ url });
+        const run = await store.getRunByPrefix(`alice/disk/remote-${language}`);
+        expect(run?.status).toBe("COMPLETED");
+        const series = await store.readMetrics(run!.id, "train");
+        expect(series.points.map((point) => point.fields.step)).toEqual([...Array(2000).keys()]);
+      }, 120_000);
+    }
+  },
+);
+
+describe.skipIf(skip !== undefined)(
+  `labrun log param and file on a full disk${skip ? ` (skipped: ${skip})` : ""}`,
+  () => {
+    it("exit 1 with RUN_WRITE_FAILED, the old parameters kept, no partial stored file left", () => {
+      const small = disk();
+      const workspace = tempWorkspace("log-param-enospc");
+      cleanups.push(workspace.cleanup);
+      const root = join(small.dir, "runs");
+      const target = ["--prefix", "alice/disk/params", "--root", root];
+      expect(runCli(["log", "param", "lr=0.1", ...target], { workspace: workspace.root }).code).toBe(0);
+      const runDir = join(root, "alice", "disk", "params");
+      const params = readFileSync(join(runDir, "parameters.json"), "utf8");
+      const big = join(workspace.root, "big.bin");
+      writeFileSync(big, Buffer.alloc(512 * 1024, 1));
+      small.fill(16 * 1024);
+      const refused = runCli(["log", "param", `note=${"n".repeat(64 * 1024)}`, ...target], {
+        workspace: workspace.root,
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("Could not write parameters.json of run alice/disk/params");
+      expect(readFileSync(join(runDir, "parameters.json"), "utf8")).toBe(params);
+      const file = runCli(["log", "file", "models", big, ...target], { workspace: workspace.root });
+      expect(file.code).toBe(1);
+      expect(file.stderr).toContain(`Could not write ${big} of run alice/disk/params`);
+      expect(
+        existsSync(join(runDir, "files", "models")) ? readdirSync(join(runDir, "files", "models")) : [],
+      ).toEqual([]);
+    });
+  },
+);

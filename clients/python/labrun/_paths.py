@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import List, Optional
 
 from .errors import InvalidPrefixError, InvalidTrackingNameError
@@ -13,6 +14,8 @@ ENV_RUN_DIR = "LABRUN_RUN_DIR"
 ENV_RUN_PREFIX = "LABRUN_RUN_PREFIX"
 
 _FORBIDDEN_CHARS = ("\x00", "\\")
+_CONTROL = re.compile("[\x01-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def runs_root(root: Optional[str] = None) -> str:
@@ -28,11 +31,24 @@ def runs_root(root: Optional[str] = None) -> str:
     return os.path.join(os.path.expanduser("~"), ".labrun", "runs")
 
 
+def text_problem(text: str) -> Optional[str]:
+    """Why a name cannot be stored as it is: control characters, lone surrogates, U+FFFD (the same checks as
+    the TypeScript side, so that a name refused by the server is refused here first)."""
+    if _CONTROL.search(text):
+        return "it contains a control character (newline, tab, ...)"
+    if _SURROGATE.search(text):
+        return "it is not valid Unicode (a lone UTF-16 surrogate)"
+    if "\ufffd" in text:
+        return "it contains U+FFFD, the mark of bytes that were not valid UTF-8: send the name as UTF-8"
+    return None
+
+
 def parse_prefix(prefix: object) -> List[str]:
     """Checks a run prefix ``owner/project/path.../name`` and returns its segments.
 
     Refused (INVALID_PREFIX): a non-string, empty, absolute (leading '/'), fewer than two segments, an
-    empty segment ('a//b', trailing '/'), a '.' or '..' segment, a backslash or a NUL character.
+    empty segment ('a//b', trailing '/'), a '.' or '..' segment, a backslash or a NUL character, a control
+    character (newline, tab), a lone surrogate or U+FFFD (bytes that were not UTF-8).
     """
     if not isinstance(prefix, str):
         raise InvalidPrefixError(prefix, "it must be a string")
@@ -43,6 +59,9 @@ def parse_prefix(prefix: object) -> List[str]:
     for ch in _FORBIDDEN_CHARS:
         if ch in prefix:
             raise InvalidPrefixError(prefix, f"it contains {ch!r}")
+    problem = text_problem(prefix)
+    if problem:
+        raise InvalidPrefixError(prefix, problem)
     segments = prefix.split("/")
     for segment in segments:
         if segment == "":
@@ -70,6 +89,9 @@ def _check_segment(kind: str, name: str, original: object) -> None:
             raise InvalidTrackingNameError(kind, original, f"it contains {ch!r}")
     if name in (".", ".."):
         raise InvalidTrackingNameError(kind, original, f"it is '{name}'")
+    problem = text_problem(name)
+    if problem:
+        raise InvalidTrackingNameError(kind, original, problem)
 
 
 def check_stream_name(name: object) -> str:
@@ -111,6 +133,9 @@ def normalize_file_path(folder: object) -> str:
             raise InvalidTrackingNameError("file folder", folder, "it has an empty segment")
         if part in (".", ".."):
             raise InvalidTrackingNameError("file folder", folder, f"it has a '{part}' segment")
+    problem = text_problem(body)
+    if problem:
+        raise InvalidTrackingNameError("file folder", folder, problem)
     return "/" + body
 
 

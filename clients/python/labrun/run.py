@@ -116,6 +116,8 @@ class Run(_RunBase):
     Options: ``description`` (ML-Dash's ``readme``), ``tags``, ``bindrs``, ``metadata``; ``root`` (default
     ``$LABRUN_RUNS``, ``$LABRUN_HOME/runs``, ``~/.labrun/runs``) or ``dir`` (the run folder itself);
     ``flush_interval`` seconds (default 1, or ``$LABRUN_FLUSH_INTERVAL``), ``flush_size`` records;
+    ``max_queued`` records kept while the disk refuses writes (default 1,000,000; beyond, new records are
+    dropped and counted as lost, see ``write_status()``);
     ``heartbeat_interval`` seconds (default 15); ``handle_signals``: on SIGTERM, close the run CANCELLED;
     ``system_metrics``: while open, sample CPU, memory, disk, network and GPUs into the ``system`` stream
     every 10 s (``True``) or every that many seconds (a number); off by default.
@@ -145,6 +147,7 @@ class Run(_RunBase):
         attach: bool = False,
         flush_interval: Optional[float] = None,
         flush_size: int = 10_000,
+        max_queued: int = 1_000_000,
         heartbeat_interval: float = 15.0,
         handle_signals: bool = True,
         system_metrics: Union[bool, float, None] = False,
@@ -181,6 +184,7 @@ class Run(_RunBase):
         self.attached = bool(attach)
         self._flush_interval = flush_interval if flush_interval is not None else _env_float("LABRUN_FLUSH_INTERVAL", 1.0)
         self._flush_size = flush_size
+        self._max_queued = max_queued
         self._heartbeat_interval = float(heartbeat_interval)
         if self._heartbeat_interval <= 0:
             raise InvalidArgumentError("heartbeat_interval must be positive.", {"heartbeat_interval": heartbeat_interval})
@@ -420,6 +424,7 @@ class Run(_RunBase):
             self._store,
             flush_interval=self._flush_interval,
             flush_size=self._flush_size,
+            max_queued=self._max_queued,
             on_tick=None if self.attached else self._heartbeat,
             tick_interval=None if self.attached else self._heartbeat_interval,
             label=self.prefix,

@@ -26,7 +26,9 @@ def all_files(path):
 @pytest.mark.parametrize(
     "prefix",
     ["", "/alice/proj/x", "alice", "alice//x", "alice/proj/", "alice/../x", "alice/./x", "..", "../../etc/x",
-     "alice/proj/..", "alice\\proj", "alice/pr\x00oj", None, 42],
+     "alice/proj/..", "alice\\proj", "alice/pr\x00oj", None, 42,
+     # Refused by the server too: control characters, lone surrogates, U+FFFD (bytes that were not UTF-8).
+     "alice/proj/x\ny", "alice/proj/tab\there", "alice/proj/\x7f", "alice/proj/\ud800", "alice/proj/\ufffd"],
 )
 def test_malformed_prefix_is_refused_before_anything_is_written(prefix, root, tmp_path):
     with pytest.raises(InvalidPrefixError) as caught:
@@ -62,7 +64,7 @@ def test_file_folder_escaping_is_refused(folder, root):
     assert not any(p.endswith("a.bin") for p in all_files(root.parent))
 
 
-@pytest.mark.parametrize("name", ["../evil.txt", "a/b.txt", "..", ".", "", "a\\b", "x\x00y"])
+@pytest.mark.parametrize("name", ["../evil.txt", "a/b.txt", "..", ".", "", "a\\b", "x\x00y", "a\nb", "\udc00"])
 def test_file_name_escaping_is_refused(name, root, tmp_path):
     with Run(prefix="alice/proj/files").run as run:
         with pytest.raises(InvalidTrackingNameError):

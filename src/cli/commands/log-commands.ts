@@ -71,10 +71,22 @@ async function completeWritten(run: Run): Promise<void> {
     throw new RunWriteError(run.prefix, `${status.lost} record(s)`, status.lastError);
 }
 
+/** A file write refused by the system (ENOSPC, EIO, …) as `RUN_WRITE_FAILED`, after ending the writer. */
+async function writing<T>(run: Run, what: string, write: () => T | Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) throw error;
+    await run.complete();
+    throw new RunWriteError(run.prefix, what, { code, message: (error as Error).message });
+  }
+}
+
 export async function logParamCommand(pairs: string[], target: LogTarget): Promise<number> {
   const params = unflattenParams(parseAssignments(pairs));
   const run = openRunForLogging(target);
-  run.params.set(params);
+  await writing(run, "parameters.json", () => run.params.set(params));
   await run.complete();
   return 0;
 }
@@ -87,7 +99,9 @@ export async function logFileCommand(
 ): Promise<number> {
   if (!existsSync(path)) throw new UsageError(`${path} does not exist; give the path of a file to store.`);
   const run = openRunForLogging(target);
-  const stored = await run.files(folder).save(path, options.name ? { name: options.name } : {});
+  const stored = await writing(run, path, () =>
+    run.files(folder).save(path, options.name ? { name: options.name } : {}),
+  );
   await run.complete();
   console.log(stored);
   return 0;

@@ -121,6 +121,11 @@ export async function runsShowCommand(prefix: string, global: RunsGlobal): Promi
   if (info.description) console.log(info.description);
   console.log(`folder: ${info.dir}`);
   if (info.tags.length) console.log(`tags: ${info.tags.join(", ")}`);
+  if (info.writeErrors > 0)
+    console.log(
+      `writes: ${info.writeErrors} failed (retried), ${info.lostRecords} record(s) lost` +
+        (info.lastWriteError ? `; last: ${info.lastWriteError.code} ${info.lastWriteError.message}` : ""),
+    );
   console.log("\nparameters");
   const flat = Object.entries(params);
   console.log(

@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, isAbsolute, join, relative, resolve } from "node:path";
 import type { JobStatus } from "../status-report.js";
+import { answerClientErrors, maxHeaderBytes } from "../../util/http-limits.js";
 import { checkHost, requestPolicy, type RequestPolicy } from "../../util/request-policy.js";
 import { WebService } from "./web-service.js";
 import {
@@ -86,7 +87,7 @@ export class JobFilesService extends WebService {
   }
 
   protected async serve(): Promise<string> {
-    const server = createServer((req, res) => {
+    const server = createServer({ maxHeaderSize: maxHeaderBytes }, (req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) send(req, res, 500, `Internal error: ${(error as Error).message}`);
         else res.destroy();
@@ -99,6 +100,7 @@ export class JobFilesService extends WebService {
         ok();
       });
     });
+    answerClientErrors(server);
     // A server that fails later (it should not) ends the service rather than the experiment.
     server.on("error", () => {
       if (this.state === "RUNNING") this.markStopped();

@@ -4,7 +4,9 @@ import { Service } from "./service.js";
  * A service that serves a web page or API at a URL (experimaestro's `WebService`). Subclasses implement
  * `serve()`, which starts serving and returns the URL, and `close()`. `url` is set from the moment the
  * service is RUNNING until it is STOPPED; `labrun run-experiment` prints it and records it in
- * services.json.
+ * services.json. A service that serves on 127.0.0.1 should still check the Host header of each request
+ * (`checkHost(requestPolicy(host), req.headers.host)`, as JobFilesService does): a page of another site can
+ * rebind its own name to 127.0.0.1.
  *
  * @example
  * class Hello extends WebService {

@@ -8,6 +8,7 @@ import { errorResponse } from "../error-mapper.js";
 import { requestGuard } from "../request-guard.js";
 import type { DashboardSource, MetricQuery } from "./dashboard-source.js";
 import { serveAssets } from "./static-assets.js";
+import { dashboardOpenApi } from "./dashboard-openapi.js";
 
 export interface DashboardAppOptions {
   /** Folder of the built web app (default: the package's dist/web). */
@@ -84,6 +85,8 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
     return json(c, body, status);
   });
 
+  const openapi = dashboardOpenApi();
+  api.get("/openapi.json", (c) => json(c, openapi));
   api.get("/info", (c) =>
     json(c, { kind: source.kind, label: source.label, capabilities: source.capabilities }),
   );

@@ -3,6 +3,8 @@ import type { ServerType } from "@hono/node-server";
 import { DashboardNotBuiltError, PortInUseError } from "../../errors.js";
 import { dashboardApp } from "./dashboard-app.js";
 import type { DashboardSource } from "./dashboard-source.js";
+import type { Server } from "node:http";
+import { answerClientErrors, maxHeaderBytes } from "../../util/http-limits.js";
 import { requestPolicy } from "../../util/request-policy.js";
 import { assetsBuilt, defaultAssetsDir } from "./static-assets.js";
 
@@ -43,7 +45,11 @@ export async function startDashboard(
   });
   const port = options.port ?? 4500;
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
+    const s = serve(
+      { fetch: app.fetch, port, hostname: host, serverOptions: { maxHeaderSize: maxHeaderBytes } },
+      () => resolve(s),
+    );
+    answerClientErrors(s as Server);
     s.once("error", (error: NodeJS.ErrnoException) =>
       reject(error.code === "EADDRINUSE" ? new PortInUseError(host, port) : error),
     );

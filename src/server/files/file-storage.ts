@@ -27,4 +27,6 @@ export interface FileStorage {
   /** The bytes of `key`, or undefined when it does not exist. */
   get(key: string): Promise<{ readonly stream: Readable; readonly size: number } | undefined>;
   delete(key: string): Promise<void>;
+  /** Removes what unfinished uploads left behind (at start); returns how many were removed. */
+  sweep?(): Promise<number>;
 }

@@ -1,8 +1,16 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { once } from "node:events";
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { ChecksumMismatchError, PayloadTooLargeError } from "../../errors.js";
+import {
+  ChecksumMismatchError,
+  isLabrunError,
+  PayloadTooLargeError,
+  StorageFullError,
+  StoreUnavailableError,
+} from "../../errors.js";
+import { errorCodeOf, isDiskFull } from "../../util/disk-full.js";
 import { drainRest } from "../body.js";
 import type { FileStorage, PutOptions, StoredBlob } from "./file-storage.js";
 
@@ -33,30 +41,35 @@ export class LocalFileStorage implements FileStorage {
   async put(key: string, body: ReadableStream<Uint8Array> | null, options: PutOptions): Promise<StoredBlob> {
     const target = this.#path(key);
     const temp = join(this.root, "tmp", `${randomUUID()}.part`);
-    await mkdir(dirname(temp), { recursive: true });
-    const hash = createHash("sha256");
-    let size = 0;
-    const out = createWriteStream(temp, { flags: "wx" });
-    const closed = new Promise<void>((resolve, reject) => {
-      out.once("close", resolve);
-      out.once("error", reject);
-    });
+    const reader = body?.getReader();
+    let readerDone = !reader;
+    let out: WriteStream | undefined;
+    let closed: Promise<void> = Promise.resolve();
     try {
-      if (body) {
-        const reader = body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          size += value.byteLength;
-          if (size > options.limitBytes) {
-            await drainRest(reader);
-            throw new PayloadTooLargeError("The uploaded file", options.limitBytes);
-          }
-          hash.update(value);
-          if (!out.write(value)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+      await mkdir(dirname(temp), { recursive: true });
+      const stream = createWriteStream(temp, { flags: "wx" });
+      out = stream;
+      closed = new Promise<void>((resolve, reject) => {
+        stream.once("close", resolve);
+        stream.once("error", reject);
+      });
+      // A write error (ENOSPC) can come while the body is still being read: observed here, thrown below.
+      closed.catch(() => undefined);
+      const hash = createHash("sha256");
+      let size = 0;
+      while (reader) {
+        const { done, value } = await reader.read();
+        if (done) {
+          readerDone = true;
+          break;
         }
+        size += value.byteLength;
+        if (size > options.limitBytes)
+          throw new PayloadTooLargeError("The uploaded file", options.limitBytes);
+        hash.update(value);
+        if (!stream.write(value)) await Promise.race([once(stream, "drain"), closed]);
       }
-      out.end();
+      stream.end();
       await closed;
       const sha256 = hash.digest("hex");
       const expected = options.expectedSha256?.toLowerCase();
@@ -68,11 +81,32 @@ export class LocalFileStorage implements FileStorage {
       await rename(temp, target);
       return { size, sha256 };
     } catch (error) {
-      out.destroy();
+      out?.destroy();
       await closed.catch(() => undefined);
-      await rm(temp, { force: true });
-      throw error;
+      await rm(temp, { force: true }).catch(() => undefined);
+      // The client is still sending: read the rest so that it gets the answer instead of a reset.
+      if (reader && !readerDone) await drainRest(reader);
+      throw storageError(this.root, error);
     }
+  }
+
+  /**
+   * Removes unfinished uploads (`tmp/*.part`) left by a crash or a cut connection. Called at start; files
+   * written to in the last `graceMs` are kept, in case another server process shares the folder.
+   */
+  async sweep(graceMs = 60_000): Promise<number> {
+    const dir = join(this.root, "tmp");
+    const names = await readdir(dir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      if (!name.endsWith(".part")) continue;
+      const path = join(dir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (!info || Date.now() - info.mtimeMs < graceMs) continue;
+      await rm(path, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   async get(key: string) {
@@ -89,4 +123,21 @@ export class LocalFileStorage implements FileStorage {
   async delete(key: string): Promise<void> {
     await rm(this.#path(key), { force: true });
   }
+}
+
+const ioCodes = new Set(["EIO", "EROFS", "EACCES", "EPERM", "EMFILE", "ENFILE", "ENOTDIR", "EISDIR"]);
+
+/** A write error of the files folder as the error a client understands: 507 when full, 503 for other I/O. */
+function storageError(root: string, error: unknown): unknown {
+  if (isLabrunError(error)) return error;
+  if (isDiskFull(error))
+    return new StorageFullError(`the uploaded file (files folder ${root})`, errorCodeOf(error), error);
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && ioCodes.has(code))
+    return new StoreUnavailableError(
+      `the files folder ${root}`,
+      `${code}: ${(error as Error).message}`,
+      error,
+    );
+  return error;
 }

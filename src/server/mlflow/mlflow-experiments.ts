@@ -114,22 +114,25 @@ export class ExperimentCatalog {
     return asExperiment(run)!;
   }
 
-  /** Experiment "0"; created when first asked for. */
-  async default(principal: Principal): Promise<Experiment> {
+  /** Experiment "0"; created when first asked for by a token that may write (undefined otherwise). */
+  async default(principal: Principal): Promise<Experiment | undefined> {
     const run = await this.store.getRunByPrefix(this.prefixOf(defaultExperimentName));
     const found = run && asExperiment(run);
     if (found) {
       checkProject(principal, found.project);
       return found;
     }
-    return this.create(defaultExperimentName, {}, principal);
+    // A read-only token never writes, not even the Default experiment's record.
+    return principal.readOnly ? undefined : this.create(defaultExperimentName, {}, principal);
   }
 
   /** Every experiment the caller may see (Default first). */
   async list(principal: Principal): Promise<Experiment[]> {
     const out: Experiment[] = [];
-    if (principal.project === "*" || principal.project === defaultExperimentName)
-      out.push(await this.default(principal));
+    if (principal.project === "*" || principal.project === defaultExperimentName) {
+      const found = await this.default(principal);
+      if (found) out.push(found);
+    }
     let cursor: string | undefined;
     do {
       const page = await this.store.searchRuns({

@@ -2,7 +2,7 @@ import type { Context, Hono } from "hono";
 import type { z } from "zod";
 import { MlflowRequestError } from "../../errors.js";
 import type { Principal, ServerEnv } from "../auth.js";
-import { readBodyBytes, parseJsonText, validate } from "../body.js";
+import { decodeUtf8, readBodyBytes, parseJsonText, validate } from "../body.js";
 import { sendJson, type ServerContext } from "../context.js";
 import { queryObject } from "../query.js";
 import { mlflowArtifactRoutes } from "./mlflow-artifacts.js";
@@ -35,7 +35,7 @@ const base = "/api/2.0/mlflow";
 async function input<T>(c: Context<ServerEnv>, schema: z.ZodType<T>, ctx: ServerContext): Promise<T> {
   if (c.req.method === "GET") return validate(schema, queryObject(c), "query");
   const bytes = await readBodyBytes(c.req.raw, ctx.limits.jsonBodyBytes);
-  const text = new TextDecoder().decode(bytes);
+  const text = decodeUtf8(bytes);
   return validate(schema, text.trim() === "" ? {} : parseJsonText(text, ctx.limits.jsonDepth), "body");
 }
 

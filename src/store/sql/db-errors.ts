@@ -1,4 +1,5 @@
-import { isLabrunError, StoreUnavailableError } from "../../errors.js";
+import { isLabrunError, StorageFullError, StoreUnavailableError } from "../../errors.js";
+import { isDiskFull } from "../../util/disk-full.js";
 import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 
 // Conditions of the database itself (not of the request): the same error class on both backends, so the
@@ -21,11 +22,21 @@ export function isUnavailable(error: unknown): boolean {
   return sqliteCodes.test(code) || nodeCodes.has(code) || /^(08|53|57)[0-9A-Z]{3}$/.test(code);
 }
 
-/** Maps database-level failures to StoreUnavailableError; other errors pass unchanged. */
+/**
+ * Maps database-level failures to StorageFullError (disk full: 507) or StoreUnavailableError (503); other
+ * errors pass unchanged.
+ */
 export function mapDatabaseError(where: string, error: unknown): unknown {
-  if (isLabrunError(error) || !isUnavailable(error)) return error;
+  if (isLabrunError(error)) return error;
   const code = (error as { code?: string }).code;
   const message = (error as Error).message ?? String(error);
+  if (isDiskFull(error))
+    return new StorageFullError(
+      `the database ${where}`,
+      code && !message.includes(code) ? `${code}: ${message}` : message,
+      error,
+    );
+  if (!isUnavailable(error)) return error;
   return new StoreUnavailableError(
     where,
     code && !message.includes(code) ? `${code}: ${message}` : message,

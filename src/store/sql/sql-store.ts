@@ -38,7 +38,7 @@ import {
   updateRunFields,
   upsertRun,
 } from "./sql-runs.js";
-import { createToken, listTokens, revokeToken, verifyToken } from "./sql-tokens.js";
+import { createToken, findToken, listTokens, revokeToken, verifyToken } from "./sql-tokens.js";
 
 const fileColumns = "id, prefix, filename, size, sha256, content_type, storage_key, created_at";
 
@@ -234,6 +234,10 @@ export class SqlStore implements ServerStore {
 
   verifyToken(secret: string): Promise<TokenInfo | undefined> {
     return verifyToken(this.db(), secret, now());
+  }
+
+  findToken(secret: string): Promise<TokenInfo | undefined> {
+    return findToken(this.db(), secret);
   }
 
   async close(): Promise<void> {

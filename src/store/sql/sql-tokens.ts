@@ -41,6 +41,14 @@ export async function revokeToken(tx: SqlExecutor, id: string, now: string): Pro
   return rows.length > 0;
 }
 
+/** The record of a secret whatever its state (revoked, expired), or undefined when unknown. */
+export async function findToken(tx: SqlExecutor, secret: string): Promise<TokenInfo | undefined> {
+  const rows = await tx.all<TokenRow>(`SELECT ${tokenColumns} FROM auth_tokens WHERE token_hash = ?`, [
+    hashSecret(secret),
+  ]);
+  return rows[0] ? tokenFromRow(rows[0]) : undefined;
+}
+
 export async function verifyToken(
   tx: SqlExecutor,
   secret: string,

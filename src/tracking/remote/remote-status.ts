@@ -68,5 +68,12 @@ export function describeRemoteStatus(status: RemoteStatus): string {
         ]
       : []),
   ];
-  return `remote ${status.url}: ${status.state}, ${parts.join(", ")}${status.pending ? ` (buffer ${status.bufferDir}; \`labrun sync\` sends it)` : ""}`;
+  const refusedToken =
+    status.state === "refused" ||
+    status.lastError?.code === "UNAUTHORIZED" ||
+    status.lastError?.code === "FORBIDDEN";
+  const hint = refusedToken
+    ? ` (buffer ${status.bufferDir}; the server refused the token: \`labrun sync --token <valid token>\` sends it)`
+    : ` (buffer ${status.bufferDir}; \`labrun sync\` sends it)`;
+  return `remote ${status.url}: ${status.state}, ${parts.join(", ")}${status.pending ? hint : ""}`;
 }
