@@ -12,5 +12,6 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 1000,
   },
-  server: { proxy: { "/api": "http://127.0.0.1:4500" } },
+  // The Host stays the dev server's (localhost:5173), so that labrun ui's Origin check sees one origin.
+  server: { proxy: { "/api": { target: "http://127.0.0.1:4500", changeOrigin: false } } },
 });

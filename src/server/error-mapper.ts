@@ -1,4 +1,5 @@
-import { isLabrunError } from "../errors.js";
+import { isLabrunError, StorageFullError } from "../errors.js";
+import { errorCodeOf, isDiskFull } from "../util/disk-full.js";
 
 /**
  * HTTP status of every error code the API can return. A LabrunError whose code is not listed is a user
@@ -54,6 +55,9 @@ export function errorResponse(
   error: unknown,
   logError: (error: unknown) => void,
 ): { status: number; body: ErrorBody } {
+  // A full disk met by any write (a cancel request of labrun ui, a store without its own mapping): 507.
+  if (!isLabrunError(error) && isDiskFull(error))
+    error = new StorageFullError("its data", errorCodeOf(error), error);
   if (isLabrunError(error)) {
     const status = statusOfCode[error.code] ?? 400;
     return {

@@ -97,6 +97,7 @@ export function checkOrigin(request: RequestHeaders): void {
   throw new CrossOriginError(origin, `not the origin of ${own[0] ?? "this server"}`);
 }
 
+const jsonMethods = new Set(["POST", "PATCH", "DELETE"]);
 const jsonType = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
 /**
@@ -105,7 +106,8 @@ const jsonType = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
  * without a body (a DELETE) may leave the type out.
  */
 export function checkJsonBody(request: RequestHeaders): void {
-  if (!isStateChanging(request.method)) return;
+  // Only the methods that carry a JSON body here; any other (TRACE, PROPFIND) meets no route: 404.
+  if (!jsonMethods.has(request.method.toUpperCase())) return;
   if (request.contentType === undefined && !request.hasBody && request.method.toUpperCase() === "DELETE")
     return;
   if (request.contentType !== undefined && jsonType.test(request.contentType.trim())) return;

@@ -52,6 +52,9 @@ def json_value(value: Any, path: str = "value", _depth: int = 0) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TrackingValueError(f"{path}[{key!r}]", key, "dict keys must be strings")
+            if key == "__proto__":
+                # JavaScript readers (the server, the dashboard) drop such a key: refused here, not lost there.
+                raise TrackingValueError(f"{path}[{key!r}]", key, 'the key "__proto__" cannot be stored faithfully; rename it')
             out[key] = json_value(item, f"{path}.{key}", _depth + 1)
         return out
     if isinstance(value, (list, tuple)):

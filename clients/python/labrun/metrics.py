@@ -96,6 +96,8 @@ class MetricStream:
         else:
             ts = resolve_ts(run, ts)
         data["_ts"] = ts
+        if "__proto__" in data:
+            raise TrackingValueError(f"{self._where}.__proto__", 1, 'the field name "__proto__" cannot be stored faithfully; rename it')
         for value in data.values():
             if type(value) not in _PLAIN:
                 encoded = _dumps(jio.json_value(data, self._where))

@@ -215,3 +215,15 @@ def test_unreadable_experiment_json_is_reported_not_overwritten(root):
         Run.open("alice/proj/corrupt").status
     with open(path) as f:
         assert f.read() == '{"name": "half'
+
+
+def test_proto_keys_are_refused_as_the_server_refuses_them(root):
+    with Run(prefix="alice/proj/proto").run as run:
+        for bad in ({"__proto__": 1}, {"opt": {"__proto__": {"lr": 1}}}):
+            with pytest.raises(TrackingValueError) as caught:
+                run.params.set(bad)
+            assert "__proto__" in str(caught.value)
+        with pytest.raises(TrackingValueError):
+            run.metrics("train").log(**{"__proto__": 1})
+        assert run.params.get() == {}
+

@@ -1,4 +1,5 @@
-import { isLabrunError, MlflowRequestError } from "../../errors.js";
+import { isLabrunError, MlflowRequestError, StorageFullError } from "../../errors.js";
+import { errorCodeOf, isDiskFull } from "../../util/disk-full.js";
 
 /** MLflow's `error_code` and HTTP status for labrun's error codes. */
 const mlflowCodeOf: Readonly<Record<string, readonly [string, number]>> = Object.freeze({
@@ -25,6 +26,8 @@ export function mlflowErrorResponse(
   error: unknown,
   logError: (error: unknown) => void,
 ): { status: number; body: { error_code: string; message: string } } {
+  if (!isLabrunError(error) && isDiskFull(error))
+    error = new StorageFullError("its data", errorCodeOf(error), error);
   if (error instanceof MlflowRequestError) {
     return { status: error.status, body: { error_code: error.code, message: error.message } };
   }
