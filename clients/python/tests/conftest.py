@@ -103,7 +103,7 @@ def engine(monkeypatch, tmp_path):
     return {"home": str(home), "project": project}
 
 
-def run_script(project, name, code, extra_env=None, timeout=120, args=()):
+def run_script(project, name, code, extra_env=None, timeout=300, args=()):
     """Writes `code` (dedented) to project/name and runs it with this interpreter: (code, out, err)."""
     path = project / name
     path.write_text(textwrap.dedent(code))

@@ -17,7 +17,7 @@ from conftest import ENGINE_JS, read_json, run_script
 
 def cli_json(engine, *args):
     done = subprocess.run(
-        ["node", ENGINE_JS, *args, "--json", "--workspace", engine["home"]], capture_output=True, text=True, timeout=60
+        ["node", ENGINE_JS, *args, "--json", "--workspace", engine["home"]], capture_output=True, text=True, timeout=180
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -276,7 +276,7 @@ def start_attached(engine, seconds):
     line = proc.stdout.readline()
     assert line.startswith("ID "), line + proc.stderr.read()
     exp_id = line.split()[1]
-    deadline = time.time() + 30
+    deadline = time.time() + 120
     while time.time() < deadline:
         jobs = {j["name"]: j for j in cli_json(engine, "experiment", "status", exp_id)["jobs"]}
         if jobs["long"]["state"] == "RUNNING":
@@ -300,7 +300,7 @@ def test_sigkill_of_the_python_driver_then_resume(engine):
 def test_ctrl_c_cancels_the_jobs_and_interrupts_the_script(engine):
     proc, exp_id = start_attached(engine, 60)  # long enough to still run when the cancellation comes
     os.killpg(proc.pid, 2)  # what Ctrl-C does in a terminal: SIGINT to the foreground process group
-    out, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=240)
     assert proc.returncode != 0
     assert "KeyboardInterrupt" in err
     jobs = {j["name"]: j["state"] for j in cli_json(engine, "experiment", "status", exp_id)["jobs"]}
@@ -414,7 +414,7 @@ def test_experimaestro_context_manager_launches_on_exit(engine):
 def test_sigterm_to_the_python_driver_cancels_the_jobs(engine):
     proc, exp_id = start_attached(engine, 60)
     proc.send_signal(15)
-    out, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=240)
     assert proc.returncode == 143, err
     jobs = {j["name"]: (j["state"], j.get("reason")) for j in cli_json(engine, "experiment", "status", exp_id)["jobs"]}
     assert jobs["long"][0] == "CANCELLED" and "SIGTERM" in jobs["long"][1]

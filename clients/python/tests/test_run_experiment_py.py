@@ -61,7 +61,7 @@ def stage(engine):
     return engine
 
 
-def labrun(engine, *args, timeout=120):
+def labrun(engine, *args, timeout=300):
     return subprocess.run(
         ["node", ENGINE_JS, *args, "--workspace", engine["home"]],
         cwd=str(engine["project"]),
