@@ -289,8 +289,12 @@ def test_sigkill_of_the_python_driver_then_resume(engine):
     proc, exp_id = start_attached(engine, 5)
     os.kill(proc.pid, 9)
     proc.wait(timeout=10)
-    time.sleep(0.5)  # the engine follows its parent (PR_SET_PDEATHSIG)
-    listed = {e["id"]: e for e in cli_json(engine, "experiment", "list")}
+    deadline = time.time() + 60  # the engine follows its parent (PR_SET_PDEATHSIG)
+    while True:
+        listed = {e["id"]: e for e in cli_json(engine, "experiment", "list")}
+        if listed[exp_id].get("driven") is False or time.time() > deadline:
+            break
+        time.sleep(0.2)
     assert listed[exp_id]["state"] == "RUNNING" and listed[exp_id].get("driven") is False
     resumed = cli_json(engine, "experiment", "resume", exp_id)
     assert resumed["ok"] is True
