@@ -76,12 +76,23 @@ export function validateLocation(location: ResolvedLocation): void {
       "Check `file`; a relative path is resolved against the task's `cwd`.",
       { file },
     );
-  if (!which(python, cwd))
+  if (!foundInterpreter(python, cwd))
     throw new TaskCannotStartError(
       `Python interpreter "${python}" was not found`,
       "Install Python 3, or set LABRUN_PYTHON (or the task's `python`) to an interpreter that exists.",
       { python },
     );
+}
+
+const interpreters = new Set<string>();
+
+/** `which`, remembered once found: a plan of 1,000 Python jobs would otherwise search PATH 2,000 times. */
+function foundInterpreter(python: string, cwd: string): boolean {
+  const key = `${python}\0${python.includes("/") ? cwd : ""}\0${process.env.PATH ?? ""}`;
+  if (interpreters.has(key)) return true;
+  if (!which(python, cwd)) return false;
+  interpreters.add(key);
+  return true;
 }
 
 /** The job's command: the shipped runner reads `call.json` and calls the function or runs the task. */
