@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { readJson, runCli, tempWorkspace } from "../helpers.js";
+import { readJson, runCli, startCli, tempWorkspace, waitFor } from "../helpers.js";
 
 // Several real processes (Node, Python) per test: room for a loaded 2-core machine.
 vi.setConfig({ testTimeout: 180_000 });
@@ -87,6 +87,20 @@ describe("labrun run x.py", () => {
     expect(existsSync(join(ws, "experiments"))).toBe(false);
     write("three.py", "import sys\nsys.exit(3)\n");
     expect(labrun(["run", "three.py"]).code).toBe(3);
+  });
+
+  it("hands a SIGTERM to the script, whose exit code it returns", async () => {
+    write(
+      "term.py",
+      "import signal, sys, time\n" +
+        "signal.signal(signal.SIGTERM, lambda *a: (print('got TERM', flush=True), sys.exit(7)))\n" +
+        "print('ready', flush=True)\ntime.sleep(60)\n",
+    );
+    const run = startCli(["run", "term.py"], { workspace: ws, cwd: scratch.root });
+    await waitFor("the script to start", () => run.output().stdout.includes("ready"), 60_000);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(7);
+    expect(run.output().stdout).toContain("got TERM");
   });
 
   it("says which interpreter is missing (LABRUN_PYTHON)", () => {

@@ -26,6 +26,7 @@ export async function runPythonFile(
   // Ctrl-C reaches the script and its engine through the terminal; this process only waits for them.
   const ignore = () => undefined;
   process.on("SIGINT", ignore);
+  let forward: (() => void) | undefined;
   try {
     const child = spawn(python, [path, ...args], {
       stdio: "inherit",
@@ -36,6 +37,9 @@ export async function runPythonFile(
         [resultsFileVariable]: resultsFile,
       },
     });
+    // A SIGTERM sent to this process alone (a job scheduler, `kill`) is the script's to handle, as for TypeScript.
+    forward = () => child.kill("SIGTERM");
+    process.on("SIGTERM", forward);
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
       (resolve, reject) => {
         child.once("error", (error: NodeJS.ErrnoException) =>
@@ -58,6 +62,7 @@ export async function runPythonFile(
     return results.some((result) => result.ok === false) ? 1 : 0;
   } finally {
     process.off("SIGINT", ignore);
+    if (forward) process.off("SIGTERM", forward);
     rmSync(folder, { recursive: true, force: true });
   }
 }
