@@ -22,40 +22,42 @@ Typed tasks: ``labrun.tasks``; experimaestro's YAML experiments: ``labrun.experi
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
-    ChecksumMismatchError,
-    CorruptRecordError,
-    DependencyCycleError,
-    DirtyGitError,
-    DuplicateJobNameError,
-    EngineError,
-    EngineNotFoundError,
-    ExperimentStateError,
-    CorruptRecordWarning,
-    InvalidArgumentError,
-    InvalidExecutorError,
-    InvalidLogLevelError,
-    InvalidPrefixError,
-    InvalidTaskError,
-    InvalidTrackingNameError,
-    LabrunError,
-    NoCurrentRunError,
-    RunBusyError,
-    RunWriteError,
-    RunFileNotFoundError,
-    RunNotFoundError,
-    RunStateError,
-    TaskValidationError,
-    TrackedFileNotFoundError,
-    TrackingValueError,
-    UnknownDependencyError,
-    UnknownExperimentError,
-    UnknownJobError,
-)
-
-# The rest is imported on first use: a launched Python job (python -m labrun._job_runner) starts without
-# loading the tracking client's HTTP stack or the launcher, and a script pays only for what it uses.
+# Everything is imported on first use: a launched Python job (python -m labrun._job_runner) starts without
+# loading the tracking client's HTTP stack, the launcher or the error classes, and a script pays only for what it uses.
 _LAZY = {
+    **{
+        name: ".errors"
+        for name in (
+            "ChecksumMismatchError",
+            "CorruptRecordError",
+            "DependencyCycleError",
+            "DirtyGitError",
+            "DuplicateJobNameError",
+            "EngineError",
+            "EngineNotFoundError",
+            "ExperimentStateError",
+            "CorruptRecordWarning",
+            "InvalidArgumentError",
+            "InvalidExecutorError",
+            "InvalidLogLevelError",
+            "InvalidPrefixError",
+            "InvalidTaskError",
+            "InvalidTrackingNameError",
+            "LabrunError",
+            "NoCurrentRunError",
+            "RunBusyError",
+            "RunWriteError",
+            "RunFileNotFoundError",
+            "RunNotFoundError",
+            "RunStateError",
+            "TaskValidationError",
+            "TrackedFileNotFoundError",
+            "TrackingValueError",
+            "UnknownDependencyError",
+            "UnknownExperimentError",
+            "UnknownJobError",
+        )
+    },
     "Run": ".run",
     "RunView": ".run",
     "RunLifecycle": ".run",
@@ -87,7 +89,12 @@ _LAZY = {
 }
 
 
+_SUBMODULES = {"errors", "tasks", "experiments", "launch"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'labrun' has no attribute {name!r}")
@@ -101,6 +108,36 @@ def __dir__() -> list:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from .errors import (
+        ChecksumMismatchError,
+        CorruptRecordError,
+        DependencyCycleError,
+        DirtyGitError,
+        DuplicateJobNameError,
+        EngineError,
+        EngineNotFoundError,
+        ExperimentStateError,
+        CorruptRecordWarning,
+        InvalidArgumentError,
+        InvalidExecutorError,
+        InvalidLogLevelError,
+        InvalidPrefixError,
+        InvalidTaskError,
+        InvalidTrackingNameError,
+        LabrunError,
+        NoCurrentRunError,
+        RunBusyError,
+        RunWriteError,
+        RunFileNotFoundError,
+        RunNotFoundError,
+        RunStateError,
+        TaskValidationError,
+        TrackedFileNotFoundError,
+        TrackingValueError,
+        UnknownDependencyError,
+        UnknownExperimentError,
+        UnknownJobError,
+    )
     from ._remote_errors import ServerRequestError, ServerUnreachableError
     from .files import StoredFile
     from .launch import (
