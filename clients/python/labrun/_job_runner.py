@@ -10,7 +10,6 @@ Inside, ``Run.current()`` is the job's run (the engine sets ``LABRUN_RUN_DIR``).
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import os
 import sys
@@ -29,6 +28,8 @@ def load(call: Dict[str, Any]) -> Any:
         if module_name:
             module = importlib.import_module(module_name)
         else:
+            import importlib.util  # only for a file: a module is imported by name
+
             path = os.path.abspath(str(file))
             folder = os.path.dirname(path)
             if folder not in sys.path:
