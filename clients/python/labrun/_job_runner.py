@@ -28,16 +28,16 @@ def load(call: Dict[str, Any]) -> Any:
         if module_name:
             module = importlib.import_module(module_name)
         else:
-            import importlib.util  # only for a file: a module is imported by name
+            from importlib import util  # only for a file: a module is imported by name
 
             path = os.path.abspath(str(file))
             folder = os.path.dirname(path)
             if folder not in sys.path:
                 sys.path.insert(0, folder)
-            spec = importlib.util.spec_from_file_location(MAIN_ALIAS, path)
+            spec = util.spec_from_file_location(MAIN_ALIAS, path)
             if spec is None or spec.loader is None:
                 raise ImportError(f"Cannot load {path} as Python code.")
-            module = importlib.util.module_from_spec(spec)
+            module = util.module_from_spec(spec)
             sys.modules[MAIN_ALIAS] = module
             spec.loader.exec_module(module)
     finally:
