@@ -490,6 +490,16 @@ export class StorageFullError extends LabrunError {
   }
 }
 
+/** An endpoint that exists, asked with a method it does not answer. */
+export class MethodNotAllowedError extends LabrunError {
+  override readonly code = "METHOD_NOT_ALLOWED";
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super(`${path} does not answer ${method}; it answers ${allowed.join(", ")}.`, {
+      details: { method, path, allowed },
+    });
+  }
+}
+
 // ---- Remote mode (HttpStore, the remote sink, `labrun sync`) ----
 
 /** The labrun server could not be reached (connection refused, DNS, timeout). */

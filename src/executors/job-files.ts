@@ -38,12 +38,16 @@ export function readJobOutcome(jobDir: string): JobOutcome {
   const started = read(jobFile.started)?.split(/\s+/);
   const endedText = exitText ? read(jobFile.endedAt) : undefined;
   const pid = started?.[0] ? Number(started[0]) : undefined;
+  const startedAt = started?.[1] ? epochToIso(started[1]) : undefined;
+  const endedAt = endedText ? epochToIso(endedText) : undefined;
+  const exitCode = exitText ? Number(exitText) : undefined;
   return {
     ...(pid !== undefined && Number.isInteger(pid) ? { pid } : {}),
-    ...(started?.[1] ? { startedAt: epochToIso(started[1]) } : {}),
-    // An empty exit_code is a write in progress: the job has not finished being recorded yet.
-    ...(exitText ? { exitCode: Number(exitText) } : {}),
-    ...(endedText ? { endedAt: epochToIso(endedText) } : {}),
+    ...(startedAt ? { startedAt } : {}),
+    // An empty exit_code is a write in progress: the job has not finished being recorded yet. A damaged
+    // one still says the job ended, with a code nobody knows: it counts as a failure (exit code -1).
+    ...(exitCode !== undefined ? { exitCode: Number.isInteger(exitCode) ? exitCode : -1 } : {}),
+    ...(endedAt ? { endedAt } : {}),
   };
 }
 
@@ -67,8 +71,12 @@ export function exitReason(code: number): string {
   return `exit code ${code}`;
 }
 
-function epochToIso(epoch: string): string {
-  return new Date(Number(epoch) * 1000).toISOString();
+/** The time of an epoch in seconds; undefined for a damaged one (a time nobody knows is not a crash). */
+function epochToIso(epoch: string): string | undefined {
+  const seconds = Number(epoch);
+  return Number.isFinite(seconds) && Math.abs(seconds) < 8.64e12
+    ? new Date(seconds * 1000).toISOString()
+    : undefined;
 }
 
 /** Writes start and end records for jobs run by the driver itself (the direct executor). */

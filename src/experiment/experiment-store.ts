@@ -156,12 +156,16 @@ export function summarizeExperiment(
 ): ExperimentSummary | undefined {
   const record = skipCorrupt(() => readExperimentRecord(dir), undefined, onWarning);
   if (!record) return undefined;
+  let unreadable = 0;
   const states = record.jobs.map(
     (entry) =>
       skipCorrupt(
         () => readJsonFile(join(workspace.root, entry.dir, "job.json"), jobRecordSchema),
         undefined,
-        onWarning,
+        (warning) => {
+          unreadable++;
+          onWarning?.(warning);
+        },
       )?.state ?? "PENDING",
   );
   const state = experimentState(states, record.launchedAt !== undefined);
@@ -171,7 +175,10 @@ export function summarizeExperiment(
     id: record.id,
     title: record.title,
     state,
-    ...(state === "RUNNING" ? { driven: new DriverLock(dir).holder() !== undefined } : {}),
+    // `driven: false` says "resume it", which an experiment with unreadable jobs refuses: not said then.
+    ...(state === "RUNNING" && unreadable === 0
+      ? { driven: new DriverLock(dir).holder() !== undefined }
+      : {}),
     createdAt: record.createdAt,
     ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
     host: record.host,

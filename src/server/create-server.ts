@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { RouteNotFoundError, UsageError } from "../errors.js";
+import { MethodNotAllowedError, RouteNotFoundError, UsageError } from "../errors.js";
+import { methodsFor } from "./method-not-allowed.js";
 import { authMiddleware, type ServerEnv } from "./auth.js";
 import type { ServerContext } from "./context.js";
 import { errorResponse } from "./error-mapper.js";
@@ -67,7 +68,12 @@ export function createServer(options: ServerOptions): LabrunServer {
     return c.json(body, status as 400);
   });
   app.notFound((c) => {
-    const error = new RouteNotFoundError(c.req.method, c.req.path);
+    const allowed = methodsFor(app.routes, c.req.path);
+    const error =
+      allowed.length > 0
+        ? new MethodNotAllowedError(c.req.method, c.req.path, allowed)
+        : new RouteNotFoundError(c.req.method, c.req.path);
+    if (allowed.length > 0) c.header("allow", allowed.join(", "));
     if (c.req.path.startsWith("/api/2.0/")) {
       const { status, body } = mlflowErrorResponse(error, logError);
       return c.json(body, status as 404);
@@ -76,7 +82,10 @@ export function createServer(options: ServerOptions): LabrunServer {
     return c.json(body, status as 404);
   });
 
-  app.use("*", requestGuard(options.requestPolicy ?? { hosts: "any", ipLiterals: true }));
+  app.use(
+    "*",
+    requestGuard(options.requestPolicy ?? { hosts: "any", ipLiterals: true }, () => app.routes),
+  );
   const authenticate = authMiddleware(options.authStore, auth);
   app.use("/api/*", async (c, next) => (publicPaths.has(c.req.path) ? next() : authenticate(c, next)));
 

@@ -23,6 +23,7 @@ export const statusOfCode: Readonly<Record<string, number>> = Object.freeze({
   TRACKED_FILE_NOT_FOUND: 404,
   EXPERIMENT_NOT_FOUND: 404,
   JOB_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   RUN_STATE: 409,
   RUN_BUSY: 409,

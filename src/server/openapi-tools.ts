@@ -14,7 +14,7 @@ export const errorSchema = {
 };
 
 /** The statuses any request may get besides its success (src/server/error-mapper.ts). */
-export const errorStatuses = [400, 401, 403, 404, 409, 413, 414, 415, 431, 503, 507] as const;
+export const errorStatuses = [400, 401, 403, 404, 405, 409, 413, 414, 415, 431, 503, 507] as const;
 
 /**
  * Turns zod schemas into JSON Schemas for one OpenAPI document: the definitions zod puts in a local `$defs`

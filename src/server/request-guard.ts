@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { RequestTooLargeError } from "../errors.js";
 import { maxUrlBytes } from "../util/http-limits.js";
+import { methodsFor, type RouteEntry } from "./method-not-allowed.js";
 import {
   checkHost,
   checkJsonBody,
@@ -13,8 +14,9 @@ import {
  * Checks every request before routing: the Host header against the policy (DNS rebinding), and for
  * state-changing requests the Origin (cross-site requests) and a JSON content type. PUT carries uploads
  * (any content type) and is exempt from the JSON check only; browsers must ask before a cross-site PUT.
+ * With `routes` (the app's route table), a method no route answers skips the JSON check (it gets 405).
  */
-export function requestGuard(policy: RequestPolicy): MiddlewareHandler {
+export function requestGuard(policy: RequestPolicy, routes?: () => readonly RouteEntry[]): MiddlewareHandler {
   return async (c, next) => {
     // Node's parser allows maxHeaderBytes for the request line; the URL itself has a tighter limit.
     const url = c.req.url;
@@ -23,7 +25,9 @@ export function requestGuard(policy: RequestPolicy): MiddlewareHandler {
     const headers = requestHeaders(c.req.method, (name) => c.req.header(name));
     checkHost(policy, headers.host);
     checkOrigin(headers);
-    if (c.req.method !== "PUT") checkJsonBody(headers);
+    // A method no route answers goes on to its 405 (or 404), whatever its body.
+    const routed = !routes || methodsFor(routes(), c.req.path).includes(c.req.method);
+    if (c.req.method !== "PUT" && routed) checkJsonBody(headers);
     await next();
   };
 }

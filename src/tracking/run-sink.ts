@@ -150,10 +150,11 @@ export class RunSink {
         for (const writer of this.#metrics.values()) dropped += writer.discard();
         for (const writer of this.#tracks.values()) dropped += writer.discard();
         this.#lost += dropped;
-        this.#report(
-          `${dropped} record(s) of run ${this.#options.label ?? ""} could not be written before it ended ` +
-            `(${this.#lastError?.code ?? "error"}) and are lost.`,
-        );
+        if (dropped > 0)
+          this.#report(
+            `${dropped} record(s) of run ${this.#options.label ?? ""} could not be written before it ended ` +
+              `(${this.#lastError?.code ?? "error"}) and are lost.`,
+          );
       }
     } finally {
       this.#logs.close();

@@ -2,7 +2,7 @@
 // listing of the CLI and of the dashboard API. Each case checks that listings still answer (exit code 0, 200),
 // list the rest, name the damaged file in a warning, that asking for the damaged record itself is a
 // CORRUPT_RECORD error, and that nothing wrote over the file.
-import { cpSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -28,6 +28,7 @@ import { readExperimentRows } from "../../src/cli/monitor/experiment-rows.js";
 import { openExperiment, readJobs } from "../../src/cli/monitor/monitor-data.js";
 import { Workspace } from "../../src/workspace/workspace.js";
 import { ensureBuilt, runCli, startCli, tempWorkspace, waitFor } from "../helpers.js";
+import { chromiumPath, ensureDashboardBuilt, launchChromium } from "../dashboard/browser.js";
 import { capture, type Outcome } from "./capture.js";
 import { buildWorkspace, type BuiltWorkspace } from "./workspace.js";
 
@@ -580,6 +581,21 @@ describe("the real CLI and `labrun ui` over a workspace with several damaged fil
       ).toEqual([jobFile, servicesFile]);
       const beta = await get(`/experiments/${w.beta.id}`);
       expect(beta).toMatchObject({ status: 409, body: { error: { code: "CORRUPT_RECORD" } } });
+      // The web app shows the warnings above its table (when this machine has Chromium to look).
+      if (existsSync(chromiumPath)) {
+        ensureDashboardBuilt();
+        const { browser, close } = await launchChromium();
+        try {
+          const page = await browser.newPage();
+          await page.goto(`${url}experiments`);
+          await page.getByTestId("warnings").waitFor();
+          const notice = await page.getByTestId("warnings").innerText();
+          expect(notice).toContain("2 files could not be read");
+          expect(notice).toContain(betaFile);
+        } finally {
+          await close();
+        }
+      }
       const run = await get(`/runs/${encodeURIComponent(`runs/${w.named.prefix}`)}`);
       expect(run.status).toBe(200);
       expect(

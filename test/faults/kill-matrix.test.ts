@@ -185,6 +185,11 @@ describe("kill -9 of a client at several points of a known workload", () => {
           }
           expect(stored).toEqual(range(stored.length)); // once each, in order, no gap
           expect(stored.length).toBeGreaterThanOrEqual(acked);
+          console.info(
+            `[fault matrix] ${language} ${mode} kill -9 after ${after} ack(s): ${acked} acknowledged, ` +
+              `${stored.length} stored, ${acked - Math.min(acked, new Set(stored).size)} lost, ` +
+              `${stored.length - new Set(stored).size} duplicated`,
+          );
 
           // The other language resumes it (taking over the dead owner's lock) and ends it.
           const resumed = start(other(language), home.root, {
@@ -233,6 +238,10 @@ describe("kill -9 of the server under running clients", () => {
       expect(steps.slice(0, ackedBefore[i])).toEqual(range(ackedBefore[i]!));
       expect(steps).toEqual(range(3000));
       expect(status).toBe("COMPLETED");
+      console.info(
+        `[fault matrix] server kill -9 under a ${language} client: ${ackedBefore[i]} acknowledged before, ` +
+          `${steps.length} of 3000 stored, ${3000 - new Set(steps).size} lost, ${steps.length - new Set(steps).size} duplicated`,
+      );
     }
   }, 180_000);
 });

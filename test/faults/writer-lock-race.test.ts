@@ -10,7 +10,7 @@ import { pythonClient } from "./writer-disk.js";
 // opening the same FIFO for reading, released at the same instant when the test opens it for writing. Each
 // tries to open the run as its owner; exactly one may succeed each time, on a fresh run and when taking over
 // the lock of an owner killed with SIGKILL.
-const writersPerLanguage = 6;
+const writersPerLanguage = 4;
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
@@ -87,7 +87,7 @@ async function race(dir: string, root: string, round: number): Promise<string[]>
 }
 
 describe("exclusive run ownership", () => {
-  it("of 12 TypeScript and Python writers released at the same instant, exactly one owns a new run, every time", async () => {
+  it("of 8 TypeScript and Python writers released at the same instant, exactly one owns a new run, every time", async () => {
     const { dir, cleanup } = tempDir("lock-race");
     cleanups.push(cleanup);
     for (let round = 0; round < 3; round++) {
@@ -102,7 +102,7 @@ describe("exclusive run ownership", () => {
     }
   }, 300_000);
 
-  it("of 12 writers racing to take over the lock of an owner killed with SIGKILL, exactly one does", async () => {
+  it("of 8 writers racing to take over the lock of an owner killed with SIGKILL, exactly one does", async () => {
     const { dir, cleanup } = tempDir("lock-takeover");
     cleanups.push(cleanup);
     for (let round = 0; round < 2; round++) {

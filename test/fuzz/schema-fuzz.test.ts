@@ -17,6 +17,7 @@ const checks = [
   "status_code_conformance",
   "response_schema_conformance",
   "content_type_conformance",
+  "unsupported_method",
 ].join(",");
 
 interface FuzzResult {
@@ -29,7 +30,7 @@ interface FuzzResult {
 /** Runs `st run` on a document; returns the exit code and the counts of its summary. */
 async function fuzz(url: string, config: string, extra: string[] = []): Promise<FuzzResult> {
   const args = ["--config-file", config, "run", url, "--checks", checks, "--max-examples", examples];
-  args.push("--seed", "20261207", "--workers", "2", "--phases", "examples,coverage,fuzzing", "--no-color");
+  args.push("--seed", "20261207", "--workers", "1", "--phases", "examples,coverage,fuzzing", "--no-color");
   args.push("--exclude-path-regex", "/events$|/log$", ...extra);
   const child = spawn(st, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -162,7 +162,11 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
 
   it("serves a file with a non-ASCII name (ASCII fallback plus RFC 5987 filename*)", async () => {
     const run = await createRun();
-    const upload = await s.request("PUT", `/api/runs/${run.id}/files?filename=${encodeURIComponent("模型 \"v2\".txt")}`, "hi");
+    const upload = await s.request(
+      "PUT",
+      `/api/runs/${run.id}/files?filename=${encodeURIComponent('模型 "v2".txt')}`,
+      "hi",
+    );
     const { file } = (await upload.json()) as any;
     expect(file.filename).toBe('模型 "v2".txt');
     const download = await s.request("GET", `/api/runs/${run.id}/files/${file.id}`);

@@ -56,6 +56,18 @@ describe("labrun ui against cross-site requests", () => {
     }
   });
 
+  it("answers unknown paths and methods with JSON errors (404, 405 with Allow)", async () => {
+    const host = `127.0.0.1:${port}`;
+    const nowhere = await rawRequest(url, { path: "/api/dashboard/nowhere", headers: { host } });
+    expect([nowhere.status, nowhere.body?.error?.code]).toEqual([404, "NOT_FOUND"]);
+    const wrong = await rawRequest(url, { method: "DELETE", path: "/api/dashboard/runs", headers: { host } });
+    expect([wrong.status, wrong.body?.error?.code, wrong.headers.allow]).toEqual([
+      405,
+      "METHOD_NOT_ALLOWED",
+      "GET, HEAD",
+    ]);
+  });
+
   it("refuses the cross-site text/plain POST with an empty body that cancelled the job, and its variants", async () => {
     const host = `127.0.0.1:${port}`;
     const refused = [

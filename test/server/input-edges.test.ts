@@ -190,4 +190,19 @@ describe("oversized URLs and headers over a real socket: JSON 414 / 431, not a b
     );
     expect((await rawRequest(server.url, { path: "/api/health" })).status).toBe(200);
   });
+
+  it("a known path asked with another method is a JSON 405 with Allow; an unknown path a JSON 404", async () => {
+    for (const method of ["TRACE", "DELETE", "POST"]) {
+      const answer = await rawRequest(server.url, { method, path: "/api/health" });
+      expect([answer.status, answer.body?.error?.code, answer.headers.allow], method).toEqual([
+        405,
+        "METHOD_NOT_ALLOWED",
+        "GET, HEAD",
+      ]);
+    }
+    const runs = await rawRequest(server.url, { method: "PUT", path: "/api/runs" });
+    expect([runs.status, runs.headers.allow]).toEqual([405, "GET, HEAD, POST"]);
+    const nowhere = await rawRequest(server.url, { path: "/api/nowhere" });
+    expect([nowhere.status, nowhere.body?.error?.code]).toEqual([404, "NOT_FOUND"]);
+  });
 });

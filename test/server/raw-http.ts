@@ -23,6 +23,8 @@ export function rawRequest(
         host: target.hostname.replace(/^\[|\]$/g, ""),
         port: target.port,
         method: options.method ?? "GET",
+        // A fresh connection each time: a kept-alive one may be closed by the server just as it is reused.
+        agent: false,
         path: options.path ?? target.pathname + target.search,
         headers: {
           ...(options.body !== undefined

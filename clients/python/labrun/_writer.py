@@ -96,7 +96,7 @@ class BackgroundWriter:
         if not self._failing or self._pending < self.max_queued:
             return False
         if self.lost == 0:
-            self._say(
+            self.say(
                 f"run {self.label}: {self._pending} records wait for a disk that still fails; new records are "
                 f"dropped (counted as lost) until it takes them."
             )
@@ -214,7 +214,7 @@ class BackgroundWriter:
                 ok &= self._attempt(("counters", None), save_unsaved, lambda: None)
             if ok and self._failing:
                 self._failing = False
-                self._say(f"the files of run {self.label} are being written again.")
+                self.say(f"the files of run {self.label} are being written again.")
                 self._reported = {key for key in self._reported if key[0] in ("heartbeat", "status")}
             elif not ok:
                 self._failing = True
@@ -289,10 +289,11 @@ class BackgroundWriter:
         if key not in self._reported:
             self._reported.add(key)
             what = key[0] if key[1] is None else f"{key[0]} {key[1]!r}"
-            self._say(f"could not write {what} of run {self.label}: {type(error).__name__}: {error}. {consequence}")
+            self.say(f"could not write {what} of run {self.label}: {type(error).__name__}: {error}. {consequence}")
 
     @staticmethod
-    def _say(message: str) -> None:
+    def say(message: str) -> None:
+        """One line on stderr (``[labrun] …``); never raises."""
         try:
             sys.stderr.write(f"[labrun] {message}\n")
         except Exception:  # noqa: BLE001 - stderr may be closed at exit

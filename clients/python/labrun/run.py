@@ -491,7 +491,7 @@ class Run(_RunBase):
                 self._system.stop()  # before the last flush: no point is logged after it
             if not writer.stop():
                 dropped = writer.drop_pending()
-                writer._say(
+                writer.say(
                     f"{dropped} record(s) of run {self.prefix} could not be written before it ended "
                     f"({(writer.last_error or {}).get('code', 'error')}) and are lost."
                 )

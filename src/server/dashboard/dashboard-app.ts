@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { Context, Env } from "hono";
 import { streamSSE } from "hono/streaming";
-import { UsageError } from "../../errors.js";
+import { MethodNotAllowedError, RouteNotFoundError, UsageError } from "../../errors.js";
+import { methodsFor } from "../method-not-allowed.js";
 import { compileUserRegex } from "../../util/user-regex.js";
 import type { RequestPolicy } from "../../util/request-policy.js";
 import { errorResponse } from "../error-mapper.js";
@@ -55,7 +56,20 @@ export function dashboardApp(source: DashboardSource, options: DashboardAppOptio
     const { status, body } = errorResponse(error, (e) => console.error("labrun ui:", e));
     return json(c, body, status);
   });
-  app.use("*", requestGuard(options.requestPolicy ?? { hosts: "any", ipLiterals: true }));
+  app.use(
+    "*",
+    requestGuard(options.requestPolicy ?? { hosts: "any", ipLiterals: true }, () => app.routes),
+  );
+  app.notFound((c) => {
+    const allowed = methodsFor(app.routes, c.req.path);
+    if (allowed.length > 0) c.header("allow", allowed.join(", "));
+    const error =
+      allowed.length > 0
+        ? new MethodNotAllowedError(c.req.method, c.req.path, allowed)
+        : new RouteNotFoundError(c.req.method, c.req.path);
+    const { status, body } = errorResponse(error, () => undefined);
+    return json(c, body, status);
+  });
   mountDashboard(app, source, options);
   return app;
 }

@@ -23,8 +23,13 @@ interface DashboardOperation {
 const operations: readonly DashboardOperation[] = [
   { method: "get", path: "/info", summary: "{ kind, label, capabilities }" },
   { method: "get", path: "/openapi.json", summary: "This document" },
-  { method: "get", path: "/experiments", summary: "{ experiments }" },
-  { method: "get", path: "/experiments/{id}", summary: "{ experiment }", parameters: [id("id")] },
+  { method: "get", path: "/experiments", summary: "{ experiments, warnings: [{ file, problem }] }" },
+  {
+    method: "get",
+    path: "/experiments/{id}",
+    summary: "{ experiment } (with its warnings)",
+    parameters: [id("id")],
+  },
   {
     method: "get",
     path: "/experiments/{id}/events",
@@ -51,14 +56,14 @@ const operations: readonly DashboardOperation[] = [
     parameters: [id("id")],
     body: cancelBodySchema,
   },
-  { method: "get", path: "/runs", summary: "{ runs }" },
+  { method: "get", path: "/runs", summary: "{ runs, warnings: [{ file, problem }] }" },
   {
     method: "post",
     path: "/runs-latest",
     summary: "{ latest }: stream.field values per run",
     body: latestBodySchema,
   },
-  { method: "get", path: "/runs/{id}", summary: "{ run }", parameters: [id("id")] },
+  { method: "get", path: "/runs/{id}", summary: "{ run } (with its warnings)", parameters: [id("id")] },
   {
     method: "get",
     path: "/runs/{id}/metrics/{stream}",
