@@ -51,8 +51,9 @@ async function setup() {
   cleanups.push(workspace.cleanup);
   const server = await ServerProcess.start(join(workspace.root, "server"), { auth: true });
   cleanups.push(() => server.stop());
-  // Expires while the client logs (it logs until 2 s after).
-  const expires = Date.now() + 12_000;
+  // Expires while the client logs (it logs until 2 s after). The first batch must be acknowledged before
+  // then: a client process can take many seconds to start on a loaded 2-core machine.
+  const expires = Date.now() + 20_000;
   const expiring = server.createToken("tokens", ["--expires", new Date(expires).toISOString()]);
   const valid = server.createToken("tokens");
   const client = join(workspace.root, "client");
