@@ -53,7 +53,7 @@ describe("resolveExperimentEntry", () => {
     touch("xp/main.yaml", "id: x\nfile: nowhere\n");
     expect(() => entries("xp/main.yaml").entry()).toThrow(ExperimentFileError);
     expect(() => entries("xp/main.yaml").entry()).toThrow(
-      /main\.yaml:2: experiment file .*nowhere\{\.ts,\.js,\.mjs\}/,
+      /main\.yaml:2: experiment file .*nowhere does not exist \(looked for .*nowhere\.ts, .*nowhere\.py\b/,
     );
   });
 
