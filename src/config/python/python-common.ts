@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { InvalidTaskError, TaskCannotStartError } from "../../errors.js";
 import { defaultPython, pythonPathWith } from "../../util/engine-paths.js";
 import { which } from "../../util/which.js";
+import type { LaunchSpec } from "../task.js";
 
 /** Where a Python callable is and how to run it: fields common to `python-partial` and `python-task`. */
 export interface PythonLocation {
@@ -95,22 +96,30 @@ function foundInterpreter(python: string, cwd: string): boolean {
   return true;
 }
 
-/** The job's command: the shipped runner reads `call.json` and calls the function or runs the task. */
-export function runnerArgv(location: ResolvedLocation, jobDir: string): string[] {
-  return [location.python, "-m", "labrun._job_runner", join(jobDir, "call.json")];
-}
-
-/** The job's environment: its own variables, and PYTHONPATH = shipped client, task folders, cwd, then the driver's. */
-export function runnerEnv(location: ResolvedLocation): Record<string, string> {
+/**
+ * How a job runs a Python callable: `<python> -m labrun._job_runner call.json` with PYTHONPATH = shipped
+ * client, task folders, cwd, then the driver's. `call` is what the runner calls (its `labrunCall` version, the
+ * location's module or file are added here); `extraFiles` go into the job directory beside call.json.
+ */
+export function runnerLaunchSpec(
+  location: ResolvedLocation,
+  jobDir: string,
+  call: Readonly<Record<string, unknown>>,
+  extraFiles: LaunchSpec["files"] = [],
+): LaunchSpec {
+  const content = { labrunCall: 1, ...call, module: location.module ?? null, file: location.file ?? null };
   const own = location.env.PYTHONPATH;
-  const folders = [...location.pythonpath, location.cwd];
   return {
-    ...location.env,
-    PYTHONPATH: pythonPathWith(folders, own ?? process.env.PYTHONPATH),
+    argv: [location.python, "-m", "labrun._job_runner", join(jobDir, "call.json")],
+    env: {
+      ...location.env,
+      PYTHONPATH: pythonPathWith([...location.pythonpath, location.cwd], own ?? process.env.PYTHONPATH),
+    },
+    cwd: location.cwd,
+    files: [{ name: "call.json", content: `${JSON.stringify(content, null, 2)}\n` }, ...extraFiles],
   };
 }
 
-/** The location as stored in a task config (absolute paths). */
 export function locationConfig(location: ResolvedLocation): Record<string, unknown> {
   const { module, file, python, pythonpath, env, cwd } = location;
   return { module, file, python, pythonpath: [...pythonpath], env: { ...env }, cwd };

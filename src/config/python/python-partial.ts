@@ -8,8 +8,7 @@ import {
   checkQualname,
   locationConfig,
   resolveLocation,
-  runnerArgv,
-  runnerEnv,
+  runnerLaunchSpec,
   validateLocation,
 } from "./python-common.js";
 import type { PythonLocation, ResolvedLocation } from "./python-common.js";
@@ -71,22 +70,12 @@ export class PythonPartial implements Task {
   }
 
   launchSpec(context: LaunchContext): LaunchSpec {
-    const { module, file, cwd } = this.location;
-    const call = {
-      labrunCall: 1,
+    return runnerLaunchSpec(this.location, context.jobDir, {
       kind: "partial",
-      module: module ?? null,
-      file: file ?? null,
       function: this.function,
       args: this.args,
       kwargs: this.kwargs,
-    };
-    return {
-      argv: runnerArgv(this.location, context.jobDir),
-      env: runnerEnv(this.location),
-      cwd,
-      files: [{ name: "call.json", content: `${JSON.stringify(call, null, 2)}\n` }],
-    };
+    });
   }
 
   with(changes: TaskChanges): PythonPartial {

@@ -8,8 +8,7 @@ import {
   checkQualname,
   locationConfig,
   resolveLocation,
-  runnerArgv,
-  runnerEnv,
+  runnerLaunchSpec,
   validateLocation,
 } from "./python-common.js";
 import type { PythonLocation, ResolvedLocation } from "./python-common.js";
@@ -97,26 +96,16 @@ export class PythonTask implements Task {
       const dir = join(jobsRoot, safeSegment(reference.task), reference.identity);
       return reference.path === undefined ? dir : resolve(dir, reference.path);
     });
-    const { module, file, cwd } = this.location;
     const call = {
-      labrunCall: 1,
       kind: "task",
-      module: module ?? null,
-      file: file ?? null,
       qualname: this.qualname,
       taskId: this.taskId,
       params: resolved,
       identity: this.identity,
     };
-    return {
-      argv: runnerArgv(this.location, context.jobDir),
-      env: runnerEnv(this.location),
-      cwd,
-      files: [
-        { name: "call.json", content: `${JSON.stringify(call, null, 2)}\n` },
-        { name: "params.json", content: `${JSON.stringify(this.params, null, 2)}\n` },
-      ],
-    };
+    return runnerLaunchSpec(this.location, context.jobDir, call, [
+      { name: "params.json", content: `${JSON.stringify(this.params, null, 2)}\n` },
+    ]);
   }
 
   with(changes: TaskChanges): PythonTask {
