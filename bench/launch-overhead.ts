@@ -27,6 +27,7 @@ import { Experiment, LocalExecutor, Script } from "labrun";
 import type { ExperimentResult, JobStatus } from "labrun";
 import { writeResultsSection } from "./results-file.js";
 import { clockTicks, machineBusyMs } from "./machine-load.js";
+import { stat, type Stat } from "./stats.js";
 
 const REPS = 3;
 const GRAPH_JOBS = 1000;
@@ -319,19 +320,6 @@ measure("wrapper-16", `diagnostic: bare bash wrapper ×${GRAPH_JOBS}, ${WIDE_PAR
 );
 
 // ---------------------------------------------------------------- statistics
-
-interface Stat {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-function stat(values: readonly number[]): Stat {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
-}
 
 function samplesOf(key: string): Sample[] {
   return measurements.find((m) => m.key === key)!.samples;

@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeResultsSection } from "./results-file.js";
 import { clockTicks, machineBusyMs } from "./machine-load.js";
+import { stat, type Stat } from "./stats.js";
 
 const QUICK = process.argv.includes("--quick");
 // `--report`: render the last run's samples (bench/python/python-launch-samples.json) again, measuring nothing.
@@ -121,20 +122,6 @@ function nemoSide(): Sample {
     // NeMo-Run starts each job as `python -m nemo_run.core.runners.fdl_runner`, with the `python` on PATH.
     PATH: `${join(repo, ".venv-nemo-run", "bin")}:${process.env.PATH ?? ""}`,
   });
-}
-
-interface Stat {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-function stat(values: readonly number[]): Stat {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return { median: NaN, min: NaN, max: NaN };
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
 }
 
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "—");

@@ -30,6 +30,7 @@ import { fileURLToPath } from "node:url";
 import { Run } from "labrun";
 import { writeResultsSection } from "./results-file.js";
 import { machineBusyMs } from "./machine-load.js";
+import { stat, type Stat } from "./stats.js";
 
 // `--quick` (a smoke test of this script): 10× fewer points, one round, nothing written to RESULTS.md.
 const QUICK = process.argv.includes("--quick");
@@ -405,20 +406,6 @@ function pyLabel(r: PyRecord): string {
 }
 
 // ---------------------------------------------------------------- statistics
-
-interface Stat {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly n: number;
-}
-
-function stat(values: readonly number[]): Stat {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: sorted.length };
-}
 
 const rate = (s: Sample) => s.points / (s.wallMs / 1000);
 const rateStat = (key: string) => stat(samplesOf(key).map(rate));
