@@ -274,7 +274,9 @@ try {
 \`node --import tsx bench/dashboard.ts\` — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpu},
 ${Math.round(totalmem() / 2 ** 30)} GiB (${Math.round(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Debian's Chromium (headless,
 playwright-core), dashboard server in the same process, workspace on local disk; load average at the end
-${loadavg().map((l) => l.toFixed(1)).join(" / ")} (1 / 5 / 15 min: the machine is shared, so the times are pessimistic).
+${loadavg()
+  .map((l) => l.toFixed(1))
+  .join(" / ")} (1 / 5 / 15 min: the machine is shared, so the times are pessimistic).
 
 Data written directly in labrun's formats: ${EXPERIMENTS.toLocaleString()} experiments × 5 jobs; ${RUNS.toLocaleString()} runs in one
 project with ${STREAMS} streams × ${FIELDS} fields = ${(STREAMS * FIELDS).toLocaleString()} metric keys each (${KEY_POINTS} points per stream, to keep

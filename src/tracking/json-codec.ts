@@ -20,7 +20,8 @@ function isFlatRecordOfPrimitives(value: object): boolean {
     const type = typeof field;
     if (type === "number") {
       if ((field as number) - (field as number) !== 0) return false; // NaN or ±Infinity: the slow writer
-    } else if (type !== "string" && type !== "boolean" && type !== "undefined" && field !== null) return false;
+    } else if (type !== "string" && type !== "boolean" && type !== "undefined" && field !== null)
+      return false;
   }
   return true;
 }

@@ -213,7 +213,12 @@ with Experiment(prefix=${JSON.stringify(prefix)}, dash_root=${JSON.stringify(tem
     expect(await reader.tracks("robot/pos").read()).toEqual([{ timestamp: 2, x: 1 }]);
 
     // ML-Dash uploads files from several threads: the order of its file records varies from run to run.
-    expect(reader.listFiles().map((f) => [f.path, f.filename]).sort()).toEqual([
+    expect(
+      reader
+        .listFiles()
+        .map((f) => [f.path, f.filename])
+        .sort(),
+    ).toEqual([
       ["/blobs", "raw.bin"],
       ["/data", "vocab.txt"],
     ]);
