@@ -1,7 +1,7 @@
 // Workspaces for bench/dashboard.ts, written directly in labrun's on-disk formats (no jobs are run).
 import { mkdirSync, openSync, closeSync, writeSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { JobState } from "../src/scheduler/job-record.js";
+import type { JobState } from "../src/workspace/job-record.js";
 import { writeFakeExperiment } from "../test/index/fake-workspace.js";
 
 /** `count` experiments of `jobs` jobs each, 5 % still running, over 100 titles and 8 hosts. */

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { listExperiments, listFromFiles } from "../src/experiment/experiment-index.js";
-import type { JobState } from "../src/scheduler/job-record.js";
+import type { JobState } from "../src/workspace/job-record.js";
 import { Workspace } from "../src/workspace/workspace.js";
 import { setJobState, writeFakeExperiment } from "../test/index/fake-workspace.js";
 

@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
-import type { JobState } from "../src/scheduler/job-record.js";
+import type { JobState } from "../src/workspace/job-record.js";
 import { writeFakeExperiment } from "../test/index/fake-workspace.js";
 import { TmuxSession } from "../test/monitor/tmux.js";
 

@@ -61,8 +61,8 @@ export type {
   LogLine,
   LogOptions,
 } from "./executors/executor.js";
-export { jobStates } from "./scheduler/job-record.js";
-export type { JobState } from "./scheduler/job-record.js";
+export { jobStates } from "./workspace/job-record.js";
+export type { JobState } from "./workspace/job-record.js";
 export { Workspace } from "./workspace/workspace.js";
 export * from "./errors.js";
 export { Token } from "./scheduler/token.js";

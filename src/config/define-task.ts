@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { InvalidTaskError, TaskValidationError } from "../errors.js";
-import { safeSegment } from "../workspace/workspace.js";
+import { safeSegment } from "../util/safe-segment.js";
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
 import { registerTaskKind } from "./task.js";
 import type { LaunchContext, LaunchSpec, Task, TaskChanges, TaskConfig } from "./task.js";

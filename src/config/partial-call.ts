@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { writeJsonAtomic } from "../workspace/atomic-file.js";
+import { writeJsonAtomic } from "../util/atomic-file.js";
 
 export interface PartialCall {
   readonly module: string;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { readTextIfExists, writeFileAtomic } from "../workspace/atomic-file.js";
+import { readTextIfExists, writeFileAtomic } from "../util/atomic-file.js";
 import { followLines } from "../workspace/log-follower.js";
 import type { ExecutorJobStatus, JobSubmission, LogLine, LogOptions } from "./executor.js";
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { shellQuote } from "../executors/job-files.js";
 import { labrunCliPath } from "../util/engine-paths.js";
-import { writeFileAtomic } from "../workspace/atomic-file.js";
+import { writeFileAtomic } from "../util/atomic-file.js";
 
 const shimDirs = new Map<string, string>();
 

@@ -1,5 +1,5 @@
 import type { Job } from "../scheduler/job.js";
-import type { JobState } from "../scheduler/job-record.js";
+import type { JobState } from "../workspace/job-record.js";
 import { formatDuration, paint, paintState, useColor } from "../util/table.js";
 
 export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";

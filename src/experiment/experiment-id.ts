@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { ExperimentExistsError } from "../errors.js";
-import { safeSegment } from "../workspace/workspace.js";
+import { safeSegment } from "../util/safe-segment.js";
 import type { Workspace } from "../workspace/workspace.js";
 
 /** `<title>_<YYYYMMDD-HHMMSS>` in local time. */

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { IndexUnavailableError } from "../errors.js";
-import { jobRecordSchema } from "../scheduler/job-record.js";
-import { readJsonFile } from "../workspace/atomic-file.js";
+import { jobRecordSchema } from "../workspace/job-record.js";
+import { readJsonFile } from "../util/atomic-file.js";
 import {
   NewerIndexError,
   WorkspaceIndex,

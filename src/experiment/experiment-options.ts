@@ -1,6 +1,6 @@
 import type { Task } from "../config/task.js";
 import type { DirtyGitAction } from "../config/yaml/configuration-base.js";
-import type { JobState } from "../scheduler/job-record.js";
+import type { JobState } from "../workspace/job-record.js";
 import type { Executor } from "../executors/executor.js";
 import type { Token, TokenNeed } from "../scheduler/token.js";
 import type { LogLevel } from "./console-reporter.js";

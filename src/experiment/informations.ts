@@ -1,6 +1,6 @@
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
-import { writeFileAtomic } from "../workspace/atomic-file.js";
+import { writeFileAtomic } from "../util/atomic-file.js";
 import type { GitInfo } from "../workspace/provenance.js";
 import type { RunMode } from "./run-mode.js";
 

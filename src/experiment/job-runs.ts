@@ -8,7 +8,7 @@ import { prepareRun } from "../tracking/run-prepare.js";
 import { RunReader } from "../tracking/run-reader.js";
 import { readRunRecord, writeRunRecord, deriveStatus } from "../tracking/run-record.js";
 import type { RunStatus } from "../tracking/run-record.js";
-import type { JsonValue } from "../tracking/json-codec.js";
+import type { JsonValue } from "../format/json-codec.js";
 import { isCorruptRecord, recordWarningOf, type OnRecordWarning } from "../util/record-warning.js";
 
 export interface JobRunOptions {

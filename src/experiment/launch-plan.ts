@@ -6,7 +6,7 @@ import type { Executor } from "../executors/executor.js";
 import { checkDependencyGraph } from "../scheduler/dependency-graph.js";
 import { Job } from "../scheduler/job.js";
 import { currentProvenance } from "../workspace/provenance.js";
-import { safeSegment } from "../workspace/workspace.js";
+import { safeSegment } from "../util/safe-segment.js";
 import type { Workspace } from "../workspace/workspace.js";
 import type { ExperimentRecord } from "./experiment-record.js";
 import { saveExperimentRecord } from "./experiment-store.js";

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { shellQuote } from "../executors/job-files.js";
-import { writeFileAtomic } from "../workspace/atomic-file.js";
+import { writeFileAtomic } from "../util/atomic-file.js";
 import type { Experiment } from "./experiment.js";
 import { currentUser } from "./informations.js";
 import { jobRunPrefix } from "./launch-plan.js";

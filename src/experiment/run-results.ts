@@ -1,4 +1,4 @@
-import type { JobState } from "../scheduler/job-record.js";
+import type { JobState } from "../workspace/job-record.js";
 import type { Job } from "../scheduler/job.js";
 import { experimentState } from "./experiment-record.js";
 import type { ExperimentState } from "./experiment-record.js";

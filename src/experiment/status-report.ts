@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import type { Job } from "../scheduler/job.js";
-import type { JobState } from "../scheduler/job-record.js";
+import type { JobState } from "../workspace/job-record.js";
 import type { PlannedJob } from "./launch-plan.js";
 import type { LogLevel } from "./console-reporter.js";
 import type { ExperimentResult } from "./run-results.js";

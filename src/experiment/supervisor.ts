@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ExperimentStateError } from "../errors.js";
 import { nodeEntry } from "../util/node-entry.js";
-import { readTextIfExists, writeJsonAtomic } from "../workspace/atomic-file.js";
+import { readTextIfExists, writeJsonAtomic } from "../util/atomic-file.js";
 
 const readyFile = "supervisor.json";
 

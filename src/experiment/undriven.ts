@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ExperimentStateError } from "../errors.js";
 import type { Job } from "../scheduler/job.js";
-import { activeStates } from "../scheduler/job-record.js";
+import { activeStates } from "../workspace/job-record.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { TokenSlots } from "../scheduler/token.js";
 import { ControlRequests } from "./control-requests.js";

@@ -4,9 +4,9 @@ import { taskFromConfig } from "../config/task.js";
 import type { Executor } from "../executors/executor.js";
 import { executorFromConfig } from "../executors/executor.js";
 import { ExperimentStateError } from "../errors.js";
-import { readJsonFile, writeJsonAtomic } from "../workspace/atomic-file.js";
-import { isTerminal, jobRecordSchema } from "./job-record.js";
-import type { JobRecord, JobState } from "./job-record.js";
+import { readJsonFile, writeJsonAtomic } from "../util/atomic-file.js";
+import { isTerminal, jobRecordSchema } from "../workspace/job-record.js";
+import type { JobRecord, JobState } from "../workspace/job-record.js";
 
 export interface JobPlacement {
   readonly name: string;

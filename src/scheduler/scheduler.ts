@@ -4,8 +4,8 @@ import type { Job } from "./job.js";
 import type { TokenSlots } from "./token.js";
 import { join } from "node:path";
 import { ProcessLock } from "../workspace/process-lock.js";
-import type { JobState } from "./job-record.js";
-import { activeStates } from "./job-record.js";
+import type { JobState } from "../workspace/job-record.js";
+import { activeStates } from "../workspace/job-record.js";
 
 export interface SchedulerOptions {
   /** Variables every job gets besides its own, keyed by job (LABRUN_JOB_DIR, …). */

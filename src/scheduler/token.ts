@@ -3,8 +3,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { ExperimentStateError } from "../errors.js";
 import { readJobOutcome } from "../executors/job-files.js";
-import { isProcessAlive } from "../executors/local/process-probe.js";
-import { safeSegment } from "../workspace/workspace.js";
+import { isProcessAlive } from "../util/process-probe.js";
+import { safeSegment } from "../util/safe-segment.js";
 
 /**
  * A concurrency token shared by every experiment of a workspace (experimaestro's counter token): at most

@@ -1,7 +1,7 @@
 import { BadRequestError } from "../errors.js";
 import type { MetricPoint } from "../store/store.js";
 import { maxTimestamp } from "../store/validate.js";
-import type { JsonValue } from "../tracking/json-codec.js";
+import type { JsonValue } from "../format/json-codec.js";
 
 const nonFinite: Readonly<Record<string, number>> = {
   NaN: Number.NaN,

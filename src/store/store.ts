@@ -1,4 +1,4 @@
-import type { JsonValue } from "../tracking/json-codec.js";
+import type { JsonValue } from "../format/json-codec.js";
 
 /**
  * Where tracked runs live when they are not plain files: the team server's database (`sqlite/`, `postgres/`)

@@ -1,8 +1,8 @@
 import { InvalidPrefixError } from "../errors.js";
 import { compileUserRegex } from "../util/user-regex.js";
-import type { JsonValue } from "../tracking/json-codec.js";
-import { encodeJson } from "../tracking/json-codec.js";
-import { checkFileName, checkStreamName, normaliseFileFolder, parsePrefix } from "../tracking/names.js";
+import type { JsonValue } from "../format/json-codec.js";
+import { encodeJson } from "../format/json-codec.js";
+import { checkFileName, checkStreamName, normaliseFileFolder, parsePrefix } from "../format/names.js";
 import type {
   LogQuery,
   MetricRange,

@@ -1,4 +1,4 @@
-import type { JsonValue } from "../tracking/json-codec.js";
+import type { JsonValue } from "../format/json-codec.js";
 import type {
   BatchResult,
   CreatedToken,

@@ -21,8 +21,8 @@ export type { MetricPoint, MetricReadOptions, MetricReadResult } from "./metric-
 export type { LogReadOptions, LogReadResult, LogRecord } from "./log-read.js";
 export { runLogLevels } from "./log-writer.js";
 export type { RunLogLevel } from "./log-writer.js";
-export { defaultRunsRoot, parsePrefix, runDirFor } from "./names.js";
-export type { ParsedPrefix } from "./names.js";
-export { encodeJson, parseJson } from "./json-codec.js";
-export type { JsonFields, JsonValue } from "./json-codec.js";
+export { defaultRunsRoot, parsePrefix, runDirFor } from "../format/names.js";
+export type { ParsedPrefix } from "../format/names.js";
+export { encodeJson, parseJson } from "../format/json-codec.js";
+export type { JsonFields, JsonValue } from "../format/json-codec.js";
 export type { StreamInfo } from "./metric-writer.js";

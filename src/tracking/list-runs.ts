@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { recordWarningOf, type RecordWarning } from "../util/record-warning.js";
-import { defaultRunsRoot } from "./names.js";
+import { defaultRunsRoot } from "../format/names.js";
 import { toRunInfo, type RunInfo } from "./run-info.js";
 import { readRunRecord, type ReportedStatus } from "./run-record.js";
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { TrackingValueError } from "../errors.js";
-import type { JsonValue } from "./json-codec.js";
-import { scanJsonl } from "./jsonl-file.js";
+import type { JsonValue } from "../format/json-codec.js";
+import { scanJsonl } from "../format/jsonl-file.js";
 import { compileUserRegex, type TextMatcher } from "../util/user-regex.js";
 import { checkLogLevel, runLogLevels, type RunLogLevel } from "./log-writer.js";
 

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TrackingValueError } from "../errors.js";
-import { writeFileAtomic } from "../workspace/atomic-file.js";
-import { JsonlAppender, lineIndex } from "./jsonl-file.js";
+import { writeFileAtomic } from "../util/atomic-file.js";
+import { JsonlAppender, lineIndex } from "../format/jsonl-file.js";
 
 /** ML-Dash's five log levels, in order of severity. */
 export const runLogLevels = ["debug", "info", "warn", "error", "fatal"] as const;

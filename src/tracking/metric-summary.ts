@@ -1,5 +1,5 @@
 import { TrackingValueError } from "../errors.js";
-import type { JsonFields } from "./json-codec.js";
+import type { JsonFields } from "../format/json-codec.js";
 
 /** The statistics `logSummary` computes (ML-Dash's SUPPORTED_AGGS). */
 export const summaryAggregations = [

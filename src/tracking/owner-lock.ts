@@ -12,7 +12,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { isProcessAlive, processStartTicks } from "../executors/local/process-probe.js";
+import { isProcessAlive, processStartTicks } from "../util/process-probe.js";
 import { ownerAlive, readRunRecord, staleAfterMs } from "./run-record.js";
 
 /**

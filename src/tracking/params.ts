@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { TrackingValueError } from "../errors.js";
 import { isoNow } from "./clock.js";
-import { encodeJson, type JsonValue } from "./json-codec.js";
-import { readJsonObject, writeJsonObject } from "./json-file.js";
+import { encodeJson, type JsonValue } from "../format/json-codec.js";
+import { readJsonObject, writeJsonObject } from "../format/json-file.js";
 
 export type FlatParams = Record<string, JsonValue>;
 export type NestedParams = { [key: string]: JsonValue | NestedParams };

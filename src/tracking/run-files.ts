@@ -4,9 +4,9 @@ import { copyFile, mkdir, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve, sep } from "node:path";
 import { ChecksumMismatchError, TrackedFileNotFoundError, TrackingValueError } from "../errors.js";
 import { isoNow } from "./clock.js";
-import { encodeJson, type JsonValue } from "./json-codec.js";
-import { readJsonObject, writeJsonObject } from "./json-file.js";
-import { checkFileName, normaliseFileFolder } from "./names.js";
+import { encodeJson, type JsonValue } from "../format/json-codec.js";
+import { readJsonObject, writeJsonObject } from "../format/json-file.js";
+import { checkFileName, normaliseFileFolder } from "../format/names.js";
 
 /** One entry of `files/.files_metadata.json` (ML-Dash's fields). */
 export interface FileRecord {

@@ -1,4 +1,4 @@
-import type { JsonValue } from "./json-codec.js";
+import type { JsonValue } from "../format/json-codec.js";
 import { deriveStatus, type ReportedStatus, type RunError, type RunRecord } from "./run-record.js";
 
 /** What a reader knows about a run: its experiment.json, with the status derived (a dead writer is FAILED). */

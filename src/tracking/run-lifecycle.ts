@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
-import { processStartTicks } from "../executors/local/process-probe.js";
+import { processStartTicks } from "../util/process-probe.js";
 import { RunBusyError, RunStateError, RunWriteError } from "../errors.js";
 import { isoNow } from "./clock.js";
-import { encodeJson, type JsonValue } from "./json-codec.js";
-import type { ParsedPrefix } from "./names.js";
+import { encodeJson, type JsonValue } from "../format/json-codec.js";
+import type { ParsedPrefix } from "../format/names.js";
 import { acquireOwnerLock, type OwnerLock } from "./owner-lock.js";
 import { releaseSpace, reserveSpace } from "./space-reserve.js";
 import type { WriteStatus } from "./run-sink.js";

@@ -1,6 +1,6 @@
 import { isoNow } from "./clock.js";
-import { encodeJson, type JsonValue } from "./json-codec.js";
-import { parsePrefix } from "./names.js";
+import { encodeJson, type JsonValue } from "../format/json-codec.js";
+import { parsePrefix } from "../format/names.js";
 import { flattenParams, mergeParams } from "./params.js";
 import { baseRunRecord } from "./run-lifecycle.js";
 import { readRunRecord, writeRunRecord } from "./run-record.js";

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { RunNotFoundError } from "../errors.js";
-import { readJsonObject } from "./json-file.js";
-import { scanJsonl } from "./jsonl-file.js";
+import { readJsonObject } from "../format/json-file.js";
+import { scanJsonl } from "../format/jsonl-file.js";
 import { readLogs, type LogReadOptions, type LogReadResult } from "./log-read.js";
 import {
   lastMetricPoint,
@@ -10,7 +10,7 @@ import {
   type MetricReadOptions,
   type MetricReadResult,
 } from "./metric-read.js";
-import { defaultRunsRoot, runDirFor, trackDirName, unnamedMetricDir } from "./names.js";
+import { defaultRunsRoot, runDirFor, trackDirName, unnamedMetricDir } from "../format/names.js";
 import {
   readParams,
   unflattenParams,

@@ -1,9 +1,9 @@
 import { TrackingValueError } from "../errors.js";
 import { isoNow, PointClock, splitPointTime } from "./clock.js";
-import { checkFields, stringifyChecked, type JsonFields } from "./json-codec.js";
+import { checkFields, stringifyChecked, type JsonFields } from "../format/json-codec.js";
 import { LogWriter, type RunLogLevel } from "./log-writer.js";
 import { MetricWriter, type StreamInfo } from "./metric-writer.js";
-import { checkStreamName } from "./names.js";
+import { checkStreamName } from "../format/names.js";
 import { TrackWriter } from "./track-writer.js";
 
 /** What `run.writeStatus()` reports: how the run's data is getting to its local files. */

@@ -1,8 +1,8 @@
-import type { JsonFields, JsonValue } from "./json-codec.js";
+import type { JsonFields, JsonValue } from "../format/json-codec.js";
 import { checkLogLevel, type RunLogLevel } from "./log-writer.js";
 import type { StreamInfo } from "./metric-writer.js";
 import { SummaryBuffer } from "./metric-summary.js";
-import { checkStreamName, trackDirName } from "./names.js";
+import { checkStreamName, trackDirName } from "../format/names.js";
 import type { TrackingSink as RunSink } from "./remote/tracking-sink.js";
 
 /** Fields of a metric point. `_ts` (epoch seconds, or -1 for the previous point's) sets its time. */

@@ -11,7 +11,7 @@ import {
   RunStateError,
   TrackingValueError,
 } from "../errors.js";
-import { parseJson } from "./json-codec.js";
+import { parseJson } from "../format/json-codec.js";
 import { Run } from "./run.js";
 import { tracked } from "./tracked.js";
 import { writeRunRecord, readRunRecord } from "./run-record.js";

@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { startSystemMetrics } from "./system/run-system-metrics.js";
 import { NoCurrentRunError, RunStateError, TrackingValueError } from "../errors.js";
-import type { JsonFields, JsonValue } from "./json-codec.js";
+import type { JsonFields, JsonValue } from "../format/json-codec.js";
 import { checkLogLevel, type RunLogLevel } from "./log-writer.js";
-import { defaultRunsRoot, parsePrefix, runDirFor, type ParsedPrefix } from "./names.js";
+import { defaultRunsRoot, parsePrefix, runDirFor, type ParsedPrefix } from "../format/names.js";
 import { Params } from "./params.js";
 import { bindToProcess, unbindFromProcess, type ProcessOutcome } from "./process-hooks.js";
 import { RunFiles } from "./run-files.js";

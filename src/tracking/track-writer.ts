@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { isoNow } from "./clock.js";
-import { encodeJson, type JsonValue } from "./json-codec.js";
-import { readJsonObject, writeJsonObject } from "./json-file.js";
-import { JsonlAppender } from "./jsonl-file.js";
-import { trackDirName } from "./names.js";
+import { encodeJson, type JsonValue } from "../format/json-codec.js";
+import { readJsonObject, writeJsonObject } from "../format/json-file.js";
+import { JsonlAppender } from "../format/jsonl-file.js";
+import { trackDirName } from "../format/names.js";
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;

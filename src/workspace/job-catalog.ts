@@ -2,9 +2,9 @@ import { readdirSync, rmSync, statSync } from "node:fs";
 import { z } from "zod";
 import { subdirectories } from "../util/subdirectories.js";
 import { join, relative } from "node:path";
-import { jobRecordSchema } from "../scheduler/job-record.js";
-import type { JobRecord } from "../scheduler/job-record.js";
-import { readJsonFile } from "./atomic-file.js";
+import { jobRecordSchema } from "./job-record.js";
+import type { JobRecord } from "./job-record.js";
+import { readJsonFile } from "../util/atomic-file.js";
 import type { Workspace } from "./workspace.js";
 import { skipCorrupt, type OnRecordWarning } from "../util/record-warning.js";
 

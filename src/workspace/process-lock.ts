@@ -1,6 +1,6 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { isProcessAlive, processStartTicks } from "../executors/local/process-probe.js";
+import { isProcessAlive, processStartTicks } from "../util/process-probe.js";
 
 export interface LockHolder {
   readonly pid: number;

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { safeSegment } from "../util/safe-segment.js";
 
 /**
  * The on-disk layout of a labrun workspace. The files are the truth; everything else is derived from them.
@@ -34,10 +35,4 @@ export class Workspace {
   jobDir(taskName: string, identity: string): string {
     return join(this.root, "jobs", safeSegment(taskName), identity);
   }
-}
-
-/** Makes a title or task name usable as one path segment, keeping it readable. */
-export function safeSegment(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[.-]+/, "");
-  return cleaned.length > 0 ? cleaned.slice(0, 100) : "unnamed";
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { writeFileAtomic } from "../../src/workspace/atomic-file.js";
+import { writeFileAtomic } from "../../src/util/atomic-file.js";
 import { runCli, tempWorkspace } from "../helpers.js";
 import { runScript } from "../tracking/helpers.js";
 import { runPython, SmallDisk, smallDiskUnavailable, strictLines } from "./writer-disk.js";

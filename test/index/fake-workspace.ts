@@ -5,9 +5,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { experimentRecordSchema } from "../../src/experiment/experiment-record.js";
 import type { ExperimentRecord } from "../../src/experiment/experiment-record.js";
-import { jobRecordSchema } from "../../src/scheduler/job-record.js";
-import { writeJsonAtomic } from "../../src/workspace/atomic-file.js";
-import type { JobRecord, JobState } from "../../src/scheduler/job-record.js";
+import { jobRecordSchema } from "../../src/workspace/job-record.js";
+import { writeJsonAtomic } from "../../src/util/atomic-file.js";
+import type { JobRecord, JobState } from "../../src/workspace/job-record.js";
 
 export interface FakeExperiment {
   readonly title: string;

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Run, tracked } from "../../src/index.js";
-import { parseJson } from "../../src/tracking/json-codec.js";
+import { parseJson } from "../../src/format/json-codec.js";
 import { tempDir } from "./helpers.js";
 
 // The real ML-Dash 0.11.0 from PyPI, in .venv-compat/ (made by scripts/ensure-ml-dash-venv.mjs, which

@@ -1,5 +1,5 @@
 import { UsageError } from "../../errors.js";
-import { jobStates } from "../../scheduler/job-record.js";
+import { jobStates } from "../../workspace/job-record.js";
 import { formatTable, paintState } from "../../util/table.js";
 import {
   listJobEntries,

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { RunNotFoundError, UsageError } from "../../errors.js";
 import { listRuns } from "../../tracking/list-runs.js";
 import type { ListRunsOptions } from "../../tracking/list-runs.js";
-import { defaultRunsRoot, parsePrefix } from "../../tracking/names.js";
+import { defaultRunsRoot, parsePrefix } from "../../format/names.js";
 import { Run } from "../../tracking/run.js";
 import { RunReader } from "../../tracking/run-reader.js";
 import type { RunInfo } from "../../tracking/run-info.js";

@@ -1,16 +1,16 @@
 import { join } from "node:path";
 import { RunNotFoundError, UsageError } from "../../errors.js";
-import { parsePrefix } from "../../tracking/names.js";
+import { parsePrefix } from "../../format/names.js";
 import { describeRemoteStatus, readRemoteStatus } from "../../tracking/remote/remote-status.js";
 import { Workspace } from "../../workspace/workspace.js";
 import { runStatuses } from "../../tracking/run-record.js";
 import type { ReportedStatus } from "../../tracking/run-record.js";
-import { encodeJson } from "../../tracking/json-codec.js";
+import { encodeJson } from "../../format/json-codec.js";
 import { formatTable, paintState } from "../../util/table.js";
 import { printJson, printWarnings } from "../output.js";
 import { RecordWarnings, skipCorrupt } from "../../util/record-warning.js";
 import { metricDataFile } from "../../tracking/metric-read.js";
-import { jsonlProblem } from "../../tracking/jsonl-file.js";
+import { jsonlProblem } from "../../format/jsonl-file.js";
 import { subdirectories } from "../../util/subdirectories.js";
 import { findRuns, openRunForReading } from "./run-lookup.js";
 

@@ -24,7 +24,7 @@ import {
   recordEnd,
   recordStart,
 } from "../job-files.js";
-import { killProcessGroup } from "../local/process-probe.js";
+import { killProcessGroup } from "../../util/process-probe.js";
 
 export interface DirectExecutorOptions {
   readonly env?: Readonly<Record<string, string>>;

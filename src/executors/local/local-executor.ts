@@ -21,7 +21,7 @@ import {
   readJobOutcome,
   writeWrapper,
 } from "../job-files.js";
-import { isProcessAlive, killProcessGroup, processStartTicks } from "./process-probe.js";
+import { isProcessAlive, killProcessGroup, processStartTicks } from "../../util/process-probe.js";
 
 export interface LocalExecutorOptions {
   /** Jobs of this executor running at once; default: the number of CPUs. */

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { readJsonFile, writeJsonAtomic } from "../../workspace/atomic-file.js";
+import { readJsonFile, writeJsonAtomic } from "../../util/atomic-file.js";
 import { formatTable, paintState } from "../../util/table.js";
 import type { Service } from "./service.js";
 import { serviceStates } from "./service.js";

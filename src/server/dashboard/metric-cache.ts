@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { parseJson } from "../../tracking/json-codec.js";
+import { parseJson } from "../../format/json-codec.js";
 
 /** Points of one stream as columns: the index, and one Float64Array per numeric field (NaN where absent). */
 export class ColumnSet {

@@ -13,7 +13,7 @@ import type { JobStatus } from "../../experiment/status-report.js";
 import { listRuns } from "../../tracking/list-runs.js";
 import { readLogs } from "../../tracking/log-read.js";
 import { lastMetricPoint, metricDataFile } from "../../tracking/metric-read.js";
-import { unnamedMetricDir } from "../../tracking/names.js";
+import { unnamedMetricDir } from "../../format/names.js";
 import { readParams } from "../../tracking/params.js";
 import { readFileRecords, storedFilePath } from "../../tracking/run-files.js";
 import { toRunInfo, type RunInfo } from "../../tracking/run-info.js";
@@ -37,7 +37,7 @@ import type {
   WarningDto,
 } from "./dashboard-source.js";
 import { RecordWarnings, skipCorrupt, type OnRecordWarning } from "../../util/record-warning.js";
-import { jsonlProblem } from "../../tracking/jsonl-file.js";
+import { jsonlProblem } from "../../format/jsonl-file.js";
 import { MetricCache, downsample, samplePoints } from "./metric-cache.js";
 import { subdirectories } from "../../util/subdirectories.js";
 

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { StoredFile } from "../../store/store.js";
-import { checkFileName, normaliseFileFolder } from "../../tracking/names.js";
+import { checkFileName, normaliseFileFolder } from "../../format/names.js";
 import type { ServerEnv } from "../auth.js";
 import { sendJson, type ServerContext } from "../context.js";
 import { MlflowRequestError } from "../../errors.js";

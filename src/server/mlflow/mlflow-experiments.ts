@@ -1,4 +1,4 @@
-import type { JsonValue } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
 import type { Store, StoredRun } from "../../store/store.js";
 import { checkProject, type Principal } from "../auth.js";
 import { doesNotExist } from "./mlflow-errors.js";

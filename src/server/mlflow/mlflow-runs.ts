@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { JsonValue } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
 import type { MetricAppend, Store, StoredRun } from "../../store/store.js";
 import { checkProject, type Principal } from "../auth.js";
 import { doesNotExist, invalidParameter } from "./mlflow-errors.js";

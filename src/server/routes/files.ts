@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { Readable } from "node:stream";
 import { BadRequestError, StoredFileNotFoundError } from "../../errors.js";
 import type { StoredFile } from "../../store/store.js";
-import { checkFileName, normaliseFileFolder } from "../../tracking/names.js";
+import { checkFileName, normaliseFileFolder } from "../../format/names.js";
 import type { ServerEnv } from "../auth.js";
 import { loadRun, sendJson, type ServerContext } from "../context.js";
 import { readQuery } from "../query.js";

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { MetricAppend, RunBatch } from "../../store/store.js";
-import { checkStreamName } from "../../tracking/names.js";
+import { checkStreamName } from "../../format/names.js";
 import type { ServerEnv } from "../auth.js";
 import { readJson } from "../body.js";
 import { loadRun, sendJson, type ServerContext } from "../context.js";

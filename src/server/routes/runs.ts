@@ -1,8 +1,8 @@
 import type { Hono } from "hono";
 import { BadRequestError, StoredRunNotFoundError } from "../../errors.js";
 import type { RunQuery } from "../../store/store.js";
-import { parsePrefix } from "../../tracking/names.js";
-import type { JsonValue } from "../../tracking/json-codec.js";
+import { parsePrefix } from "../../format/names.js";
+import type { JsonValue } from "../../format/json-codec.js";
 import { checkProject, type ServerEnv } from "../auth.js";
 import { readJson } from "../body.js";
 import { loadRun, sendJson, type ServerContext } from "../context.js";

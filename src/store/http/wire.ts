@@ -1,4 +1,4 @@
-import type { JsonValue } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
 import type { MetricPoint, MetricSeries } from "../store.js";
 
 // JSON has no NaN or ±Infinity: on the wire (docs/server-api.md) they travel inside metric fields as the

@@ -1,5 +1,5 @@
-import type { JsonValue } from "../../tracking/json-codec.js";
-import { encodeJson, parseJson } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
+import { encodeJson, parseJson } from "../../format/json-codec.js";
 import type { MetricPoint } from "../store.js";
 
 /**

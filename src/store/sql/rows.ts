@@ -1,5 +1,5 @@
-import type { JsonValue } from "../../tracking/json-codec.js";
-import { parseJson } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
+import { parseJson } from "../../format/json-codec.js";
 import type { RunStatus, StoredFile, StoredLog, StoredRun, TokenInfo, LogLevel } from "../store.js";
 
 /** A row of `runs` as both drivers return it. */

@@ -1,4 +1,4 @@
-import { encodeJson } from "../../tracking/json-codec.js";
+import { encodeJson } from "../../format/json-codec.js";
 import { compileUserRegex } from "../../util/user-regex.js";
 import type { LogLevel, LogQuery, NewLog, StoredLog } from "../store.js";
 import type { LogRow } from "./rows.js";

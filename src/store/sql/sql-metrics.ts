@@ -1,5 +1,5 @@
-import type { JsonValue } from "../../tracking/json-codec.js";
-import { parseJson } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
+import { parseJson } from "../../format/json-codec.js";
 import { decodeChunk, pointAt } from "../metrics/chunk-codec.js";
 import type { ChunkSummary } from "../metrics/chunk-summary.js";
 import { groupExtremes, maxRowFields, readSummary, summarize } from "../metrics/chunk-summary.js";

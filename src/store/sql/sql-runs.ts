@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { RunStatusTransitionError, StoredRunNotFoundError, TrackingValueError } from "../../errors.js";
-import { encodeJson, parseJson } from "../../tracking/json-codec.js";
-import type { JsonValue } from "../../tracking/json-codec.js";
-import { parsePrefix } from "../../tracking/names.js";
+import { encodeJson, parseJson } from "../../format/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
+import { parsePrefix } from "../../format/names.js";
 import type { RunPage, RunQuery, RunUpsert, RunWithLatest, StatusChange, StoredRun } from "../store.js";
 import type { RunRow } from "./rows.js";
 import { runColumns, runFromRow } from "./rows.js";

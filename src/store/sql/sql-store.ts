@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ImmutableParamError, StoreClosedError, StoredRunNotFoundError } from "../../errors.js";
-import type { JsonValue } from "../../tracking/json-codec.js";
-import { encodeJson, parseJson } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
+import { encodeJson, parseJson } from "../../format/json-codec.js";
 import type {
   BatchResult,
   CreatedToken,

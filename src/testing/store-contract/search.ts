@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import type { RunQuery, StoredRun } from "../../store/store.js";
-import type { JsonValue } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
 import type { ContractContext } from "./context.js";
 import { codeOf } from "./context.js";
 

@@ -1,5 +1,5 @@
 import type { StatusChange } from "../../store/store.js";
-import type { JsonValue } from "../json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
 
 /** A batch cut from the builder: its JSON text without `clientId`/`seq`, and what it holds. */
 export interface CutBatch {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ChecksumMismatchError, RunStateError, TrackedFileNotFoundError } from "../../errors.js";
-import { checkFileName } from "../names.js";
+import { checkFileName } from "../../format/names.js";
 import {
   checkSaveSource,
   contentTypeOf,

@@ -1,5 +1,5 @@
 import { TrackingValueError } from "../../errors.js";
-import { encodeJson } from "../json-codec.js";
+import { encodeJson } from "../../format/json-codec.js";
 import {
   Params,
   flattenParams,

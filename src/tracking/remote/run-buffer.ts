@@ -2,8 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:f
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { RunUpsert } from "../../store/store.js";
-import { writeFileAtomic } from "../../workspace/atomic-file.js";
-import { parsePrefix } from "../names.js";
+import { writeFileAtomic } from "../../util/atomic-file.js";
+import { parsePrefix } from "../../format/names.js";
 
 /**
  * The on-disk buffer of remote mode: `<LABRUN_HOME>/buffer/<prefix>/<clientId>-<seq>.json`, one file per

@@ -1,4 +1,4 @@
-import type { JsonFields } from "../json-codec.js";
+import type { JsonFields } from "../../format/json-codec.js";
 import type { RunLogLevel } from "../log-writer.js";
 import type { StreamInfo } from "../metric-writer.js";
 

@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { UsageError } from "../../errors.js";
 import { HttpStore } from "../../store/http/http-store.js";
 import { listRuns } from "../list-runs.js";
-import { defaultRunsRoot } from "../names.js";
+import { defaultRunsRoot } from "../../format/names.js";
 import { listBuffered } from "../remote/run-buffer.js";
 import { syncBuffer, type BufferSyncResult } from "./sync-buffer.js";
 import { syncLocalRun, type LocalSyncResult } from "./sync-local.js";

@@ -4,7 +4,7 @@
  * again). Paths are relative to the workspace root, so a workspace can be moved without rebuilding.
  */
 
-import { jobStates, type JobState } from "../../scheduler/job-record.js";
+import { jobStates, type JobState } from "../job-record.js";
 
 /** Job states, as job.json records them. */
 export const indexedJobStates = jobStates;

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { CorruptRecordError } from "../errors.js";
-import { readTextIfExists, writeFileAtomic } from "../workspace/atomic-file.js";
-import { sleepSync } from "./clock.js";
+import { readTextIfExists, writeFileAtomic } from "../util/atomic-file.js";
+import { sleepSync } from "../util/sleep-sync.js";
 import { encodeJson, parseJson } from "./json-codec.js";
 
 /**
