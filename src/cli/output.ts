@@ -1,6 +1,7 @@
 import { isLabrunError } from "../errors.js";
 import type { RecordWarning } from "../util/record-warning.js";
 import { paint, useColor } from "../util/table.js";
+import { stringifyWire } from "../format/wire-json.js";
 
 /** Where every error of the CLI ends: one clear line, a non-zero exit code, no stack (unless LABRUN_DEBUG). */
 export function reportError(error: unknown): number {
@@ -24,9 +25,7 @@ export function reportError(error: unknown): number {
 
 /** Standard JSON for scripts (jq): NaN and ±Infinity, which JSON cannot hold, become the strings "NaN", "Infinity", "-Infinity". */
 export function printJson(value: unknown): void {
-  const replacer = (_key: string, v: unknown) =>
-    typeof v === "number" && !Number.isFinite(v) ? String(v) : v;
-  process.stdout.write(`${JSON.stringify(value, replacer, 2)}\n`);
+  process.stdout.write(`${stringifyWire(value, 2)}\n`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { StoredRunNotFoundError } from "../errors.js";
 import type { Store, StoredRun } from "../store/store.js";
+import { stringifyWire } from "../format/wire-json.js";
 import { checkProject, type ServerEnv } from "./auth.js";
 import type { RunEvents } from "./events.js";
 import type { FileStorage } from "./files/file-storage.js";
@@ -26,12 +27,9 @@ export async function loadRun(c: Context<ServerEnv>, store: Store, runId: string
   return run;
 }
 
-const replacer = (_key: string, value: unknown) =>
-  typeof value === "number" && !Number.isFinite(value) ? String(value) : value;
-
 /** A JSON response in which NaN and ±Infinity become the strings "NaN", "Infinity", "-Infinity". */
 export function sendJson(value: unknown, status = 200): Response {
-  return new Response(JSON.stringify(value, replacer), {
+  return new Response(stringifyWire(value), {
     status,
     headers: { "content-type": "application/json; charset=utf-8" },
   });

@@ -2,26 +2,12 @@ import { BadRequestError } from "../errors.js";
 import type { MetricPoint } from "../store/store.js";
 import { maxTimestamp } from "../store/validate.js";
 import type { JsonValue } from "../format/json-codec.js";
-
-const nonFinite: Readonly<Record<string, number>> = {
-  NaN: Number.NaN,
-  Infinity: Infinity,
-  "-Infinity": -Infinity,
-};
+import { decodeWireDeep, isNonFiniteName } from "../format/wire-json.js";
 
 function fail(path: string, problem: string): never {
   throw new BadRequestError(`The request body is not valid: ${path}: ${problem}.`, {
     details: { problem: "invalid", issues: [`${path}: ${problem}`] },
   });
-}
-
-function decodeDeep(value: unknown): unknown {
-  if (typeof value === "string") return Object.hasOwn(nonFinite, value) ? nonFinite[value] : value;
-  if (typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return value.map(decodeDeep);
-  const out: Record<string, unknown> = {};
-  for (const key in value) out[key] = decodeDeep((value as Record<string, unknown>)[key]);
-  return out;
 }
 
 /**
@@ -52,11 +38,7 @@ export function checkPoints(points: readonly unknown[], path: string, maxDepth =
       if (key.length === 0 || key.length > 500)
         fail(`${path}.${i}.fields`, "field names have 1 to 500 characters");
       if (key === "__proto__") reservedKey(`${path}.${i}.fields`);
-      if (
-        typeof value === "string"
-          ? Object.hasOwn(nonFinite, value)
-          : typeof value === "object" && value !== null
-      ) {
+      if (typeof value === "string" ? isNonFiniteName(value) : typeof value === "object" && value !== null) {
         if (typeof value === "object" && jsonDepth(value, maxDepth) > maxDepth) {
           throw new BadRequestError(
             `${path}.${i}.fields.${key} is nested more than ${maxDepth} levels deep. Flatten it.`,
@@ -66,7 +48,7 @@ export function checkPoints(points: readonly unknown[], path: string, maxDepth =
           );
         }
         decoded ??= { ...(fields as Record<string, unknown>) };
-        decoded[key] = decodeDeep(value);
+        decoded[key] = decodeWireDeep(value as JsonValue);
       }
     }
     out[i] = { fields: (decoded ?? fields) as Record<string, JsonValue>, ts };

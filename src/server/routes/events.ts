@@ -1,11 +1,9 @@
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ServerEnv } from "../auth.js";
+import { stringifyWire } from "../../format/wire-json.js";
 import { loadRun, type ServerContext } from "../context.js";
 import type { RunEvent } from "../events.js";
-
-const replacer = (_key: string, value: unknown) =>
-  typeof value === "number" && !Number.isFinite(value) ? String(value) : value;
 
 /** Events a slow subscriber may fall behind by before its stream is closed (it reconnects and re-reads). */
 const maxBacklog = 10_000;
@@ -25,7 +23,7 @@ export function eventRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
         if (stream.closed || stream.aborted) return;
         if (++backlog > maxBacklog) return finish();
         chain = chain
-          .then(() => stream.writeSSE({ event: event.type, data: JSON.stringify(event.data, replacer) }))
+          .then(() => stream.writeSSE({ event: event.type, data: stringifyWire(event.data) }))
           .catch(() => finish())
           .finally(() => backlog--);
       };

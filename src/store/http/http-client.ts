@@ -1,6 +1,6 @@
 import { ServerUnreachableError } from "../../errors.js";
 import { rebuildError, type WireError } from "./rebuild-error.js";
-import { stringifyWire } from "./wire.js";
+import { stringifyWire } from "../../format/wire-json.js";
 
 export interface HttpClientOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:4400` (a trailing `/` is ignored). */

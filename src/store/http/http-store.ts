@@ -18,7 +18,8 @@ import type {
   StoredRun,
 } from "../store.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
-import { decodeDeep, decodeSeries, encodePoint } from "./wire.js";
+import { decodeWireDeep as decodeDeep } from "../../format/wire-json.js";
+import { decodeSeries, encodePoint } from "./wire.js";
 
 export type HttpStoreOptions = HttpClientOptions;
 

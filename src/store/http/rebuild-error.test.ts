@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { InvalidPrefixError, RunNotFoundError, ServerRequestError, isLabrunError } from "../../errors.js";
 import { rebuildError } from "./rebuild-error.js";
-import { decodeDeep, decodeFields, encodeFields } from "./wire.js";
+import { decodeWireDeep as decodeDeep } from "../../format/wire-json.js";
+import { decodeFields, encodeFields } from "./wire.js";
 
 describe("rebuildError", () => {
   it("rebuilds the class of a known code with the server's message and details", () => {

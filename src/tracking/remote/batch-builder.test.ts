@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BatchBuilder } from "./batch-builder.js";
-import { wireStringify } from "./remote-sink.js";
+import { stringifyWire } from "../../format/wire-json.js";
 
 describe("BatchBuilder", () => {
   it("builds the RunBatch JSON of what was added, then starts empty", () => {
@@ -14,7 +14,7 @@ describe("BatchBuilder", () => {
     builder.setTags(["a"]);
     builder.setStatus({ status: "COMPLETED" });
     expect(builder.items).toBe(4);
-    const cut = builder.cut(wireStringify);
+    const cut = builder.cut(stringifyWire);
     expect(cut.hasStatus).toBe(true);
     expect(JSON.parse(`{${cut.body}}`)).toEqual({
       params: { lr: 0.2, depth: 3 },
@@ -33,14 +33,14 @@ describe("BatchBuilder", () => {
       status: { status: "COMPLETED" },
     });
     expect(builder.empty).toBe(true);
-    expect(builder.cut(wireStringify).body).toBe("");
+    expect(builder.cut(stringifyWire).body).toBe("");
   });
 
   it("writes non-finite numbers as their names, at any depth", () => {
     const fields = { a: { b: 1, c: { d: NaN } }, list: [1, [-Infinity]], n: null, u: undefined, x: NaN };
-    expect(wireStringify(fields)).toBe(
+    expect(stringifyWire(fields)).toBe(
       '{"a":{"b":1,"c":{"d":"NaN"}},"list":[1,["-Infinity"]],"n":null,"x":"NaN"}',
     );
-    expect(wireStringify({ p: Infinity, q: -Infinity })).toBe('{"p":"Infinity","q":"-Infinity"}');
+    expect(stringifyWire({ p: Infinity, q: -Infinity })).toBe('{"p":"Infinity","q":"-Infinity"}');
   });
 });

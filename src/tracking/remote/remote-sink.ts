@@ -1,6 +1,7 @@
 import { PointClock, splitPointTime } from "../clock.js";
 import type { StatusChange } from "../../store/store.js";
 import { TrackingValueError } from "../../errors.js";
+import { stringifyWire } from "../../format/wire-json.js";
 import { checkFields, type JsonFields, type JsonValue } from "../../format/json-codec.js";
 import type { RunLogLevel } from "../log-writer.js";
 import { checkStreamName, trackDirName } from "../../format/names.js";
@@ -15,13 +16,6 @@ export interface RemoteSinkOptions {
   readonly batchMaxItems: number;
   /** Cut a batch once its JSON reaches about this many characters; default 1 MiB. */
   readonly batchMaxBytes: number;
-}
-
-/** Non-finite numbers travel as their names (the HTTP contract); everything else is JSON. */
-export function wireStringify(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
-  );
 }
 
 /**
@@ -50,7 +44,7 @@ export class RemoteSink implements TrackingSink {
       throw new TrackingValueError(`A log message must be a string, not ${typeof message}.`);
     let meta = "";
     if (metadata !== undefined && Object.keys(metadata).length > 0) {
-      const text = checkFields(metadata, "log metadata") ? wireStringify(metadata) : JSON.stringify(metadata);
+      const text = checkFields(metadata, "log metadata") ? stringifyWire(metadata) : JSON.stringify(metadata);
       if (text !== "{}") meta = `,"metadata":${text}`;
     }
     this.#builder.addLog(
@@ -120,7 +114,7 @@ export class RemoteSink implements TrackingSink {
 
   #cut(): void {
     if (this.#builder.empty) return;
-    this.#sender.enqueueBatch(this.#builder.cut(wireStringify).body);
+    this.#sender.enqueueBatch(this.#builder.cut(stringifyWire).body);
   }
 
   #stream(name: string | null): string {
@@ -142,6 +136,6 @@ export class RemoteSink implements TrackingSink {
     // The replacer is slow: only points holding NaN or ±Infinity need it.
     const nonFinite = checkFields(data, name === null ? "metrics" : (this.#paths.get(name) ?? name));
     const ts = this.#clock.stamp(given, now);
-    return `{"fields":${nonFinite ? wireStringify(data) : JSON.stringify(data)},"ts":${ts}}`;
+    return `{"fields":${nonFinite ? stringifyWire(data) : JSON.stringify(data)},"ts":${ts}}`;
   }
 }
