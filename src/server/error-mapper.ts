@@ -1,46 +1,24 @@
-import { isLabrunError, StorageFullError } from "../errors.js";
+import {
+  errorStatus,
+  errorTable,
+  InternalServerError,
+  isLabrunError,
+  StorageFullError,
+  type ErrorCode,
+  type ErrorStatus,
+} from "../errors.js";
 import { errorCodeOf, isDiskFull } from "../util/disk-full.js";
 
 /**
- * HTTP status of every error code the API can return. A LabrunError whose code is not listed is a user
- * error (bad input) and gets 400; anything that is not a LabrunError is a server fault: 500 INTERNAL.
+ * HTTP status of every error code (from `errorTable`, the one table of codes, classes and statuses). Anything
+ * that is not a LabrunError is a server fault: 500 INTERNAL.
  */
-export const statusOfCode: Readonly<Record<string, number>> = Object.freeze({
-  BAD_REQUEST: 400,
-  USAGE: 400,
-  INVALID_PREFIX: 400,
-  INVALID_TRACKING_NAME: 400,
-  TRACKING_VALUE: 400,
-  CHECKSUM_MISMATCH: 400,
-  INVALID_REGEX: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  HOST_NOT_ALLOWED: 403, // DNS rebinding: a Host name the server does not answer to
-  CROSS_ORIGIN: 403, // a state-changing request from a page of another site
-  NOT_FOUND: 404,
-  RUN_NOT_FOUND: 404,
-  FILE_NOT_FOUND: 404,
-  TRACKED_FILE_NOT_FOUND: 404,
-  EXPERIMENT_NOT_FOUND: 404,
-  JOB_NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  CONFLICT: 409,
-  RUN_STATE: 409,
-  RUN_BUSY: 409,
-  RUN_STATUS_TRANSITION: 409,
-  CORRUPT_RECORD: 409, // a stored record that cannot be read: the request was fine, the data is damaged
-  PARAM_IMMUTABLE: 400,
-  STORE_CLOSED: 503,
-  STORE_UNAVAILABLE: 503, // a database hiccup: clients retry the batch
-  STORE_SCHEMA: 500,
-  PAYLOAD_TOO_LARGE: 413,
-  URI_TOO_LONG: 414,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  HEADERS_TOO_LARGE: 431,
-  STORAGE_FULL: 507, // disk full (files folder or database): clients keep the data and retry
-  SHUTTING_DOWN: 503,
-  INTERNAL: 500,
-});
+export const statusOfCode: Readonly<Record<ErrorCode, ErrorStatus>> = Object.freeze(
+  Object.fromEntries(Object.entries(errorTable).map(([code, entry]) => [code, entry.status])) as Record<
+    ErrorCode,
+    ErrorStatus
+  >,
+);
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
@@ -60,22 +38,18 @@ export function errorResponse(
   if (!isLabrunError(error) && isDiskFull(error))
     error = new StorageFullError("its data", errorCodeOf(error), error);
   if (isLabrunError(error)) {
-    const status = statusOfCode[error.code] ?? 400;
+    // A foreign code (MLflow's, one passed on from another server) carries its own status.
+    const own = (error as { status?: unknown }).status;
+    const status = errorStatus(error.code) ?? (typeof own === "number" ? own : 400);
     return {
       status,
       body: { error: { code: error.code, message: error.message, details: { ...error.details } } },
     };
   }
   logError(error);
+  const internal = new InternalServerError();
   return {
-    status: 500,
-    body: {
-      error: {
-        code: "INTERNAL",
-        message:
-          "The server failed while handling this request (see its log). Retry; report it if it persists.",
-        details: {},
-      },
-    },
+    status: errorTable.INTERNAL.status,
+    body: { error: { code: internal.code, message: internal.message, details: {} } },
   };
 }

@@ -2,7 +2,7 @@ import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PortInUseError } from "../errors.js";
+import { errorTable, PortInUseError, ShuttingDownError } from "../errors.js";
 import { answerClientErrors, maxHeaderBytes } from "../util/http-limits.js";
 import type { ServerEnv } from "./auth.js";
 import type { ServerContext } from "./context.js";
@@ -36,16 +36,13 @@ export async function listen(
       {
         fetch: async (request, env) => {
           if (draining) {
+            const refusal = new ShuttingDownError();
             return new Response(
               JSON.stringify({
-                error: {
-                  code: "SHUTTING_DOWN",
-                  message: "The server is shutting down; retry shortly.",
-                  details: {},
-                },
+                error: { code: refusal.code, message: refusal.message, details: {} },
               }),
               {
-                status: 503,
+                status: errorTable.SHUTTING_DOWN.status,
                 headers: { "content-type": "application/json", connection: "close", "retry-after": "1" },
               },
             );

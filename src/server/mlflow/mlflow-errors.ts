@@ -1,8 +1,14 @@
-import { isLabrunError, MlflowRequestError, StorageFullError } from "../../errors.js";
+import {
+  isErrorCode,
+  isLabrunError,
+  MlflowRequestError,
+  StorageFullError,
+  type ErrorCode,
+} from "../../errors.js";
 import { errorCodeOf, isDiskFull } from "../../util/disk-full.js";
 
 /** MLflow's `error_code` and HTTP status for labrun's error codes. */
-const mlflowCodeOf: Readonly<Record<string, readonly [string, number]>> = Object.freeze({
+const mlflowCodeOf: Readonly<Partial<Record<ErrorCode, readonly [string, number]>>> = Object.freeze({
   RUN_NOT_FOUND: ["RESOURCE_DOES_NOT_EXIST", 404],
   FILE_NOT_FOUND: ["RESOURCE_DOES_NOT_EXIST", 404],
   NOT_FOUND: ["ENDPOINT_NOT_FOUND", 404],
@@ -33,7 +39,10 @@ export function mlflowErrorResponse(
     return { status: error.status, body: { error_code: error.code, message: error.message } };
   }
   if (isLabrunError(error)) {
-    const [code, status] = mlflowCodeOf[error.code] ?? ["INVALID_PARAMETER_VALUE", 400];
+    const [code, status] = (isErrorCode(error.code) ? mlflowCodeOf[error.code] : undefined) ?? [
+      "INVALID_PARAMETER_VALUE",
+      400,
+    ];
     return { status, body: { error_code: code, message: error.message } };
   }
   logError(error);
