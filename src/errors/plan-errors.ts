@@ -8,9 +8,9 @@ export class PlanInvalidError extends LabrunError {
 /** A plan of a protocol version this engine does not read. */
 export class PlanVersionError extends LabrunError {
   override readonly code = "PLAN_VERSION";
-  constructor(version: unknown, supported: number) {
+  constructor(version: unknown, supported: readonly number[]) {
     super(
-      `This plan is of version ${JSON.stringify(version)}; this labrun reads plan version ${supported}. ` +
+      `This plan is of version ${JSON.stringify(version)}; this labrun reads plan version${supported.length > 1 ? "s" : ""} ${supported.join(", ")}. ` +
         "Install matching versions of the labrun engine (npm) and its Python client.",
       { details: { version, supported } },
     );

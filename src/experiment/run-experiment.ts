@@ -13,7 +13,6 @@ import type { Executor } from "../executors/executor.js";
 import { needsTypeScriptLoader } from "../util/node-entry.js";
 import type { LogLevel } from "./console-reporter.js";
 import { ExperimentHelper } from "./experiment-helper.js";
-import type { ServiceSet } from "./services/service-set.js";
 import { gitInfo } from "../workspace/provenance.js";
 import { checkDirtyGit } from "./git-check.js";
 import { buildInformations, writeInformations } from "./informations.js";
@@ -26,7 +25,7 @@ import { YamlExperiment } from "./yaml-experiment.js";
 import { loadPythonExperiment } from "./plan/python-experiment.js";
 import { Workspace } from "../workspace/workspace.js";
 import { endMockModules } from "./mock-modules/mock-modules.js";
-import { StopRequest } from "./services/stop-request.js";
+import { keepServicesUp, StopRequest } from "./services/stop-request.js";
 import { serviceUrl } from "./services/web-service.js";
 
 export interface RunExperimentOptions {
@@ -227,24 +226,6 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
     stopRequest?.dispose();
     if (waited && stopRequest?.fromSignals) process.stderr.write(`Stopped ${running} service(s).\n`);
   }
-}
-
-/** Waits while services run, after the jobs: until Ctrl-C (or the caller's signal), or until they all stop. */
-async function keepServicesUp(services: ServiceSet, stopRequest: StopRequest): Promise<boolean> {
-  if (services.running.length === 0 || stopRequest.signal.aborted) return false;
-  stopRequest.watch();
-  stopRequest.armForceExit();
-  if (stopRequest.fromSignals) {
-    const lines = services.running.map(
-      (service) => `  ${service.id}  ${serviceUrl(service) ?? service.description()}`,
-    );
-    process.stderr.write(
-      `The jobs have ended; ${lines.length} service(s) still running:\n${lines.join("\n")}\n` +
-        "Press Ctrl-C to stop them and exit.\n",
-    );
-  }
-  await services.whileRunning(stopRequest.signal);
-  return true;
 }
 
 /**

@@ -89,7 +89,7 @@ _LAZY = {
 }
 
 
-_SUBMODULES = {"errors", "tasks", "experiments", "launch"}
+_SUBMODULES = {"errors", "tasks", "experiments", "launch", "services"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { InvalidExecutorError, InvalidTaskError, PlanInvalidError, PlanVersionError } from "../../errors.js";
 import type { LabrunError } from "../../errors.js";
-import { PLAN_VERSION, planSchema } from "./plan-schema.js";
+import { PLAN_VERSIONS, planSchema } from "./plan-schema.js";
 import type { Plan } from "./plan-schema.js";
 
 /**
@@ -26,8 +26,8 @@ export function parsePlan(text: string, source = "the plan"): Plan {
 /** Validates a parsed plan (see `parsePlan`). */
 export function checkPlan(data: unknown, source = "the plan"): Plan {
   const version = (data as { labrunPlan?: unknown } | null)?.labrunPlan;
-  if (data !== null && typeof data === "object" && version !== PLAN_VERSION)
-    throw new PlanVersionError(version, PLAN_VERSION);
+  if (data !== null && typeof data === "object" && !PLAN_VERSIONS.includes(version as number))
+    throw new PlanVersionError(version, PLAN_VERSIONS);
   const parsed = planSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   throw planError(parsed.error.issues, source);

@@ -3,8 +3,10 @@ import { z } from "zod";
 // The plan a Python client hands to the engine (docs/plan-protocol.md), declared once. Objects are strict:
 // an unknown field is an error naming it, never silently dropped.
 
-/** The plan versions this engine reads. */
-export const PLAN_VERSION = 1;
+/** The newest plan version this engine reads (2 added `services`). */
+export const PLAN_VERSION = 2;
+/** Every plan version this engine reads: a version-1 plan is a version-2 plan without services. */
+export const PLAN_VERSIONS: readonly number[] = [1, 2];
 
 const text = z.string().min(1);
 const env = z.record(z.string(), z.string());
@@ -165,29 +167,66 @@ const jobEntry = z
   });
 export type JobEntry = z.infer<typeof jobEntry>;
 
+// A service of the experiment (version 2): a Python `Service` instance, rebuilt in its own process from its
+// class and `state` (experimaestro's `state_dict()`), or labrun's built-in job-files browser.
+const pythonService = z.strictObject({
+  kind: z.literal("python"),
+  id: text,
+  description: z.string().optional(),
+  module: text.optional(),
+  file: text.optional(),
+  qualname: text,
+  state: z.record(z.string(), finiteJson).optional(),
+  python: text.optional(),
+  pythonpath: z.array(text).optional(),
+  env: env.optional(),
+  cwd: text.optional(),
+  startTimeoutMs: count(1).optional(),
+});
+const jobFilesService = z.strictObject({
+  kind: z.literal("job-files"),
+  id: text.optional(),
+  host: text.optional(),
+  port: count(0).max(65535).optional(),
+});
+export const serviceSpec = z.discriminatedUnion("kind", [pythonService, jobFilesService]);
+export type ServiceSpec = z.infer<typeof serviceSpec>;
+export type PythonServiceSpec = z.infer<typeof pythonService>;
+
 export const runModeSpec = z.enum(["NORMAL", "DRY_RUN", "GENERATE"]);
 
-export const planSchema = z.strictObject({
-  labrunPlan: z.literal(PLAN_VERSION),
-  title: z.string().refine((title) => title.trim() !== "", "an experiment needs a non-empty title"),
-  id: text.nullish(),
-  workspace: text.nullish(),
-  cwd: text.nullish(),
-  logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).nullish(),
-  cleanMode: z.boolean().nullish(),
-  dirtyGit: z.enum(["error", "warn", "ignore"]).nullish(),
-  executor: executorSpec.nullish(),
-  python: z.strictObject({ interpreter: text.optional(), pythonpath: z.array(text).optional() }).nullish(),
-  run: z
-    .strictObject({
-      detach: z.boolean().optional(),
-      sequential: z.boolean().optional(),
-      tailLogs: z.boolean().optional(),
-      direct: z.boolean().optional(),
-      force: z.boolean().optional(),
-    })
-    .nullish(),
-  mode: runModeSpec.nullish(),
-  jobs: z.array(jobEntry),
-});
+export const planSchema = z
+  .strictObject({
+    labrunPlan: z.union([z.literal(1), z.literal(2)]),
+    title: z.string().refine((title) => title.trim() !== "", "an experiment needs a non-empty title"),
+    id: text.nullish(),
+    workspace: text.nullish(),
+    cwd: text.nullish(),
+    logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).nullish(),
+    cleanMode: z.boolean().nullish(),
+    dirtyGit: z.enum(["error", "warn", "ignore"]).nullish(),
+    executor: executorSpec.nullish(),
+    python: z.strictObject({ interpreter: text.optional(), pythonpath: z.array(text).optional() }).nullish(),
+    run: z
+      .strictObject({
+        detach: z.boolean().optional(),
+        sequential: z.boolean().optional(),
+        tailLogs: z.boolean().optional(),
+        direct: z.boolean().optional(),
+        force: z.boolean().optional(),
+      })
+      .nullish(),
+    mode: runModeSpec.nullish(),
+    jobs: z.array(jobEntry),
+    services: z.array(serviceSpec).optional(),
+  })
+  .refine((plan) => plan.labrunPlan >= 2 || plan.services === undefined, {
+    message: 'services need plan version 2 (`"labrunPlan": 2`)',
+    path: ["services"],
+  })
+  .refine((plan) => !plan.services?.length || !plan.run?.detach, {
+    message:
+      "services run in the engine's process, which ends when the launch detaches: run without `detach`, or start the service yourself",
+    path: ["services"],
+  });
 export type Plan = z.infer<typeof planSchema>;

@@ -4,7 +4,8 @@ import type { ConfigurationBase } from "../../config/yaml/configuration-base.js"
 import { moduleSearchPath } from "../../config/yaml/entry.js";
 import type { ExperimentHelper } from "../experiment-helper.js";
 import type { RunMode } from "../run-mode.js";
-import { addPlanJobs } from "./build-plan.js";
+import { addPlanJobs, planDefaults } from "./build-plan.js";
+import { serviceFromSpec } from "./plan-services.js";
 import { planWithPython } from "./python-planner.js";
 import { runOptionsOf } from "./run-plan.js";
 
@@ -47,6 +48,9 @@ export async function loadPythonExperiment(
     cfg: config.data,
     run: async (helper) => {
       addPlanJobs(helper.experiment, plan);
+      const defaults = planDefaults(plan);
+      for (const spec of plan.services ?? [])
+        helper.addService(serviceFromSpec(spec, defaults, helper.experiment));
       // The experiment file called run() with options (detach, tail_logs…): launch as it asked.
       const options = runOptionsOf(plan);
       if (Object.keys(options).length > 0 && plan.jobs.length > 0) await helper.experiment.run(options);

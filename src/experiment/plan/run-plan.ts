@@ -8,7 +8,11 @@ import { generateJobScripts, listPlannedJobs } from "../planned-jobs.js";
 import type { GeneratedJob, PlannedJobInfo } from "../planned-jobs.js";
 import type { RunMode } from "../run-mode.js";
 import type { ExperimentResult } from "../run-results.js";
+import { keepServicesUp, StopRequest } from "../services/stop-request.js";
+import { ServiceSet } from "../services/service-set.js";
+import { serviceUrl } from "../services/web-service.js";
 import { addPlanJobs, planDefaults } from "./build-plan.js";
+import { serviceFromSpec } from "./plan-services.js";
 import type { PlanEvent } from "./plan-events.js";
 import type { Plan } from "./plan-schema.js";
 
@@ -40,15 +44,43 @@ export interface PlanOutcome {
 export async function runPlan(plan: Plan, options: RunPlanOptions = {}): Promise<PlanOutcome> {
   const mode = plan.mode ?? "NORMAL";
   const warn = options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+  const defaults = planDefaults(plan);
   if (plan.dirtyGit)
-    checkDirtyGit(gitInfo(planDefaults(plan).cwd), plan.dirtyGit, {
+    checkDirtyGit(gitInfo(defaults.cwd), plan.dirtyGit, {
       where: "the experiment's dirty_git",
       runs: mode === "NORMAL",
       warn,
     });
   const exp = new PlainExperiment(plan.title, experimentOptionsFor(plan, options));
   addPlanJobs(exp, plan);
-  return launchPlanned(exp, plan, mode, options.emit);
+  const specs = plan.services ?? [];
+  if (specs.length === 0) return launchPlanned(exp, plan, mode, options.emit);
+  // Services as `run-experiment` keeps them: started before the jobs, recorded in services.json while the
+  // experiment runs, kept up after the jobs until Ctrl-C (or until they all stop), then stopped.
+  const services = new ServiceSet({ autoStart: mode === "NORMAL" });
+  const stopRequest = mode === "NORMAL" ? new StopRequest(true) : undefined;
+  let waited = false;
+  try {
+    for (const spec of specs) services.add(serviceFromSpec(spec, defaults, exp));
+    await services.startedAll();
+    if (!plan.cleanMode)
+      for (const service of services.running)
+        process.stderr.write(
+          `Service ${service.id} is running${serviceUrl(service) ? ` at ${serviceUrl(service)}` : ""}.\n`,
+        );
+    const outcome = await launchPlanned(exp, plan, mode, options.emit, (dir) => {
+      services.recordIn(dir);
+      stopRequest?.watch();
+    });
+    if (stopRequest) waited = await keepServicesUp(services, stopRequest);
+    return outcome;
+  } finally {
+    stopRequest?.armForceExit();
+    const running = services.running.length;
+    await services.stopAll(warn);
+    stopRequest?.dispose();
+    if (waited && running > 0) process.stderr.write(`Stopped ${running} service(s).\n`);
+  }
 }
 
 /** The `Experiment` options a plan asks for, with events wired to `emit`. */
@@ -86,10 +118,11 @@ export async function launchPlanned(
   plan: Plan,
   mode: RunMode,
   emit: ((event: PlanEvent) => void) | undefined,
+  onLaunched?: (dir: string) => void,
 ): Promise<PlanOutcome> {
   if (mode !== "NORMAL") {
     const jobs = mode === "DRY_RUN" ? await listPlannedJobs(exp) : await generateJobScripts(exp);
-    emit?.(plannedEvent(exp, mode, jobs));
+    emit?.(plannedEvent(exp, mode, plan.labrunPlan, jobs));
     emit?.({
       event: "result",
       id: exp.id,
@@ -106,7 +139,10 @@ export async function launchPlanned(
   }
   const running = exp.run(runOptionsOf(plan));
   // run() writes the records before its first await: the experiment exists from here on.
-  if (exp.dir) emit?.(plannedEvent(exp, mode));
+  if (exp.dir) {
+    onLaunched?.(exp.dir);
+    emit?.(plannedEvent(exp, mode, plan.labrunPlan));
+  }
   const result = await running;
   const exitCode = result.ok ? 0 : 1;
   const workspaceFlag =
@@ -123,6 +159,7 @@ export async function launchPlanned(
 function plannedEvent(
   exp: Experiment,
   mode: RunMode,
+  version: number,
   listed?: readonly (PlannedJobInfo | GeneratedJob)[],
 ): PlanEvent {
   const tasks = exp.tasks;
@@ -148,7 +185,7 @@ function plannedEvent(
       }));
   return {
     event: "planned",
-    labrunPlan: 1,
+    labrunPlan: version,
     id: exp.id,
     title: exp.title,
     dir: listed ? null : (exp.dir ?? null),

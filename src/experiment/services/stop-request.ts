@@ -1,3 +1,6 @@
+import type { ServiceSet } from "./service-set.js";
+import { serviceUrl } from "./web-service.js";
+
 /**
  * When services kept up after the jobs should stop: on Ctrl-C (SIGINT) or SIGTERM, or when the caller's
  * signal aborts. Signals are watched from the launch on, so that a Ctrl-C meant for the jobs also means
@@ -49,4 +52,22 @@ export class StopRequest {
     if (this.#controller.signal.aborted && this.#forceExit) process.exit(signal === "SIGINT" ? 130 : 143);
     this.#controller.abort();
   };
+}
+
+/** Waits while services run, after the jobs: until Ctrl-C (or the caller's signal), or until they all stop. */
+export async function keepServicesUp(services: ServiceSet, stopRequest: StopRequest): Promise<boolean> {
+  if (services.running.length === 0 || stopRequest.signal.aborted) return false;
+  stopRequest.watch();
+  stopRequest.armForceExit();
+  if (stopRequest.fromSignals) {
+    const lines = services.running.map(
+      (service) => `  ${service.id}  ${serviceUrl(service) ?? service.description()}`,
+    );
+    process.stderr.write(
+      `The jobs have ended; ${lines.length} service(s) still running:\n${lines.join("\n")}\n` +
+        "Press Ctrl-C to stop them and exit.\n",
+    );
+  }
+  await services.whileRunning(stopRequest.signal);
+  return true;
 }

@@ -14,6 +14,7 @@ from ..errors import DirtyGitError
 from .configuration import ConfigurationBase, configuration
 from .helper import DirtyGitAction, ExperimentHelper, experiment
 from .mock import mock_modules
+from ..services import JobFilesService, Service, ServiceListener, ServiceState, WebService
 
 __all__ = [
     "ConfigurationBase",
@@ -23,4 +24,9 @@ __all__ = [
     "DirtyGitAction",
     "DirtyGitError",
     "mock_modules",
+    "Service",
+    "WebService",
+    "ServiceListener",
+    "ServiceState",
+    "JobFilesService",
 ]

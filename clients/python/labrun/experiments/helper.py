@@ -6,10 +6,10 @@ import enum
 import os
 import subprocess
 import warnings
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from .. import _context
-from ..errors import DirtyGitError, UsageError
+from ..errors import DirtyGitError
 from ..launch.experiment import Experiment
 
 
@@ -39,13 +39,15 @@ class ExperimentHelper:
         return self.experiment.base_dir
 
     def add_service(self, service: Any) -> Any:
-        """Services (experimaestro's ``Service``/``WebService``) run in the engine's process and are declared in
-        TypeScript for now: the plan a Python experiment hands over has no place for them."""
-        raise UsageError(
-            "helper.add_service() is not available in Python experiment files yet: services run in the engine's "
-            "process. Declare the service in a TypeScript experiment file, or start it yourself beside the experiment.",
-            {"service": repr(service)},
-        )
+        """Adds a service (``labrun.services.Service``, ``WebService`` or ``JobFilesService``) to the
+        experiment: in NORMAL mode the engine starts it in its own process, shows it in ``labrun experiment
+        status`` and keeps it up after the jobs until Ctrl-C. Not started in DRY_RUN and GENERATE."""
+        return self.experiment.add_service(service)
+
+    @property
+    def services(self) -> Dict[str, Any]:
+        """The services added, by id."""
+        return self.experiment.services
 
 
 def git_dirty(folder: str) -> Optional[str]:

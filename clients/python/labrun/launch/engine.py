@@ -237,7 +237,9 @@ class _SigintRecorder:
                 self.previous = signal.default_int_handler
 
     def _record(self, signum: int, frame: Any) -> None:
-        self.run.interrupted = True
+        # After the result, Ctrl-C stops the services the engine keeps up: the jobs were not interrupted.
+        if self.run.result is None:
+            self.run.interrupted = True
 
     def __exit__(self, *exc: Any) -> None:
         if self.previous is not None:

@@ -65,6 +65,8 @@ class Experiment:
         self._jobs: List[Job] = []
         self._names: Dict[str, str] = {}  # job ids and group member names → job id
         self._plugins: List[Plugin] = []
+        self._services: Dict[str, Any] = {}  # id → the service as given
+        self._service_specs: List[Dict[str, Any]] = []
         self._dry_ran = False
         self._engine: Optional[PlanRun] = None
         self._launched = False
@@ -153,6 +155,31 @@ class Experiment:
         self._append(job)
         return job_id
 
+    def add_service(self, service: Any) -> Any:
+        """Adds a service (a ``labrun.services.Service``, ``WebService`` or ``JobFilesService``;
+        experimaestro's ``add_service``) and returns it. The engine starts it in its own process before the
+        jobs, lists it in ``labrun experiment status`` and the dashboard, and keeps it up after the jobs
+        until Ctrl-C (or until it stops by itself). Not started in dry runs."""
+        if self._launched or self._reconstructed:
+            raise ExperimentStateError(
+                f"Experiment {self._id or self._title} is already launched; add services before run()."
+            )
+        from ..services import service_spec
+
+        spec = service_spec(service)
+        if spec["id"] in self._services:
+            raise ExperimentStateError(
+                f'A service with id "{spec["id"]}" was already added; give each service its own id.'
+            )
+        self._services[spec["id"]] = service
+        self._service_specs.append(spec)
+        return service
+
+    @property
+    def services(self) -> Dict[str, Any]:
+        """The services added, by id."""
+        return dict(self._services)
+
     def _append(self, job: Job) -> None:
         self._jobs.append(job)
         for name in [job.id, *job.member_names]:
@@ -181,7 +208,7 @@ class Experiment:
         # The folder of the planning script is on its sys.path; the jobs need it too to import its neighbours.
         pythonpath = [os.path.dirname(os.path.abspath(main_file))] if main_file and not ours else []
         plan: Dict[str, Any] = {
-            "labrunPlan": 1,
+            "labrunPlan": 2 if self._service_specs else 1,
             "title": self._title,
             "id": self._id,
             "workspace": self.base_dir,
@@ -195,6 +222,8 @@ class Experiment:
             "mode": mode,
             "jobs": [job.to_entry() for job in self._jobs],
         }
+        if self._service_specs:  # a version-1 plan otherwise, which older engines read too
+            plan["services"] = [dict(spec) for spec in self._service_specs]
         return plan
 
     # ---- launching ----
@@ -226,6 +255,11 @@ class Experiment:
         if detach and direct:
             raise ExperimentStateError(
                 "`direct` runs jobs inside the engine's process, so it cannot `detach`; choose one."
+            )
+        if detach and self._services:
+            raise ExperimentStateError(
+                "Services run beside the engine, which ends when the launch detaches: run without "
+                "`detach=True`, or start the service yourself."
             )
         check_graph(self._jobs)
         plan = self.to_config("NORMAL", detach=detach, sequential=sequential, tailLogs=tail_logs, direct=direct)
@@ -292,6 +326,8 @@ class Experiment:
             ]
         for job in jobs:
             fresh._append(job)
+        fresh._services = dict(self._services)
+        fresh._service_specs = [dict(spec) for spec in self._service_specs]
         return fresh
 
     # ---- inspecting (through the CLI's --json commands) ----
