@@ -27,9 +27,9 @@ const cases: [string, string, string, RegExp][] = [
   ["not JSON", "{ labrunPlan: 1", "PLAN_INVALID", /is not JSON/],
   [
     "a newer protocol version",
-    JSON.stringify({ labrunPlan: 2, title: "x", jobs: [] }),
+    JSON.stringify({ labrunPlan: 3, title: "x", jobs: [] }),
     "PLAN_VERSION",
-    /version 2/,
+    /version 3/,
   ],
   [
     "an unknown top-level field",
