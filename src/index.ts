@@ -28,7 +28,7 @@ export { parsePlan } from "./experiment/plan/parse-plan.js";
 export { runPlan } from "./experiment/plan/run-plan.js";
 export type { PlanOutcome, RunPlanOptions } from "./experiment/plan/run-plan.js";
 export type { Plan } from "./experiment/plan/plan-schema.js";
-export { registerTaskKind, taskFromConfig } from "./config/task.js";
+export { registerTaskKind, taskFromConfig } from "./config/task-kinds.js";
 export type { LaunchContext, LaunchSpec, Task, TaskChanges, TaskConfig } from "./config/task.js";
 export { canonicalJson, sha256Hex } from "./config/canonical-json.js";
 export { LocalExecutor } from "./executors/local/local-executor.js";
@@ -42,15 +42,15 @@ export { LocalTunnel } from "./executors/tunnel/local-tunnel.js";
 export type { LocalTunnelOptions } from "./executors/tunnel/local-tunnel.js";
 export { SSHTunnel } from "./executors/tunnel/ssh-tunnel.js";
 export type { SSHTunnelOptions } from "./executors/tunnel/ssh-tunnel.js";
-export { registerTunnelKind, tunnelFromConfig } from "./executors/tunnel/tunnel.js";
+export { registerTunnelKind, tunnelFromConfig } from "./executors/tunnel/tunnel-kinds.js";
 export type { ExecOptions, ExecResult, RemoteFile, Tunnel, TunnelConfig } from "./executors/tunnel/tunnel.js";
 export { GitArchivePackager } from "./executors/packaging/git-archive-packager.js";
 export type { GitArchivePackagerOptions } from "./executors/packaging/git-archive-packager.js";
 export { PatternPackager } from "./executors/packaging/pattern-packager.js";
 export type { PatternPackagerOptions } from "./executors/packaging/pattern-packager.js";
-export { packagerFromConfig, registerPackagerKind } from "./executors/packaging/packager.js";
+export { packagerFromConfig, registerPackagerKind } from "./executors/packaging/packager-kinds.js";
 export type { Packager, PackagerConfig } from "./executors/packaging/packager.js";
-export { executorFromConfig, registerExecutorKind } from "./executors/executor.js";
+export { executorFromConfig, registerExecutorKind } from "./executors/executor-kinds.js";
 export type {
   Executor,
   ExecutorConfig,

@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import "../index.js";
 import { UsageError } from "../errors.js";
 import { reportError } from "./output.js";
 import { runExperimentFile } from "./commands/run-file.js";

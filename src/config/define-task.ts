@@ -3,7 +3,6 @@ import { z } from "zod";
 import { InvalidTaskError, TaskValidationError } from "../errors.js";
 import { safeSegment } from "../util/safe-segment.js";
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
-import { registerTaskKind } from "./task.js";
 import type { LaunchContext, LaunchSpec, Task, TaskChanges, TaskConfig } from "./task.js";
 
 const metaSchemas = new WeakSet<z.ZodType>();
@@ -272,4 +271,7 @@ class StoredTypedTask implements Task {
   }
 }
 
-registerTaskKind("typed", (config) => new StoredTypedTask(config));
+/** Rebuilds a typed task from its record (the `typed` kind). */
+export function storedTypedTask(config: TaskConfig): Task {
+  return new StoredTypedTask(config);
+}

@@ -4,7 +4,6 @@ import { fileURLToPath } from "node:url";
 import { InvalidTaskError, TaskCannotStartError } from "../errors.js";
 import { needsTypeScriptLoader, nodeEntry, tsxLoaderUrl } from "../util/node-entry.js";
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
-import { registerTaskKind } from "./task.js";
 import type { LaunchContext, LaunchSpec, Task, TaskChanges, TaskConfig } from "./task.js";
 
 export interface PartialOptions {
@@ -114,5 +113,3 @@ export class Partial implements Task {
     return new Partial({ ...this.options, env: { ...this.options.env, ...changes.env } });
   }
 }
-
-registerTaskKind("partial", (config) => new Partial(config as unknown as PartialOptions));

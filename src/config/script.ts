@@ -4,7 +4,6 @@ import { InvalidTaskError, TaskCannotStartError } from "../errors.js";
 import { which, isExecutableFile } from "../util/which.js";
 import { needsTypeScriptLoader, tsxLoaderUrl } from "../util/node-entry.js";
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
-import { registerTaskKind } from "./task.js";
 import type { LaunchContext, LaunchSpec, Task, TaskChanges, TaskConfig } from "./task.js";
 
 export interface ScriptOptions {
@@ -147,5 +146,3 @@ function defaultEntrypoint(path: string): string {
 function entrypointArgv(entrypoint: string): string[] {
   return entrypoint.split(/\s+/).filter((part) => part.length > 0);
 }
-
-registerTaskKind("script", (config) => new Script(config as unknown as ScriptOptions));

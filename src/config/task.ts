@@ -1,4 +1,3 @@
-import { KindRegistry } from "../util/kind-registry.js";
 /**
  * What an executor needs to know about a unit of work. `Script` and `Partial` implement it, and so will
  * typed tasks from `defineTask`. A task is immutable: plugins that change it return a new one.
@@ -46,15 +45,4 @@ export interface LaunchSpec {
   readonly cwd: string;
   /** Files the task needs in its job directory before it starts (an inline script, call arguments). */
   readonly files: readonly { readonly name: string; readonly content: string }[];
-}
-
-const registry = new KindRegistry<TaskConfig, Task>("task");
-
-/** Lets a task kind be rebuilt from its config (when an experiment is reopened from disk). */
-export function registerTaskKind(kind: string, factory: (config: TaskConfig) => Task): void {
-  registry.register(kind, factory);
-}
-
-export function taskFromConfig(config: TaskConfig): Task {
-  return registry.fromConfig(config);
 }

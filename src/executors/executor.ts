@@ -1,4 +1,3 @@
-import { KindRegistry } from "../util/kind-registry.js";
 import type { LaunchSpec, Task } from "../config/task.js";
 
 /**
@@ -92,15 +91,4 @@ export interface LogOptions {
 export interface LogLine {
   readonly stream: "stdout" | "stderr";
   readonly line: string;
-}
-
-const registry = new KindRegistry<ExecutorConfig, Executor>("executor");
-
-/** Lets a executor kind be rebuilt from its config (when an experiment is reopened from disk). */
-export function registerExecutorKind(kind: string, factory: (config: ExecutorConfig) => Executor): void {
-  registry.register(kind, factory);
-}
-
-export function executorFromConfig(config: ExecutorConfig): Executor {
-  return registry.fromConfig(config);
 }

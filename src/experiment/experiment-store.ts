@@ -4,7 +4,7 @@ import { join, sep } from "node:path";
 import { canonicalJson } from "../config/canonical-json.js";
 import { CorruptRecordError, UnknownExperimentError } from "../errors.js";
 import type { Executor, ExecutorConfig } from "../executors/executor.js";
-import { executorFromConfig } from "../executors/executor.js";
+import { executorFromConfig } from "../executors/executor-kinds.js";
 import { Job } from "../scheduler/job.js";
 import { jobRecordSchema } from "../workspace/job-record.js";
 import { readJsonFile, writeJsonAtomic } from "../util/atomic-file.js";

@@ -1,5 +1,4 @@
 // Entry of the background supervisor: `node supervisor-main.js <experiment dir>`.
-import "../index.js"; // registers every task and executor kind
 import { Experiment } from "./experiment.js";
 
 const dir = process.argv[2];

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import type { Task } from "../config/task.js";
-import { taskFromConfig } from "../config/task.js";
+import { taskFromConfig } from "../config/task-kinds.js";
 import type { Executor } from "../executors/executor.js";
-import { executorFromConfig } from "../executors/executor.js";
+import { executorFromConfig } from "../executors/executor-kinds.js";
 import { ExperimentStateError } from "../errors.js";
 import { readJsonFile, writeJsonAtomic } from "../util/atomic-file.js";
 import { isTerminal, jobRecordSchema } from "../workspace/job-record.js";

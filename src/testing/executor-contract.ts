@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { Script } from "../config/script.js";
 import type { Executor, ExecutorJobStatus, JobRef } from "../executors/executor.js";
-import { executorFromConfig } from "../executors/executor.js";
+import { executorFromConfig } from "../executors/executor-kinds.js";
 
 export interface ExecutorContractOptions {
   /** Name shown in the test titles. */

@@ -1,7 +1,6 @@
 import { basename, extname } from "node:path";
 import { InvalidTaskError } from "../../errors.js";
 import { canonicalJson, sha256Hex } from "../canonical-json.js";
-import { registerTaskKind } from "../task.js";
 import type { LaunchContext, LaunchSpec, Task, TaskChanges, TaskConfig } from "../task.js";
 import { checkJson } from "./json-check.js";
 import {
@@ -93,5 +92,3 @@ export class PythonPartial implements Task {
     });
   }
 }
-
-registerTaskKind("python-partial", (config) => new PythonPartial(config as unknown as PythonPartialOptions));

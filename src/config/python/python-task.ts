@@ -1,7 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import { InvalidTaskError } from "../../errors.js";
 import { safeSegment } from "../../util/safe-segment.js";
-import { registerTaskKind } from "../task.js";
 import type { LaunchContext, LaunchSpec, Task, TaskChanges, TaskConfig } from "../task.js";
 import { checkJson } from "./json-check.js";
 import {
@@ -127,5 +126,3 @@ export class PythonTask implements Task {
     };
   }
 }
-
-registerTaskKind("python-task", (config) => new PythonTask(config as unknown as PythonTaskOptions));

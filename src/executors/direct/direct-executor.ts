@@ -4,7 +4,6 @@ import { closeSync, createWriteStream, openSync, writeSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { Listeners } from "../../util/listeners.js";
-import { registerExecutorKind } from "../executor.js";
 import type {
   Executor,
   ExecutorConfig,
@@ -165,8 +164,6 @@ export class DirectExecutor implements Executor {
 function signalNumber(signal: NodeJS.Signals | null): number {
   return signal ? (constants.signals[signal] ?? 0) : 0;
 }
-
-registerExecutorKind("direct", (config) => new DirectExecutor(config as DirectExecutorOptions));
 
 /**
  * Copies what this process writes to stdout/stderr into the job's log files while an in-process task runs

@@ -3,7 +3,6 @@ import type { ChildProcess } from "node:child_process";
 import { availableParallelism, hostname } from "node:os";
 import { InvalidExecutorError, TaskCannotStartError } from "../../errors.js";
 import { Listeners } from "../../util/listeners.js";
-import { registerExecutorKind } from "../executor.js";
 import type {
   Executor,
   ExecutorConfig,
@@ -161,5 +160,3 @@ function parseHandle(handle: string | undefined): LocalHandle | undefined {
   if (!match) return undefined;
   return { host: match[1]!, pid: Number(match[2]), ...(match[3] ? { startTicks: match[3] } : {}) };
 }
-
-registerExecutorKind("local", (config) => new LocalExecutor(config as LocalExecutorOptions));

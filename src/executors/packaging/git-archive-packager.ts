@@ -3,7 +3,6 @@ import { resolve } from "node:path";
 import { PackagingError, UncommittedChangesError } from "../../errors.js";
 import { runProcess, runProcessBytes } from "../tunnel/process-run.js";
 import { tarFiles } from "./tar-files.js";
-import { registerPackagerKind } from "./packager.js";
 import type { Packager, PackagerConfig } from "./packager.js";
 
 export interface GitArchivePackagerOptions {
@@ -88,5 +87,3 @@ export class GitArchivePackager implements Packager {
     return { kind: this.kind, ...this.options };
   }
 }
-
-registerPackagerKind("git-archive", (config) => new GitArchivePackager(config as GitArchivePackagerOptions));

@@ -1,5 +1,3 @@
-import { KindRegistry } from "../../util/kind-registry.js";
-
 /**
  * What code a remote job needs, as one tar archive, copied to the cluster once per experiment (the Slurm
  * executor extracts it into `<experiment dir>/code` there and runs jobs from it).
@@ -20,15 +18,4 @@ export interface Packager {
 export interface PackagerConfig {
   readonly kind: string;
   readonly [key: string]: unknown;
-}
-
-const registry = new KindRegistry<PackagerConfig, Packager>("executor");
-
-/** Lets a packager kind be rebuilt from its config (inside a rebuilt executor). */
-export function registerPackagerKind(kind: string, factory: (config: PackagerConfig) => Packager): void {
-  registry.register(kind, factory);
-}
-
-export function packagerFromConfig(config: PackagerConfig): Packager {
-  return registry.fromConfig(config);
 }

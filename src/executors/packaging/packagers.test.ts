@@ -7,7 +7,7 @@ import { PackagingError, UncommittedChangesError } from "../../errors.js";
 import { runProcess } from "../tunnel/process-run.js";
 import { GitArchivePackager } from "./git-archive-packager.js";
 import { PatternPackager } from "./pattern-packager.js";
-import { packagerFromConfig } from "./packager.js";
+import { packagerFromConfig } from "./packager-kinds.js";
 
 /** The paths in a tar archive, sorted, as tar itself lists them. */
 async function listing(archive: Buffer): Promise<string[]> {

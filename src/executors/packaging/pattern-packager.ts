@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import { PackagingError } from "../../errors.js";
 import { quote, runProcess } from "../tunnel/process-run.js";
 import { tarFiles } from "./tar-files.js";
-import { registerPackagerKind } from "./packager.js";
 import type { Packager, PackagerConfig } from "./packager.js";
 
 export interface PatternPackagerOptions {
@@ -55,5 +54,3 @@ export class PatternPackager implements Packager {
     return { kind: this.kind, include: [...this.options.include], root: this.root };
   }
 }
-
-registerPackagerKind("pattern", (config) => new PatternPackager(config as unknown as PatternPackagerOptions));

@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { InvalidExecutorError, PackagingError } from "../../errors.js";
-import { registerExecutorKind } from "../executor.js";
 import type {
   Executor,
   ExecutorConfig,
@@ -12,11 +11,11 @@ import type {
   LogOptions,
 } from "../executor.js";
 import { jobFile } from "../job-files.js";
-import { packagerFromConfig } from "../packaging/packager.js";
+import { packagerFromConfig } from "../packaging/packager-kinds.js";
 import type { Packager, PackagerConfig } from "../packaging/packager.js";
 import { LocalTunnel } from "../tunnel/local-tunnel.js";
 import { quote } from "../tunnel/process-run.js";
-import { tunnelFromConfig } from "../tunnel/tunnel.js";
+import { tunnelFromConfig } from "../tunnel/tunnel-kinds.js";
 import type { Tunnel, TunnelConfig } from "../tunnel/tunnel.js";
 import { PathMap } from "./path-map.js";
 import type { SlurmResources } from "./sbatch-script.js";
@@ -278,7 +277,8 @@ export class SlurmExecutor implements Executor {
   }
 }
 
-registerExecutorKind("slurm", (config) => {
+/** Rebuilds a Slurm executor, its tunnel and packager included, from its config (the `slurm` kind). */
+export function slurmExecutorFromConfig(config: ExecutorConfig): SlurmExecutor {
   const { tunnel, packager, ...rest } = config as unknown as SlurmExecutorOptions & {
     tunnel?: TunnelConfig;
     packager?: PackagerConfig;
@@ -288,4 +288,4 @@ registerExecutorKind("slurm", (config) => {
     ...(tunnel ? { tunnel: tunnelFromConfig(tunnel) } : {}),
     ...(packager ? { packager: packagerFromConfig(packager) } : {}),
   });
-});
+}

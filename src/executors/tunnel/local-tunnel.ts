@@ -2,7 +2,6 @@ import { cpSync, mkdirSync, writeFileSync, chmodSync, renameSync } from "node:fs
 import { dirname, join } from "node:path";
 import { readFileFrom } from "../../workspace/log-follower.js";
 import { runProcess } from "./process-run.js";
-import { registerTunnelKind } from "./tunnel.js";
 import type { ExecOptions, ExecResult, RemoteFile, TransferOptions, Tunnel, TunnelConfig } from "./tunnel.js";
 
 export interface LocalTunnelOptions {
@@ -74,5 +73,3 @@ export class LocalTunnel implements Tunnel {
 
   async close(): Promise<void> {}
 }
-
-registerTunnelKind("local", (config) => new LocalTunnel(config as LocalTunnelOptions));

@@ -12,7 +12,6 @@ import {
   runProcessBytes,
   writeFilesScript,
 } from "./process-run.js";
-import { registerTunnelKind } from "./tunnel.js";
 import type { ExecOptions, ExecResult, RemoteFile, TransferOptions, Tunnel, TunnelConfig } from "./tunnel.js";
 
 export interface SSHTunnelOptions {
@@ -211,5 +210,3 @@ export class SSHTunnel implements Tunnel {
     return this.#connecting;
   }
 }
-
-registerTunnelKind("ssh", (config) => new SSHTunnel(config as unknown as SSHTunnelOptions));

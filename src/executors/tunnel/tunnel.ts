@@ -1,5 +1,3 @@
-import { KindRegistry } from "../../util/kind-registry.js";
-
 /**
  * How the Slurm executor reaches its cluster: run a shell script there and move files to and from it.
  * One implementation per transport (`LocalTunnel` on a login node, `SSHTunnel` from a laptop).
@@ -72,15 +70,4 @@ export interface RemoteFile {
   readonly path: string;
   readonly content: string | Buffer;
   readonly mode?: number;
-}
-
-const registry = new KindRegistry<TunnelConfig, Tunnel>("executor");
-
-/** Lets a tunnel kind be rebuilt from its config (inside a rebuilt executor). */
-export function registerTunnelKind(kind: string, factory: (config: TunnelConfig) => Tunnel): void {
-  registry.register(kind, factory);
-}
-
-export function tunnelFromConfig(config: TunnelConfig): Tunnel {
-  return registry.fromConfig(config);
 }

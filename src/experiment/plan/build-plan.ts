@@ -5,7 +5,7 @@ import { PythonTask } from "../../config/python/python-task.js";
 import { Script } from "../../config/script.js";
 import type { Task } from "../../config/task.js";
 import { InvalidTaskError, UnknownDependencyError } from "../../errors.js";
-import { executorFromConfig } from "../../executors/executor.js";
+import { executorFromConfig } from "../../executors/executor-kinds.js";
 import type { Executor } from "../../executors/executor.js";
 import { shellQuote } from "../../executors/job-files.js";
 import { defaultPython } from "../../util/engine-paths.js";

@@ -2,7 +2,6 @@ import { createReadStream, existsSync, statSync } from "node:fs";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 // Every built-in task and executor kind (script, typed, partial; local, direct, slurm), to reopen any experiment.
-import "../../index.js";
 import { RunNotFoundError } from "../../errors.js";
 import { Experiment } from "../../experiment/experiment.js";
 import { listExperiments } from "../../experiment/experiment-index.js";
