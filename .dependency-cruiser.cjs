@@ -3,8 +3,9 @@
 //   cli → server → experiment → scheduler → executors → workspace → config → format → util/errors
 //                  experiment → tracking → store → format
 //
-// A layer may import any layer below it, never one above. Nothing imports cli/ or server/ (they are entry
-// points), and nothing inside src/ imports the public index (src/index.ts): it is for users only.
+// A layer may import any layer below it, never one above; errors.ts (with errors/) and util/ are the ground
+// floor. Nothing imports cli/ or server/ (they are entry points), and nothing inside src/ imports the public
+// index (src/index.ts): it is for users only.
 
 /** Folders (under src/) that each layer may import besides itself; errors.ts and util/ are the ground floor. */
 const below = {
@@ -33,7 +34,7 @@ const below = {
   ],
 };
 
-const ground = "^src/errors\\.ts$|^src/util/";
+const ground = "^src/errors\\.ts$|^src/errors/|^src/util/";
 
 const layerRules = Object.entries(below).map(([layer, allowed]) => ({
   name: `layer-${layer}`,
@@ -51,10 +52,10 @@ module.exports = {
     ...layerRules,
     {
       name: "errors-ground-floor",
-      comment: "errors.ts is the ground floor: it imports nothing from src/.",
+      comment: "errors.ts and errors/ are the ground floor: they import nothing else from src/.",
       severity: "error",
-      from: { path: "^src/errors\\.ts$" },
-      to: { path: "^src/" },
+      from: { path: "^src/errors(\\.ts$|/)" },
+      to: { path: "^src/", pathNot: "^src/errors(\\.ts$|/)" },
     },
     {
       name: "no-public-index-inside",
