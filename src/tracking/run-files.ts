@@ -1,5 +1,16 @@
 import { createHash, randomInt } from "node:crypto";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { copyFile, mkdir, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve, sep } from "node:path";
 import { ChecksumMismatchError, TrackedFileNotFoundError, TrackingValueError } from "../errors.js";
@@ -7,6 +18,21 @@ import { isoNow } from "./clock.js";
 import { encodeJson, type JsonValue } from "../format/json-codec.js";
 import { readJsonObject, writeJsonObject } from "../format/json-file.js";
 import { checkFileName, normaliseFileFolder } from "../format/names.js";
+import type { FileSave } from "./pending-writes.js";
+
+/** What a writable `RunFiles` is given by its Run. */
+export interface WritableFiles {
+  readonly experimentId: string;
+  readonly serial: (task: () => Promise<void>) => Promise<void>;
+  /** The run's local sink: saves the disk refuses wait there (`saveFile`) instead of throwing. */
+  readonly sink?: { readonly filesWaiting: boolean; saveFile(save: FileSave): void };
+}
+
+/** An error of the system (ENOSPC, EIO, EDQUOT…), not of the caller's input. */
+function isSystemError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code);
+}
 
 /** One entry of `files/.files_metadata.json` (ML-Dash's fields). */
 export interface FileRecord {
@@ -66,6 +92,18 @@ function fileId(): string {
 export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+function sha256OfFileSync(file: string): string {
+  const hash = createHash("sha256");
+  const fd = openSync(file, "r");
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0;) hash.update(chunk.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
   return hash.digest("hex");
 }
 
@@ -139,15 +177,10 @@ export function storedFilePath(runDir: string, record: FileRecord): string {
 export class RunFiles {
   readonly folder: string;
   readonly #runDir: string;
-  readonly #writable:
-    { experimentId: string; serial: (task: () => Promise<void>) => Promise<void> } | undefined;
+  readonly #writable: WritableFiles | undefined;
 
   /** @internal */
-  constructor(
-    runDir: string,
-    folder: string | undefined,
-    writable?: { experimentId: string; serial: (task: () => Promise<void>) => Promise<void> },
-  ) {
+  constructor(runDir: string, folder: string | undefined, writable?: WritableFiles) {
     this.folder = normaliseFileFolder(folder);
     this.#runDir = runDir;
     this.#writable = writable;
@@ -155,13 +188,14 @@ export class RunFiles {
 
   /**
    * Stores a copy of a file (by path) or of bytes in this folder; returns the stored file's path. A file
-   * with the same name in the folder is replaced.
+   * with the same name in the folder is replaced. A write the disk refuses (full) is not thrown: the save
+   * waits in the run's queue and is made again, whole, when the disk takes it (`run.writeStatus()`).
    *
    * @example const stored = await run.files("models").save("model.pt");
    */
   async save(source: string | Uint8Array, options: SaveOptions = {}): Promise<string> {
-    if (!this.#writable)
-      throw new TrackingValueError("This run was opened for reading: it cannot save files.");
+    const writable = this.#writable;
+    if (!writable) throw new TrackingValueError("This run was opened for reading: it cannot save files.");
     const { filename, size } = await checkSaveSource(source, options);
     const isPath = typeof source === "string";
     const checksum = isPath ? await sha256OfFile(source) : createHash("sha256").update(source).digest("hex");
@@ -169,45 +203,67 @@ export class RunFiles {
     const folderParts = this.folder === "/" ? [] : this.folder.slice(1).split("/");
     while (existsSync(join(this.#runDir, "files", ...folderParts, id))) id = fileId();
     const dir = join(this.#runDir, "files", ...folderParts, id);
-    await mkdir(dir, { recursive: true });
     const dest = join(dir, filename);
+    const record = newFileRecord(
+      { id, experimentId: writable.experimentId, path: this.folder, filename, sizeBytes: size, checksum },
+      options,
+    );
+    const { sink } = writable;
+    // A full disk: the save waits in the run's sink, in order, and is written again as a whole when the disk
+    // takes it (the copy made from the source then, bytes kept in memory).
+    const queue = () => {
+      const bytes = isPath ? undefined : Buffer.from(source);
+      sink!.saveFile({
+        key: `${this.folder}/${filename}`,
+        size: bytes?.byteLength ?? 0,
+        write: () => {
+          try {
+            mkdirSync(dir, { recursive: true });
+            if (isPath) copyFileSync(source, dest);
+            else writeFileSync(dest, bytes!);
+            this.#register({ ...record, sizeBytes: statSync(dest).size, checksum: sha256OfFileSync(dest) });
+          } catch (error) {
+            rmSync(dir, { recursive: true, force: true });
+            throw error;
+          }
+        },
+      });
+    };
+    if (sink?.filesWaiting) {
+      queue();
+      return dest;
+    }
     try {
+      await mkdir(dir, { recursive: true });
       if (isPath) await copyFile(source, dest);
       else await writeFile(dest, source);
+      await writable.serial(async () => this.#register(record));
     } catch (error) {
       // A partial copy (a full disk) would hold the space and look like a stored file.
       await rm(dir, { recursive: true, force: true });
-      throw error;
+      if (!sink || !isSystemError(error)) throw error;
+      queue();
     }
-    const record = newFileRecord(
-      {
-        id,
-        experimentId: this.#writable.experimentId,
-        path: this.folder,
-        filename,
-        sizeBytes: size,
-        checksum,
-      },
-      options,
-    );
-    await this.#writable.serial(async () => {
-      const file = join(this.#runDir, "files", metadataFile);
-      const document = readJsonObject(file) ?? {};
-      const files = Array.isArray(document.files) ? (document.files as FileRecord[]) : [];
-      const at = files.findIndex(
-        (f) => f.path === record.path && f.filename === filename && f.deletedAt == null,
-      );
-      if (at >= 0) {
-        const old = dirname(storedFilePath(this.#runDir, files[at]!));
-        // A record edited by hand must not make us delete anything outside the run's files.
-        if (/^\d+$/.test(files[at]!.id) && old.startsWith(join(this.#runDir, "files") + sep)) {
-          await rm(old, { recursive: true, force: true });
-        }
-        files[at] = record;
-      } else files.push(record);
-      writeJsonObject(file, { ...document, files });
-    });
     return dest;
+  }
+
+  // Synchronous: the sink's retries run between two calls and must not interleave with one.
+  #register(record: FileRecord): void {
+    const file = join(this.#runDir, "files", metadataFile);
+    const document = readJsonObject(file) ?? {};
+    const files = Array.isArray(document.files) ? (document.files as FileRecord[]) : [];
+    const at = files.findIndex(
+      (f) => f.path === record.path && f.filename === record.filename && f.deletedAt == null,
+    );
+    if (at >= 0) {
+      const old = dirname(storedFilePath(this.#runDir, files[at]!));
+      // A record edited by hand must not make us delete anything outside the run's files.
+      if (/^\d+$/.test(files[at]!.id) && old.startsWith(join(this.#runDir, "files") + sep)) {
+        rmSync(old, { recursive: true, force: true });
+      }
+      files[at] = record;
+    } else files.push(record);
+    writeJsonObject(file, { ...document, files });
   }
 
   /** The files of this folder and the folders under it. */

@@ -4,13 +4,18 @@ import { checkFields, stringifyChecked, type JsonFields } from "../format/json-c
 import { LogWriter, type RunLogLevel } from "./log-writer.js";
 import { MetricWriter, type StreamInfo } from "./metric-writer.js";
 import { checkStreamName } from "../format/names.js";
+import type { FlatParams } from "./params.js";
+import { FileSaveQueue, ParamsWriter, type FileSave } from "./pending-writes.js";
 import { TrackWriter } from "./track-writer.js";
 
 /** What `run.writeStatus()` reports: how the run's data is getting to its local files. */
 export interface WriteStatus {
   /** `ok`, or `failing` while writes fail (a full disk): the data waits in memory and is retried. */
   readonly state: "ok" | "failing";
-  /** Records (points, log records, track entries) queued in memory, not written yet. */
+  /**
+   * Records (points, log records, track entries, `params.set` calls, stored files) queued in memory, not
+   * written yet.
+   */
   readonly pending: number;
   /** Failed writes (each retried later; none of them lost data by itself). */
   readonly errors: number;
@@ -54,6 +59,8 @@ export class RunSink {
   readonly #logs: LogWriter;
   readonly #metrics = new Map<string | null, MetricWriter>();
   readonly #tracks = new Map<string, TrackWriter>();
+  readonly #params: ParamsWriter;
+  readonly #files = new FileSaveQueue();
   #pendingBytes = 0;
   #lastFlush = Date.now();
   readonly #clock = new PointClock();
@@ -71,6 +78,7 @@ export class RunSink {
     this.#dir = dir;
     this.#options = options;
     this.#logs = new LogWriter(dir);
+    this.#params = new ParamsWriter(dir);
     this.#maxQueued = options.maxQueuedBytes ?? 256 * 1024 * 1024;
     this.#report =
       options.report ??
@@ -132,6 +140,36 @@ export class RunSink {
     this.#queued(writer.add(timestamp, data), now);
   }
 
+  /**
+   * Merges parameters into parameters.json at once (one atomic replace). A write the disk refuses stays
+   * queued, merged with later calls in their order, and is written by the next flush that the disk takes.
+   */
+  params(flat: Readonly<FlatParams>): void {
+    this.#params.add(flat);
+    this.#writeNow("parameters.json", () => this.#params.flush());
+  }
+
+  /** Parameters set but not written yet (the disk refused them), for reading them back. */
+  pendingParams(): Readonly<FlatParams> | undefined {
+    return this.#params.pending;
+  }
+
+  /** True while stored files wait for the disk: a new save goes behind them (`saveFile`), keeping the order. */
+  get filesWaiting(): boolean {
+    return this.#files.pendingCount > 0;
+  }
+
+  /**
+   * Queues a stored file's write behind those waiting and writes what it can now. While the disk refuses
+   * writes and the queue is over `maxQueuedBytes`, a save holding bytes is dropped (counted as lost).
+   */
+  saveFile(save: FileSave): void {
+    if (save.size > 0 && this.#full(1)) return;
+    this.#files.add(save);
+    this.#pendingBytes += save.size;
+    this.#writeNow("files", () => this.#files.flush());
+  }
+
   /** Writes everything buffered now; true when nothing is left queued. Never throws an I/O error. */
   flush(): boolean {
     return this.#flushAll();
@@ -146,7 +184,7 @@ export class RunSink {
     this.#timer = undefined;
     try {
       if (!this.#flushAll()) {
-        let dropped = this.#logs.discard();
+        let dropped = this.#logs.discard() + this.#params.discard() + this.#files.discard();
         for (const writer of this.#metrics.values()) dropped += writer.discard();
         for (const writer of this.#tracks.values()) dropped += writer.discard();
         this.#lost += dropped;
@@ -164,7 +202,7 @@ export class RunSink {
   }
 
   writeStatus(): WriteStatus {
-    let pending = this.#logs.pendingCount;
+    let pending = this.#logs.pendingCount + this.#params.pendingCount + this.#files.pendingCount;
     for (const writer of this.#metrics.values()) pending += writer.pendingCount;
     for (const writer of this.#tracks.values()) pending += writer.pendingCount;
     return {
@@ -187,6 +225,8 @@ export class RunSink {
       ok = this.#attempt(`metric ${writer.name ?? "(unnamed)"}`, () => writer.flush(createdAt)) && ok;
     for (const writer of this.#tracks.values())
       ok = this.#attempt(`track ${writer.topic}`, () => writer.flush()) && ok;
+    ok = this.#attempt("parameters.json", () => this.#params.flush()) && ok;
+    ok = this.#attempt("files", () => this.#files.flush()) && ok;
     this.#pendingBytes = this.#queuedSize();
     if (ok && this.#failing) {
       this.#failing = false;
@@ -224,7 +264,7 @@ export class RunSink {
   }
 
   #queuedSize(): number {
-    let size = this.#logs.pendingSize;
+    let size = this.#logs.pendingSize + this.#params.pendingSize + this.#files.pendingSize;
     for (const writer of this.#metrics.values()) size += writer.pendingSize;
     for (const writer of this.#tracks.values()) size += writer.pendingSize;
     return size;
@@ -240,6 +280,14 @@ export class RunSink {
       );
     this.#lost += count;
     return true;
+  }
+
+  // A whole-file write (parameters, a stored file) is tried at once; refused, it waits for the next flush.
+  #writeNow(kind: string, write: () => void): void {
+    if (this.#attempt(kind, write)) return;
+    this.#pendingBytes = this.#queuedSize();
+    this.#failing = true;
+    this.#retryAt = Date.now() + Math.max(this.#options.flushIntervalMs, 100);
   }
 
   #queued(size: number, now: number): void {

@@ -157,14 +157,16 @@ export class Run {
     positive("flushIntervalMs", options.flushIntervalMs, 1);
     positive("flushBytes", options.flushBytes, 1);
     const sink = () => this.#openSink();
+    const localParams = () => (this.#openSink(), this.#localSink!);
     this.params = this.#target
       ? new RemoteParams(
           this.dir,
           () => void this.#openSink(),
           () => this.#openSink() && this.#remote!.sink,
           this.#alsoLocal,
+          localParams,
         )
-      : new Params(this.dir, () => void this.#openSink());
+      : new Params(this.dir, localParams);
     this.logs = new Logs(sink);
     this.metrics = createMetrics(sink);
     this.tracks = createTracks(sink);
@@ -293,6 +295,7 @@ export class Run {
     const writable = {
       experimentId: `${this.project}/${this.prefix}`,
       serial: (task: () => Promise<void>) => (this.#fileQueue = this.#fileQueue.then(task, task)),
+      ...(this.#localSink ? { sink: this.#localSink } : {}),
     };
     if (!this.#remote) return new RunFiles(this.dir, folder, writable);
     const files = new RemoteFiles(this.dir, folder, {

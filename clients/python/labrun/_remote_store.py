@@ -170,11 +170,14 @@ class RemoteRunStore(RunStore):
         tags: Optional[List[str]] = None,
         bindrs: Optional[List[str]] = None,
         metadata: Optional[Dict[str, Any]] = None,
+        file_id: Optional[str] = None,
     ) -> Tuple[str, Dict[str, Any]]:
         folder = path.strip("/")
         sender = self._sender()
         if self.local:
-            target, record = super().save_file(path, filename, source, prefix, description, tags, bindrs, metadata)
+            target, record = super().save_file(
+                path, filename, source, prefix, description, tags, bindrs, metadata, file_id=file_id
+            )
             sender.enqueue_file(
                 {
                     "folder": folder,
@@ -189,11 +192,18 @@ class RemoteRunStore(RunStore):
             return target, record
         staged = sender.staged_path()
         os.makedirs(os.path.dirname(staged), exist_ok=True)
-        if isinstance(source, (bytes, bytearray, memoryview)):
-            with open(staged, "wb") as f:
-                f.write(bytes(source))
-        else:
-            shutil.copyfile(source, staged)
+        try:
+            if isinstance(source, (bytes, bytearray, memoryview)):
+                with open(staged, "wb") as f:
+                    f.write(bytes(source))
+            else:
+                shutil.copyfile(source, staged)
+        except BaseException:
+            try:
+                os.unlink(staged)  # a partial copy would hold the space a full disk needs back
+            except OSError:
+                pass
+            raise
         digest = hashlib.sha256()
         with open(staged, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):

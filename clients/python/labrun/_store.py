@@ -388,12 +388,14 @@ class RunStore:
         tags: Optional[List[str]] = None,
         bindrs: Optional[List[str]] = None,
         metadata: Optional[Dict[str, Any]] = None,
+        file_id: Optional[str] = None,
     ) -> Tuple[str, Dict[str, Any]]:
         """Stores a file (a path to copy, or bytes) under ``files/<path>/<id>/<filename>`` and records it.
-        Returns the stored file's absolute path and its record."""
+        Returns the stored file's absolute path and its record. A failed write leaves nothing behind (so it
+        can be done again whole, with the same ``file_id``)."""
         files_dir = self._files_dir()
         os.makedirs(files_dir, exist_ok=True)
-        file_id = snowflake_id()
+        file_id = file_id or snowflake_id()
         folder_parts = [p for p in path.strip("/").split("/") if p]
         target_dir = os.path.join(files_dir, *folder_parts, file_id)
         target = os.path.join(target_dir, filename)
@@ -426,6 +428,19 @@ class RunStore:
             file_id, self._experiment_id_fields(prefix), path, filename, size, digest.hexdigest(),
             description=description, tags=tags, bindrs=bindrs, metadata=metadata,
         )
+        try:
+            self._register_file(files_dir, record)
+        except BaseException:
+            shutil.rmtree(target_dir, ignore_errors=True)
+            raise
+        return target, record
+
+    def planned_file_path(self, path: str, file_id: str, filename: str) -> str:
+        """Where ``save_file`` stores a file with that id."""
+        return self.stored_file_path({"path": path, "id": file_id, "filename": filename})
+
+    def _register_file(self, files_dir: str, record: Dict[str, Any]) -> None:
+        path, filename = record["path"], record["filename"]
         with self._lock:
             doc = self.load_files_metadata()
             replaced = False
@@ -445,7 +460,6 @@ class RunStore:
             if not replaced:
                 doc["files"].append(record)
             jio.write_json_atomic(os.path.join(files_dir, FILES_METADATA), doc)
-        return target, record
 
     @staticmethod
     def _experiment_id_fields(prefix: str) -> str:
@@ -554,6 +568,19 @@ class RunStore:
                         stats["skipped"] = stats.get("skipped", 0) + 1
             if rest.strip():
                 stats["torn"] = stats.get("torn", 0) + 1
+
+
+def source_digest(source: Union[str, bytes]) -> Tuple[str, int]:
+    """The sha256 (hex) and size of bytes or of the file at a path."""
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest(), len(source)
+    digest = hashlib.sha256()
+    size = 0
+    with open(source, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def iter_run_dirs(root: str) -> Iterable[str]:

@@ -79,6 +79,10 @@ class BackgroundWriter:
         self._lock = threading.RLock()
         self._io_lock = threading.RLock()
         self._logs: List[str] = []
+        # parameters.json and stored files: whole-file writes the disk refused, retried at each flush.
+        self._params: Optional[Dict[str, Any]] = None
+        self._params_calls = 0
+        self._files: List[Tuple[str, Callable[[], Any], int]] = []
         self._metrics: Dict[Optional[str], _Stream] = {}
         self._tracks: Dict[str, _Stream] = {}
         self._pending = 0
@@ -177,7 +181,63 @@ class BackgroundWriter:
 
     @property
     def pending(self) -> int:
-        return self._pending
+        return self._pending + self._params_calls + len(self._files)
+
+    # ------------------------------------------------------------------------------ whole-file writes
+
+    def set_params(self, flat: Dict[str, Any]) -> None:
+        """Merges parameters into parameters.json now (one atomic replace). A write the disk refuses stays
+        queued, merged with later calls in their order, and is written by the next flush it takes."""
+        with self._io_lock:
+            self._params = {**(self._params or {}), **flat}
+            self._params_calls += 1
+            if not self._write_params():
+                self._set_failing()
+
+    def pending_params(self) -> Optional[Dict[str, Any]]:
+        """Parameters set but not written yet (the disk refused them)."""
+        params = self._params
+        return dict(params) if params is not None else None
+
+    @property
+    def files_waiting(self) -> bool:
+        return bool(self._files)
+
+    def save_file(self, key: str, write: Callable[[], Any], size: int) -> bool:
+        """Queues a stored file's write (``write`` does it whole, cleaning up after a failure) behind those
+        waiting and writes what it can now; a later save of the same ``key`` replaces a waiting one. While
+        the disk fails and ``max_queued`` records wait, a save holding bytes is dropped (counted as lost).
+        True when it was written now."""
+        with self._io_lock:
+            if size and self._failing and self._full(1):
+                return False
+            self._files = [entry for entry in self._files if entry[0] != key]
+            self._files.append((key, write, size))
+            if not self._write_files():
+                self._set_failing()
+            return not any(entry[0] == key for entry in self._files)
+
+    def _write_params(self) -> bool:
+        params = self._params
+        if params is None:
+            return True
+
+        def write() -> None:
+            self.store.merge_params(params)
+            self._params, self._params_calls = None, 0
+
+        return self._attempt(("parameters.json", None), write, lambda: None)
+
+    def _write_files(self) -> bool:
+        while self._files:
+            if not self._attempt(("files", None), self._files[0][1], lambda: None):
+                return False
+            self._files.pop(0)
+        return True
+
+    def _set_failing(self) -> None:
+        self._failing = True
+        self._retry_at = time.monotonic() + max(self.flush_interval, 0.1)
 
     # ------------------------------------------------------------------------------ writing
 
@@ -209,6 +269,8 @@ class BackgroundWriter:
                         lambda s=stream, f=folder: self.store.append_track(s.topic or f, f, s.items),
                         lambda s=stream, f=folder: self._requeue(self._tracks, f, s),
                     )
+            ok &= self._write_params()
+            ok &= self._write_files()
             save_unsaved = getattr(self.store, "save_unsaved", None)
             if save_unsaved is not None:
                 ok &= self._attempt(("counters", None), save_unsaved, lambda: None)
@@ -257,9 +319,10 @@ class BackgroundWriter:
 
     def drop_pending(self) -> int:
         """Drops what is still pending (a run ending while its disk refuses writes); counted as lost."""
-        with self._lock:
-            count = self._pending
+        with self._io_lock, self._lock:
+            count = self._pending + self._params_calls + len(self._files)
             self._logs, self._metrics, self._tracks, self._pending = [], {}, {}, 0
+            self._params, self._params_calls, self._files = None, 0, []
         self.lost += count
         return count
 
@@ -268,7 +331,7 @@ class BackgroundWriter:
         ``lastError``."""
         out: Dict[str, Any] = {
             "state": "failing" if self._failing else "ok",
-            "pending": self._pending,
+            "pending": self.pending,
             "errors": self.error_count,
             "lost": self.lost,
         }
@@ -335,7 +398,7 @@ class BackgroundWriter:
             thread.join(timeout=10)
         self._thread = None
         self.flush()
-        return self._pending == 0
+        return self.pending == 0
 
     def _tick(self) -> None:
         if self._on_tick is not None and self._tick_interval:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
 from . import _jsonio as jio
 from ._paths import check_file_name, normalize_file_path
-from .errors import InvalidArgumentError, RunFileNotFoundError
+from ._store import file_record, snowflake_id, source_digest
+from .errors import InvalidArgumentError, LabrunError, RunFileNotFoundError
 
 if TYPE_CHECKING:
     from .run import _RunBase
@@ -74,7 +75,9 @@ class FileFolder:
     ) -> StoredFile:
         """Stores ``source`` (a path to an existing file, bytes, or a dict/list saved as JSON) as ``name``
         (default: the source's file name; required for bytes and JSON). ``to`` is ML-Dash's spelling of
-        ``name``. Written at once; returns the stored file's path. Saving the same name again replaces it."""
+        ``name``. Written at once; returns the stored file's path. Saving the same name again replaces it.
+        A write the disk refuses (full) is not raised: the save waits and is made again when the disk takes it
+        (``run.write_status()``)."""
         run = self._run
         run._writable()
         filename = name if name is not None else to
@@ -103,16 +106,36 @@ class FileFolder:
                 {"type": type(source).__name__},
             )
         check_file_name(filename)
-        location, record = run._store.save_file(
-            self.folder,
-            filename,  # type: ignore[arg-type]
-            payload,
-            run.prefix,
-            description=description,
-            tags=tags,
-            metadata=jio.json_value(metadata, "metadata") if metadata is not None else None,
+        assert filename is not None
+        store, writer = run._store, run._writable()
+        checked = jio.json_value(metadata, "metadata") if metadata is not None else None
+        file_id = snowflake_id()
+        done: List[Tuple[str, Dict[str, Any]]] = []
+        refused: List[LabrunError] = []
+
+        def write() -> None:
+            try:
+                done.append(
+                    store.save_file(
+                        self.folder, filename, payload, run.prefix,
+                        description=description, tags=tags, metadata=checked, file_id=file_id,
+                    )
+                )
+            except LabrunError as error:
+                refused.append(error)  # the caller's input, not the disk: raised, never retried
+
+        # A full disk: the save waits in the run's writer, in order, and is made again whole when the disk
+        # takes it (copied from the source then, bytes kept in memory); nothing is raised into the program.
+        if writer.save_file(f"{self.folder}/{filename}", write, len(payload) if isinstance(payload, bytes) else 0):
+            if refused:
+                raise refused[-1]
+            return StoredFile(*done[-1])
+        checksum, size = source_digest(payload)
+        record = file_record(
+            file_id, store._experiment_id_fields(run.prefix), self.folder, filename, size, checksum,
+            description=description, tags=tags, bindrs=None, metadata=checked,
         )
-        return StoredFile(location, record)
+        return StoredFile(store.planned_file_path(self.folder, file_id, filename), record)
 
     upload = save
 

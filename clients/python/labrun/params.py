@@ -42,8 +42,9 @@ class Params:
 
     def set(self, values: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> "Params":
         """Merges parameters (nested dicts become dot keys; a key set again is replaced). Written at once.
-        Accepts a mapping, keyword arguments, or both."""
-        self._run._writable()
+        Accepts a mapping, keyword arguments, or both. A write the disk refuses (full) is not raised: it stays
+        queued and is written when the disk takes it (``run.write_status()``)."""
+        writer = self._run._writable()
         merged: Dict[str, Any] = {}
         if values is not None:
             merged.update(values)
@@ -51,7 +52,7 @@ class Params:
         checked = jio.json_value(_classes_to_dicts(merged), "params")
         flat = jio.flatten(checked)
         if flat:
-            self._run._store.merge_params(flat)
+            writer.set_params(flat)
         return self
 
     log = set
@@ -60,6 +61,10 @@ class Params:
     def get(self, flatten: bool = True) -> Dict[str, Any]:
         """All parameters: flattened to dot keys (default) or nested (``flatten=False``)."""
         flat = self._run._store.read_params()
+        writer = self._run._writer
+        waiting = writer.pending_params() if writer is not None else None
+        if waiting:
+            flat = {**flat, **waiting}
         return dict(flat) if flatten else jio.unflatten(flat)
 
     @property

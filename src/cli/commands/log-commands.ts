@@ -71,23 +71,30 @@ async function completeWritten(run: Run): Promise<void> {
     throw new RunWriteError(run.prefix, `${status.lost} record(s)`, status.lastError);
 }
 
-/** A file write refused by the system (ENOSPC, EIO, …) as `RUN_WRITE_FAILED`, after ending the writer. */
+/**
+ * A file write refused by the system (ENOSPC, EIO, …) as `RUN_WRITE_FAILED`, after ending the writer: the run
+ * keeps a refused write queued, so it is refused for good when the run ends with it still unwritten.
+ */
 async function writing<T>(run: Run, what: string, write: () => T | Promise<T>): Promise<T> {
+  let result: T;
   try {
-    return await write();
+    result = await write();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) throw error;
     await run.complete();
     throw new RunWriteError(run.prefix, what, { code, message: (error as Error).message });
   }
+  await run.complete();
+  const status = run.writeStatus();
+  if (status && status.lost > 0) throw new RunWriteError(run.prefix, what, status.lastError);
+  return result;
 }
 
 export async function logParamCommand(pairs: string[], target: LogTarget): Promise<number> {
   const params = unflattenParams(parseAssignments(pairs));
   const run = openRunForLogging(target);
   await writing(run, "parameters.json", () => run.params.set(params));
-  await run.complete();
   return 0;
 }
 
@@ -102,7 +109,6 @@ export async function logFileCommand(
   const stored = await writing(run, path, () =>
     run.files(folder).save(path, options.name ? { name: options.name } : {}),
   );
-  await run.complete();
   console.log(stored);
   return 0;
 }

@@ -7,6 +7,7 @@ import {
   type FlatParams,
   type NestedParams,
   type ParamsGetOptions,
+  type ParamsTarget,
 } from "../params.js";
 import type { RemoteSink } from "./remote-sink.js";
 
@@ -21,8 +22,14 @@ export class RemoteParams extends Params {
   #flat: FlatParams = {};
 
   /** @internal */
-  constructor(dir: string, beforeWrite: () => void, sink: () => RemoteSink, local: boolean) {
-    super(dir, beforeWrite);
+  constructor(
+    dir: string,
+    beforeWrite: () => void,
+    sink: () => RemoteSink,
+    local: boolean,
+    localTarget: () => ParamsTarget,
+  ) {
+    super(dir, localTarget);
     this.#beforeWrite = beforeWrite;
     this.#sink = sink;
     this.#local = local;
