@@ -90,6 +90,22 @@ class InvalidArgumentError(LabrunError, ValueError):
     code = "TRACKING_VALUE"
 
 
+class InvalidRegexError(InvalidArgumentError):
+    """A ``regex`` that cannot run in linear time or does not parse: backreferences, lookaround, conditionals,
+    atomic groups, possessive repeats and counts over 1000 are refused, as RE2 (the TypeScript side) refuses
+    them. Code INVALID_REGEX, as in the TypeScript SDK and the server."""
+
+    code = "INVALID_REGEX"
+
+    def __init__(self, pattern: str, problem: str) -> None:
+        shown = pattern if len(pattern) <= 200 else pattern[:200] + "…"
+        super().__init__(
+            f"{shown!r} is not a usable regular expression ({problem}). Patterns run in linear time (RE2's "
+            f"rules): no backreferences or lookaround.",
+            {"pattern": pattern, "problem": problem},
+        )
+
+
 class NoCurrentRunError(LabrunError, RuntimeError):
     """``Run.current()`` outside a launched job: the environment does not name a run."""
 

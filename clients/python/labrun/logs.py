@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import collections
-import re
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Pattern, Set, Union
 
 from . import _jsonio as jio
+from ._linear_regex import compile_linear
 from ._store import LOG_LEVELS
 from .errors import InvalidArgumentError, InvalidLogLevelError, TrackingValueError
 
@@ -103,7 +103,8 @@ class Logs:
     ) -> ReadResult:
         """Records in file order: ``level`` is a minimum ("warn" → warn, error, fatal; debug < info < warn <
         error < fatal) or a list of the exact levels to keep; ``regex`` must match the message
-        (``re.search``); ``tail`` keeps the last N. Each record is the stored object
+        (``re.search``'s syntax, run in linear time: backreferences and lookaround raise ``InvalidRegexError``);
+        ``tail`` keeps the last N. Each record is the stored object
         ``{sequenceNumber, timestamp, level, message[, metadata]}``."""
         self._run._flush_if_writing()
         wanted: Optional[Set[str]] = None
@@ -112,10 +113,7 @@ class Logs:
             min_rank = SEVERITY[normalize_level(level)]
         elif level is not None:
             wanted = {normalize_level(lv) for lv in level}
-        try:
-            pattern = re.compile(regex) if isinstance(regex, str) else regex
-        except re.error as error:
-            raise InvalidArgumentError(f"regex {regex!r} is not a valid regular expression: {error}.") from None
+        pattern = compile_linear(regex)
         if tail is not None and (not isinstance(tail, int) or tail < 0):
             raise InvalidArgumentError(f"tail must be a non-negative integer, not {tail!r}.", {"tail": tail})
         stats: Dict[str, int] = {}
