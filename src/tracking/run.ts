@@ -152,7 +152,11 @@ export class Run {
       heartbeatIntervalSec: positive("heartbeatIntervalSec", options.heartbeatIntervalSec, 15),
     });
     this.#localLifecycle = local;
-    const remote = new RemoteLifecycle(() => this.#remote?.sink, !options.attach);
+    const remote = new RemoteLifecycle(
+      () => this.#remote?.sink,
+      !options.attach,
+      () => this.#lastRemote?.sender.status().lost ?? 0,
+    );
     this.#lifecycle = !this.#target ? local : this.#alsoLocal ? new BothLifecycles(local, remote) : remote;
     positive("flushIntervalMs", options.flushIntervalMs, 1);
     positive("flushBytes", options.flushBytes, 1);

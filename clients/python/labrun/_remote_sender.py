@@ -82,6 +82,7 @@ class RemoteSender:
         max_retry_delay: float = 30.0,
         quiet: bool = False,
         attach: bool = False,
+        max_memory: int = 64 * 1024 * 1024,
     ) -> None:
         self.client = HttpClient(url, token)
         # An attached writer uses an existing run as it is (an upsert would mark it RUNNING again).
@@ -104,7 +105,10 @@ class RemoteSender:
         self._next_order = 1
         self._state = "connecting"
         self._reported: set = set()
-        self.counts = {"acknowledged": 0, "duplicates": 0, "uploaded": 0, "rejected": 0, "retries": 0, "errors": 0}
+        self.counts = {"acknowledged": 0, "duplicates": 0, "uploaded": 0, "rejected": 0, "retries": 0, "errors": 0, "lost": 0}
+        # Characters of the batches held in memory only (their buffer file could not be written): bounded.
+        self.max_memory = int(max_memory)
+        self._memory = 0
         self.last_error: Optional[Dict[str, str]] = None
         self._status_written = 0.0
         self._recreated = False
@@ -113,12 +117,13 @@ class RemoteSender:
 
     # ------------------------------------------------------------------------------ producer side
 
-    def enqueue_batch(self, fields: Dict[str, Any]) -> None:
+    def enqueue_batch(self, fields: Dict[str, Any], final: bool = False) -> None:
         """Queues a batch (RunBatch fields without clientId/seq); written to the buffer first."""
-        self.enqueue_text(wire_dumps(fields)[1:-1])
+        self.enqueue_text(wire_dumps(fields)[1:-1], final)
 
-    def enqueue_text(self, inner: str) -> None:
-        """Queues a batch given as the JSON text of its fields without the braces (``"metrics":[...]``)."""
+    def enqueue_text(self, inner: str, final: bool = False) -> None:
+        """Queues a batch given as the JSON text of its fields without the braces (``"metrics":[...]``).
+        ``final`` (the batch of the final status) is kept even when memory is over ``max_memory``."""
         with self._lock:
             seq = self._next_seq
             self._next_seq += 1
@@ -128,6 +133,8 @@ class RemoteSender:
             envelope = self._envelope("batch", order, f'"seq":{seq},"batch":{text}')
             name = f"{self.client_id}-{seq}.json"
             path = self._write(name, envelope)
+            if path is None and not self._hold_in_memory(len(envelope) + len(text), final):
+                return
             keep = path is None or len(self._queue) < IN_MEMORY
             item = _Item("batch", seq, path, text if keep else None, None)
             if path is None:
@@ -146,6 +153,8 @@ class RemoteSender:
             envelope = self._envelope("file", order, f'"n":{n},' + json.dumps(upload)[1:-1])
             name = f"{self.client_id}-f{n}.file.json"
             path = self._write(name, envelope)
+            if path is None and not self._hold_in_memory(len(envelope), False):
+                return
             item = _Item("file", n, path, None, json.loads(envelope))
             if path is None:
                 item.unwritten = (name, envelope)
@@ -183,6 +192,7 @@ class RemoteSender:
                 item.path, item.unwritten = target, None
             left = sum(1 for item in self._queue if item.path is not None)
             lost = len(self._queue) - left
+            self.counts["lost"] += lost
         self._persist_status(True)
         if left:
             self._say(
@@ -207,6 +217,7 @@ class RemoteSender:
             "rejected": self.counts["rejected"],
             "retries": self.counts["retries"],
             "errors": self.counts["errors"],
+            "lost": self.counts["lost"],
             "bufferDir": self.buffer_dir,
         }
         if self.run_id:
@@ -229,6 +240,26 @@ class RemoteSender:
             "createdAt": _now(),
         }
         return json.dumps(head, separators=(",", ":"))[:-1] + "," + rest + "}"
+
+    def _hold_in_memory(self, size: int, final: bool) -> bool:
+        """A batch the buffer refused is held in memory only (called under the lock); past ``max_memory`` (the
+        server not taking them either) it is dropped and counted as lost. False when dropped."""
+        if final or self._memory + size <= self.max_memory:
+            self._memory += size
+            return True
+        self.counts["lost"] += 1
+        self._error(
+            MemoryError(f"over {self.max_memory} characters of batches wait in memory"),
+            "memory",
+            f"remote: the buffer in {self.buffer_dir} cannot be written and {self.client.url} has not taken the "
+            f"{len(self._queue)} batch(es) held in memory (over {self.max_memory} characters); new batches are "
+            f"dropped, counted in remote_status()['lost'], and the run will not end COMPLETED",
+        )
+        return False
+
+    def _forget(self, item: _Item) -> None:
+        if item.unwritten is not None:
+            self._memory -= len(item.unwritten[1]) + len(item.text or "")
 
     def _write(self, name: str, text: str) -> Optional[str]:
         path = os.path.join(self.buffer_dir, name)
@@ -381,6 +412,7 @@ class RemoteSender:
         with self._lock:
             if self._queue and self._queue[0] is item:
                 self._queue.popleft()
+                self._forget(item)
             self._changed.notify_all()
 
     def _reject(self, item: _Item, error: BaseException) -> None:
@@ -396,6 +428,7 @@ class RemoteSender:
         with self._lock:
             if self._queue and self._queue[0] is item:
                 self._queue.popleft()
+                self._forget(item)
             self._changed.notify_all()
 
 

@@ -72,7 +72,7 @@ class RemoteRunStore(RunStore):
                     change_doc["error"] = str(text)[:100_000]
                 if isinstance(doc.get("endedAt"), str):
                     change_doc["at"] = doc["endedAt"]
-                self.sender.enqueue_batch({"status": change_doc})
+                self.sender.enqueue_batch({"status": change_doc}, final=True)
             return doc
 
     def ensure_folders(self) -> None:
@@ -255,7 +255,7 @@ class RemoteRunStore(RunStore):
         return done
 
 
-REMOTE_OPTIONS = {"flush_timeout", "close_timeout", "buffer_dir", "retry_delay", "max_retry_delay", "quiet"}
+REMOTE_OPTIONS = {"flush_timeout", "close_timeout", "buffer_dir", "retry_delay", "max_retry_delay", "quiet", "max_memory"}
 
 
 def open_remote_store(
@@ -297,6 +297,7 @@ def open_remote_store(
             max_retry_delay=float(options.get("max_retry_delay", 30.0)),
             quiet=bool(options.get("quiet", False)),
             attach=attach,
+            max_memory=int(options.get("max_memory", 64 * 1024 * 1024)),
         )
 
     settings = {"url": url, "token": tok, "local": bool(local), **options}

@@ -500,6 +500,11 @@ class Run(_RunBase):
                 status = "FAILED"
                 last = (writer.last_error or {}).get("message")
                 reason = f"lost {writer.lost} record(s) that could not be written" + (f" ({last})" if last else "")
+            sender = self._store.sender if isinstance(self._store, RemoteRunStore) else None
+            remote_lost = sender.counts["lost"] if sender is not None else 0
+            if remote_lost > 0 and status == "COMPLETED":
+                status = "FAILED"
+                reason = f"lost {remote_lost} batch(es) that neither the buffer nor the server took"
             if not self.attached:
                 now = jio.utc_now_iso()
                 pid = os.getpid()

@@ -31,11 +31,14 @@ function errorText(error: unknown, reason: string | null | undefined): string | 
 export class RemoteLifecycle implements Lifecycle {
   readonly #sink: () => RemoteSink | undefined;
   readonly #owner: boolean;
+  readonly #lost: () => number;
   #status: RunStatus | undefined;
 
-  constructor(sink: () => RemoteSink | undefined, owner: boolean) {
+  /** `lost`: batches dropped so far (the buffer and the server both failing); then the run cannot complete. */
+  constructor(sink: () => RemoteSink | undefined, owner: boolean, lost: () => number = () => 0) {
     this.#sink = sink;
     this.#owner = owner;
+    this.#lost = lost;
   }
 
   get status(): RunStatus | undefined {
@@ -62,6 +65,12 @@ export class RemoteLifecycle implements Lifecycle {
 
   #finish(status: RunStatus, error: string | undefined): void {
     if (this.#status !== "RUNNING") return;
+    const lost = this.#lost();
+    if (status === "COMPLETED" && lost > 0) {
+      status = "FAILED";
+      error =
+        `lost ${lost} batch(es) that neither the buffer nor the server took` + (error ? `; ${error}` : "");
+    }
     this.#status = status;
     if (!this.#owner) return;
     this.#sink()?.setStatus({ status, ...(error ? { error } : {}), at: new Date().toISOString() });

@@ -23,6 +23,12 @@ export interface RemoteOptions {
   /** First retry delay; doubles up to `maxRetryDelayMs` (default 250 ms and 30 s). */
   readonly retryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
+  /**
+   * While the buffer cannot be written (a full disk) and the server does not take the batches, keep at most
+   * this many characters of them in memory; later ones are dropped and counted in `remoteStatus().lost`, and
+   * the run ends FAILED on the server instead of COMPLETED. Default 64 MiB.
+   */
+  readonly maxMemoryBytes?: number;
   /** Do not report trouble on stderr (it is still counted in `run.remoteStatus()`). */
   readonly quiet?: boolean;
 }
@@ -86,6 +92,9 @@ export class RemoteSession {
         : {}),
       ...(options.maxRetryDelayMs !== undefined
         ? { maxRetryDelayMs: positive("maxRetryDelayMs", options.maxRetryDelayMs, 30_000) }
+        : {}),
+      ...(options.maxMemoryBytes !== undefined
+        ? { maxMemoryBytes: positive("maxMemoryBytes", options.maxMemoryBytes, 64 * 1024 * 1024) }
         : {}),
       ...(options.quiet ? { report: () => undefined } : {}),
     });

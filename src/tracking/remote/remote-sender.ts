@@ -24,6 +24,11 @@ export interface RemoteSenderOptions {
   readonly retryDelayMs?: number;
   /** Default 30 s. */
   readonly maxRetryDelayMs?: number;
+  /**
+   * While the buffer cannot be written (a full disk), keep at most this many characters of batches in memory
+   * only; beyond, new batches are dropped and counted in `lost`. Default 64 MiB.
+   */
+  readonly maxMemoryBytes?: number;
   /** Where the sender reports trouble (once per kind) and recovery; default stderr. */
   readonly report?: (message: string) => void;
   /**
@@ -72,7 +77,9 @@ export class RemoteSender {
   #stopped = false;
   #state: RemoteStatus["state"] = "connecting";
   #delay = 0;
-  #counts = { acknowledged: 0, duplicates: 0, uploaded: 0, rejected: 0, retries: 0, errors: 0 };
+  #counts = { acknowledged: 0, duplicates: 0, uploaded: 0, rejected: 0, retries: 0, errors: 0, lost: 0 };
+  // Characters of the batches held in memory only (their buffer file could not be written).
+  #memoryBytes = 0;
   #lastError: RemoteStatus["lastError"];
   #waiters: (() => void)[] = [];
   #statusWrittenAt = 0;
@@ -117,6 +124,7 @@ export class RemoteSender {
       rejected: this.#counts.rejected,
       retries: this.#counts.retries,
       errors: this.#counts.errors,
+      lost: this.#counts.lost,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
       bufferDir: this.#options.bufferDir,
     };
@@ -127,8 +135,11 @@ export class RemoteSender {
     this.#kick();
   }
 
-  /** Queues a batch (`inner`: the RunBatch fields as JSON text without braces), written to the buffer first. */
-  enqueueBatch(inner: string): void {
+  /**
+   * Queues a batch (`inner`: the RunBatch fields as JSON text without braces), written to the buffer first.
+   * `final` (the one carrying the final status) is kept even when memory is over `maxMemoryBytes`.
+   */
+  enqueueBatch(inner: string, final = false): void {
     const seq = this.#nextSeq++;
     const { clientId } = this.#options;
     const text = `{"clientId":${JSON.stringify(clientId)},"seq":${seq}${inner ? `,${inner}` : ""}}`;
@@ -136,6 +147,7 @@ export class RemoteSender {
     const name = batchFileName(clientId, seq);
     const envelope = this.#envelope("batch", order, `"seq":${seq},"batch":${text}`);
     const file = this.#write(name, () => envelope);
+    if (!file && !this.#holdInMemory(envelope.length + text.length, final)) return;
     this.#queue.push({
       kind: "batch",
       order,
@@ -161,6 +173,7 @@ export class RemoteSender {
     const item = JSON.parse(envelope) as BufferedFile;
     const name = `${clientId}-f${n}.file.json`;
     const file = this.#write(name, () => envelope);
+    if (!file && !this.#holdInMemory(envelope.length, false)) return;
     this.#queue.push({
       kind: "file",
       order,
@@ -219,6 +232,7 @@ export class RemoteSender {
     }
     this.#persistStatus(true);
     const lost = this.#queue.length - left;
+    this.#counts.lost += lost;
     if (lost > 0)
       this.#report(
         `remote: ${lost} batch(es) of run ${this.#options.prefix} could not be written to the buffer and are lost.`,
@@ -233,6 +247,32 @@ export class RemoteSender {
       `"upsert":${JSON.stringify(upsert)},"clientId":${JSON.stringify(clientId)},"order":${order},` +
       `"createdAt":"${new Date().toISOString()}",${rest}}`
     );
+  }
+
+  /**
+   * A batch the buffer refused is held in memory only; past `maxMemoryBytes` (the server not taking them
+   * either) it is dropped and counted as lost, so memory stays bounded. False when dropped.
+   */
+  #holdInMemory(size: number, final: boolean): boolean {
+    const max = this.#options.maxMemoryBytes ?? 64 * 1024 * 1024;
+    if (final || this.#memoryBytes + size <= max) {
+      this.#memoryBytes += size;
+      return true;
+    }
+    this.#counts.lost++;
+    this.#error(
+      new Error(`over ${max} characters of batches wait in memory`),
+      "memory",
+      `remote: the buffer in ${this.#options.bufferDir} cannot be written and ${this.#options.store.url} has not ` +
+        `taken the ${this.#queue.length} batch(es) held in memory (over ${max} characters); new batches are ` +
+        `dropped, counted in remoteStatus().lost, and the run will not end COMPLETED`,
+    );
+    this.#persistStatus(false);
+    return false;
+  }
+
+  #forget(item: QueueItem): void {
+    if (item.unwritten) this.#memoryBytes -= item.unwritten.envelope.length + (item.text?.length ?? 0);
   }
 
   #write(name: string, text: () => string): string | undefined {
@@ -317,6 +357,7 @@ export class RemoteSender {
           for (const waiter of this.#waiters.splice(0)) waiter();
         } else {
           const item = this.#queue.shift()!;
+          this.#forget(item);
           this.#counts.rejected++;
           this.#error(
             error,
@@ -375,6 +416,7 @@ export class RemoteSender {
 
   #done(item: QueueItem): void {
     this.#queue.shift();
+    this.#forget(item);
     if (item.file) removeBuffered(item.file, item.upload);
     this.#markOnline();
     this.#persistStatus(false);

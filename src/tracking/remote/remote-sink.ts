@@ -83,7 +83,7 @@ export class RemoteSink implements TrackingSink {
   /** Adds the status change and sends the batch now: everything logged before it goes with it. */
   setStatus(status: StatusChange): void {
     this.#builder.setStatus(status);
-    this.#cut();
+    this.#cut(true);
   }
 
   setDescription(description: string): void {
@@ -112,9 +112,9 @@ export class RemoteSink implements TrackingSink {
       this.#cut();
   }
 
-  #cut(): void {
+  #cut(final = false): void {
     if (this.#builder.empty) return;
-    this.#sender.enqueueBatch(this.#builder.cut(stringifyWire).body);
+    this.#sender.enqueueBatch(this.#builder.cut(stringifyWire).body, final);
   }
 
   #stream(name: string | null): string {

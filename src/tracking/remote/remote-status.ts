@@ -33,6 +33,12 @@ export interface RemoteStatus {
   readonly retries: number;
   /** Every error met (failed attempts, refusals, buffer writes). */
   readonly errors: number;
+  /**
+   * Batches and uploads dropped: the buffer could not be written (a full disk) while the server did not take
+   * them, past `remote.maxMemoryBytes` held in memory, or still unwritten when the run ended. A run that lost
+   * batches does not end COMPLETED on the server (FAILED, with the count in its reason).
+   */
+  readonly lost?: number;
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
   /** Where unacknowledged batches are kept. */
   readonly bufferDir: string;
@@ -61,6 +67,7 @@ export function describeRemoteStatus(status: RemoteStatus): string {
     `${status.acknowledgedBatches} batch(es) acknowledged`,
     `${status.pending} pending`,
     ...(status.rejected ? [`${status.rejected} refused`] : []),
+    ...(status.lost ? [`${status.lost} lost`] : []),
     ...(status.uploadedFiles ? [`${status.uploadedFiles} file(s) uploaded`] : []),
     ...(status.errors
       ? [
