@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Command } from "commander";
 import { isLabrunError, UsageError } from "../../errors.js";
 import { parsePlan } from "../../experiment/plan/parse-plan.js";
 import { PlanEventSink } from "../../experiment/plan/plan-events.js";
@@ -11,7 +10,7 @@ import { printJson } from "../output.js";
 import { resultsFileVariable } from "./run-python-file.js";
 
 export interface PlanRunOptions {
-  readonly events?: string;
+  readonly events?: string | undefined;
 }
 
 /**
@@ -86,26 +85,4 @@ function describeListing(outcome: PlanOutcome): string {
       ? "Nothing was run."
       : "Wrote run.sh and params.json in each job directory. Nothing was run.";
   return `${formatTable(headers, rows)}\n${outcome.mode} ${outcome.experimentId}: ${outcome.jobs.length} job(s). ${what}`;
-}
-
-/** Registers `labrun plan run` (one line in main.ts); returns the `plan` group for the global options. */
-export function registerPlanCommand(program: Command, setExitCode: (code: number) => void): Command {
-  const plan = program
-    .command("plan")
-    .description(
-      "run a JSON job graph planned elsewhere (the Python client's launch API; docs/plan-protocol.md)",
-    );
-  plan
-    .command("run")
-    .description("validate a plan and launch (or list, or generate) its jobs; exits non-zero if a job fails")
-    .argument("[file]", "the plan (JSON); - or nothing: read it from stdin")
-    .option(
-      "--events <target>",
-      "also write JSON-line events: fd:N (an inherited descriptor), - (stdout) or a file",
-    )
-    .action(async (file: string | undefined, options: PlanRunOptions, command: Command) => {
-      const global = command.optsWithGlobals<{ workspace?: string; json?: boolean }>();
-      setExitCode(await planRunCommand(file, options, global));
-    });
-  return plan;
 }

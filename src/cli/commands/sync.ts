@@ -1,31 +1,13 @@
-import type { Command } from "commander";
 import { sync } from "../../tracking/sync/sync.js";
 import { printJson } from "../output.js";
 
 export interface SyncCommandOptions {
-  readonly prefix?: string;
-  readonly url?: string;
-  readonly token?: string;
-  readonly root?: string;
+  readonly prefix?: string | undefined;
+  readonly url?: string | undefined;
+  readonly token?: string | undefined;
+  readonly root?: string | undefined;
   readonly runs?: boolean;
   readonly buffer?: boolean;
-}
-
-/** The options of `labrun sync`, declared once (they drive `--help`). */
-export function declareSync(command: Command): Command {
-  return command
-    .description(
-      "upload local-mode runs and the batches remote-mode runs left in the buffer to a labrun server (idempotent)",
-    )
-    .option("--prefix <prefix>", "only runs at or under this prefix")
-    .option("--url <url>", "the server (default: $LABRUN_URL)")
-    .option("--token <token>", "bearer token (default: $LABRUN_TOKEN)")
-    .option(
-      "--root <dir>",
-      "folder of local runs (default: $LABRUN_RUNS, else <workspace>/runs and <workspace>/jobs)",
-    )
-    .option("--no-runs", "only send the buffer, not the local runs")
-    .option("--no-buffer", "only upload local runs, not the buffer");
 }
 
 /** `labrun sync`: exit code 0 when everything was sent, 1 when something failed, was refused or is left. */
@@ -64,13 +46,4 @@ export async function syncCommand(
     );
   }
   return result.failed.length > 0 || result.buffer.left > 0 || result.buffer.rejected > 0 ? 1 : 0;
-}
-
-/** Adds `labrun sync` to the program; `setExit` receives its exit code. */
-export function registerSyncCommand(program: Command, setExit: (code: number) => void): void {
-  declareSync(program.command("sync")).action(async (options: SyncCommandOptions, command: Command) => {
-    const global = command.optsWithGlobals<{ workspace?: string; json?: boolean }>();
-    if (global.workspace) process.env.LABRUN_HOME = global.workspace;
-    setExit(await syncCommand(options, global));
-  });
 }

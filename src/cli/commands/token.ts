@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { defaultDbUri } from "../../server/start-server.js";
 import { openServerDatabase } from "../../server/open-database.js";
@@ -6,10 +5,11 @@ import type { ServerStore } from "../../store/store.js";
 import { formatTable } from "../../util/table.js";
 import { printJson } from "../output.js";
 
-interface TokenOptions {
-  readonly db?: string;
-  readonly workspace?: string;
-  readonly json?: boolean;
+/** The options every `labrun token` command takes. */
+export interface TokenOptions {
+  readonly db?: string | undefined;
+  readonly workspace?: string | undefined;
+  readonly json?: boolean | undefined;
 }
 
 const units: Readonly<Record<string, number>> = {
@@ -41,81 +41,60 @@ async function withStore<T>(options: TokenOptions, action: (store: ServerStore) 
   }
 }
 
-/** Registers `labrun token create|list|revoke`. */
-export function registerTokenCommands(program: Command): void {
-  const token = program
-    .command("token")
-    .description("bearer tokens of the team server (stored hashed in its database)");
-  const common = (command: Command) =>
-    command
-      .option("--db <uri>", "the server's database (default: sqlite:<workspace>/server/labrun.db)")
-      .option("--workspace <dir>", "workspace directory (default: $LABRUN_HOME or ~/.labrun)")
-      .option("--json", "machine-readable output");
+/** `labrun token create`: prints the secret once (or the created token as JSON). */
+export async function tokenCreateCommand(
+  options: TokenOptions & {
+    readonly project: string;
+    readonly readOnly?: boolean | undefined;
+    readonly expires?: string | undefined;
+    readonly description?: string | undefined;
+  },
+): Promise<void> {
+  const expiresAt = options.expires ? parseExpiry(options.expires) : undefined;
+  const created = await withStore(options, (store) =>
+    store.createToken({
+      project: options.project,
+      readOnly: options.readOnly ?? false,
+      ...(expiresAt ? { expiresAt } : {}),
+      ...(options.description ? { description: options.description } : {}),
+    }),
+  );
+  if (options.json) return printJson(created);
+  process.stdout.write(
+    `${created.secret}\n` +
+      `token ${created.token.id}: project ${created.token.project}${created.token.readOnly ? ", read-only" : ""}` +
+      `${created.token.expiresAt ? `, expires ${created.token.expiresAt}` : ""}\n` +
+      "The secret is shown only now: give it to the SDK as LABRUN_TOKEN (or MLFLOW_TRACKING_TOKEN).\n",
+  );
+}
 
-  common(token.command("create"))
-    .description("create a token for one project (prints its secret once)")
-    .requiredOption(
-      "--project <project>",
-      "the project (2nd prefix segment) it may access, or '*' for all (admin)",
-    )
-    .option("--read-only", "it may only read")
-    .option("--expires <duration>", "expiry: 30d, 12h, 2w, 1y or an ISO date (default: never)")
-    .option("--description <text>", "who or what uses it")
-    .action(async (_options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<
-        TokenOptions & { project: string; readOnly?: boolean; expires?: string; description?: string }
-      >();
-      const expiresAt = options.expires ? parseExpiry(options.expires) : undefined;
-      const created = await withStore(options, (store) =>
-        store.createToken({
-          project: options.project,
-          readOnly: options.readOnly ?? false,
-          ...(expiresAt ? { expiresAt } : {}),
-          ...(options.description ? { description: options.description } : {}),
-        }),
-      );
-      if (options.json) return printJson(created);
-      process.stdout.write(
-        `${created.secret}\n` +
-          `token ${created.token.id}: project ${created.token.project}${created.token.readOnly ? ", read-only" : ""}` +
-          `${created.token.expiresAt ? `, expires ${created.token.expiresAt}` : ""}\n` +
-          "The secret is shown only now: give it to the SDK as LABRUN_TOKEN (or MLFLOW_TRACKING_TOKEN).\n",
-      );
-    });
+/** `labrun token list`: every token, never the secrets. */
+export async function tokenListCommand(options: TokenOptions): Promise<void> {
+  const tokens = await withStore(options, (store) => store.listTokens());
+  if (options.json) return printJson(tokens);
+  const now = Date.now();
+  const state = (t: (typeof tokens)[number]) =>
+    t.revokedAt ? "revoked" : t.expiresAt && Date.parse(t.expiresAt) <= now ? "expired" : "active";
+  process.stdout.write(
+    formatTable(
+      ["ID", "PROJECT", "ACCESS", "STATE", "CREATED", "EXPIRES", "DESCRIPTION"],
+      tokens.map((t) => [
+        t.id,
+        t.project,
+        t.readOnly ? "read-only" : "read-write",
+        state(t),
+        t.createdAt,
+        t.expiresAt ?? "never",
+        t.description ?? "",
+      ]),
+    ) + "\n",
+  );
+}
 
-  common(token.command("list"))
-    .description("every token (never the secrets)")
-    .action(async (_options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<TokenOptions>();
-      const tokens = await withStore(options, (store) => store.listTokens());
-      if (options.json) return printJson(tokens);
-      const now = Date.now();
-      const state = (t: (typeof tokens)[number]) =>
-        t.revokedAt ? "revoked" : t.expiresAt && Date.parse(t.expiresAt) <= now ? "expired" : "active";
-      process.stdout.write(
-        formatTable(
-          ["ID", "PROJECT", "ACCESS", "STATE", "CREATED", "EXPIRES", "DESCRIPTION"],
-          tokens.map((t) => [
-            t.id,
-            t.project,
-            t.readOnly ? "read-only" : "read-write",
-            state(t),
-            t.createdAt,
-            t.expiresAt ?? "never",
-            t.description ?? "",
-          ]),
-        ) + "\n",
-      );
-    });
-
-  common(token.command("revoke"))
-    .description("revoke a token by id (requests with it get 401 at once)")
-    .argument("<id>", "the token id shown by `labrun token list`")
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<TokenOptions>();
-      const revoked = await withStore(options, (store) => store.revokeToken(id));
-      if (!revoked) throw new UsageError(`No token with id ${id}. See \`labrun token list\`.`);
-      if (options.json) return printJson({ id, revoked: true });
-      process.stdout.write(`token ${id} revoked\n`);
-    });
+/** `labrun token revoke <id>`: requests with it get 401 at once. */
+export async function tokenRevokeCommand(id: string, options: TokenOptions): Promise<void> {
+  const revoked = await withStore(options, (store) => store.revokeToken(id));
+  if (!revoked) throw new UsageError(`No token with id ${id}. See \`labrun token list\`.`);
+  if (options.json) return printJson({ id, revoked: true });
+  process.stdout.write(`token ${id} revoked\n`);
 }
