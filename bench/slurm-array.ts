@@ -16,7 +16,7 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Experiment, LocalTunnel, Script, SlurmExecutor } from "labrun";
-import type { JobRef } from "labrun";
+import type { JobRef } from "labrun/extend";
 import { cluster, findClusterScript } from "../test/slurm/cluster-script.js";
 import { writeResultsSection } from "./results-file.js";
 

@@ -26,3 +26,5 @@ export type { ParsedPrefix } from "../format/names.js";
 export { encodeJson, parseJson } from "../format/json-codec.js";
 export type { JsonFields, JsonValue } from "../format/json-codec.js";
 export type { StreamInfo } from "./metric-writer.js";
+export type { RemoteOptions } from "./remote/remote-mode.js";
+export type { RemoteStatus } from "./remote/remote-status.js";

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PythonTask, typedTaskIdentity } from "../../src/index.js";
+import { PythonTask } from "../../src/index.js";
+import { typedTaskIdentity } from "../../src/experiment/plan/index.js";
 import { repoRoot } from "../helpers.js";
 
 // The one golden file both languages check (clients/python/tests/test_launch_identity.py reads it too).

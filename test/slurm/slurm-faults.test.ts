@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalTunnel, Script, SlurmExecutor, SlurmSubmitError } from "../../src/index.js";
-import type { Executor, ExecutorJobStatus, JobRef } from "../../src/index.js";
+import type { Executor, ExecutorJobStatus, JobRef } from "../../src/extend.js";
 import { tempWorkspace } from "../helpers.js";
 import { newExperiment, read, scontrol, slurm, slurmEnabled } from "./helpers.js";
 

@@ -1,10 +1,17 @@
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { createRequire } from "node:module";
 import type { SqlDriver, SqlExecutor } from "../sql/sql-driver.js";
 
 /**
  * better-sqlite3 behind the async `SqlDriver`: one connection, WAL, and a queue so that the statements of
  * one transaction never interleave with another caller's (the driver is synchronous, our callers are not).
  */
+// Loaded at the first open: importing labrun/store (or labrun) must not load a native module.
+let sqliteModule: typeof Database | undefined;
+function betterSqlite3(): typeof Database {
+  return (sqliteModule ??= createRequire(import.meta.url)("better-sqlite3") as typeof Database);
+}
+
 export class SqliteDriver implements SqlDriver {
   readonly dialect = "sqlite" as const;
   readonly db: Database.Database;
@@ -12,7 +19,8 @@ export class SqliteDriver implements SqlDriver {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
-    this.db = new Database(path);
+    const Sqlite = betterSqlite3();
+    this.db = new Sqlite(path);
     this.db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode: a commit survives a crash of the process; only a power loss may lose the last ones.
     this.db.pragma("synchronous = NORMAL");
