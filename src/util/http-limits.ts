@@ -1,15 +1,20 @@
-import type { Server } from "node:http";
+import { STATUS_CODES, type Server } from "node:http";
 import type { Duplex } from "node:stream";
+import { BadRequestError, errorStatus, RequestTooLargeError, type LabrunError } from "../errors.js";
 
 /** The longest URL (path and query) the servers read; past it, 414 URI_TOO_LONG. */
 export const maxUrlBytes = 16 * 1024;
 /** Node's limit on the request line and headers together (its default, 16 KiB, would cut a 16 KiB URL). */
 export const maxHeaderBytes = 64 * 1024;
 
-function jsonAnswer(status: number, reason: string, code: string, message: string): string {
-  const body = JSON.stringify({ error: { code, message, details: {} } });
+// Written on the socket by hand (the request never reached the app), with the status of errorTable.
+function jsonAnswer(error: LabrunError): string {
+  const status = errorStatus(error.code) ?? 400;
+  const body = JSON.stringify({
+    error: { code: error.code, message: error.message, details: error.details },
+  });
   return (
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   );
 }
@@ -26,16 +31,14 @@ export function answerClientErrors(server: Server): void {
       // A request line with no end in sight is a URL too long; otherwise the headers are.
       const start = error.rawPacket?.toString("latin1", 0, maxHeaderBytes) ?? "";
       const eol = start.indexOf("\r\n");
-      answer =
+      answer = jsonAnswer(
         eol < 0 || eol > maxUrlBytes
-          ? jsonAnswer(414, "URI Too Long", "URI_TOO_LONG", urlMessage)
-          : jsonAnswer(431, "Request Header Fields Too Large", "HEADERS_TOO_LARGE", headersMessage);
+          ? new RequestTooLargeError("url", maxUrlBytes)
+          : new RequestTooLargeError("headers", maxHeaderBytes),
+      );
     } else {
-      answer = jsonAnswer(400, "Bad Request", "BAD_REQUEST", "The request is not valid HTTP/1.1.");
+      answer = jsonAnswer(new BadRequestError("The request is not valid HTTP/1.1."));
     }
     socket.end(answer);
   });
 }
-
-const urlMessage = `The request URL is longer than ${maxUrlBytes} bytes. Send long values in a POST body instead.`;
-const headersMessage = `The request headers are larger than ${maxHeaderBytes} bytes. Send fewer or shorter headers.`;
