@@ -157,7 +157,7 @@ describe("labrun run-experiment with experiment.py", () => {
       (j) => j.script,
     );
     expect(scripts).toHaveLength(2);
-    expect(readFileSync(scripts[0]!, "utf8")).toContain("-m labrun._job_runner");
+    expect(readFileSync(scripts[0]!, "utf8")).toContain("from labrun._job_runner import main");
 
     const normal = labrun([
       "run-experiment",

@@ -94,7 +94,8 @@ _LAZY = {
 }
 
 
-_SUBMODULES = {"errors", "tasks", "experiments", "launch", "services"}
+# `run` is the tracking module and, called, NeMo-Run's `run.run(task, ...)` (labrun/run.py, _RunModule).
+_SUBMODULES = {"errors", "tasks", "experiments", "launch", "services", "run"}
 
 
 def __getattr__(name: str) -> Any:

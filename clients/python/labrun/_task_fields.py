@@ -14,7 +14,7 @@ from ._typecheck import CheckError, check, join_path, resolved_hints
 from .errors import InvalidTaskError, TaskValidationError
 
 _MISSING = object()
-_RESERVED = {"identity", "submit", "execute", "dependencies", "to_spec", "get_name", "clone", "reusable", "job_dir"}
+_RESERVED = {"identity", "submit", "execute", "dependencies", "to_spec", "get_name", "clone", "freeze", "reusable", "job_dir"}
 
 #: Set while the job runner builds a task: a task-typed parameter then holds the upstream job's path.
 in_job: "contextvars.ContextVar[bool]" = contextvars.ContextVar("labrun_task_in_job", default=False)
@@ -162,7 +162,19 @@ class Config:
         return dict(self.__dict__.get("_values", {}))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} parameters are fixed once built; make a new instance.")
+        fields = self._fields()
+        if not self.__dict__.get("_editable") or name not in fields:
+            raise AttributeError(
+                f"{type(self).__name__} parameters are fixed once built (a Plugin.setup may change them on the copy "
+                f"it gets); make a new instance."
+            )
+        try:
+            checked = check(value, fields[name].type, name, _extra)
+        except CheckError as error:
+            raise TaskValidationError(self._label(), [str(error)]) from None
+        self.__dict__["_values"][name] = checked
+        object.__setattr__(self, name, checked)
+        self.__dict__.pop("_identity", None)  # the identity follows the new value
 
     def __eq__(self, other: Any) -> bool:
         return type(other) is type(self) and json_view(other._params()) == json_view(self._params())

@@ -19,8 +19,10 @@ import errno
 import functools
 import inspect
 import os
+import sys
 import threading
 import traceback
+import types
 import warnings
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
@@ -668,3 +670,17 @@ def tracked(prefix: Union[str, Callable[..., Any], None] = None, **options: Any)
         fn, prefix = prefix, None
         return decorate(fn)
     return decorate
+
+
+class _RunModule(types.ModuleType):
+    """This module is also NeMo-Run's ``run.run`` shortcut: with ``import labrun as run``, ``run.run`` is this
+    module (``run.run.Run`` and ``from labrun.run import Run`` keep working), and calling it launches one task:
+    ``run.run(run.Partial(train, lr=0.1), executor=run.LocalExecutor(), name="train")``."""
+
+    def __call__(self, task: Any, *args: Any, **kwargs: Any) -> Any:
+        from .launch.shortcut import run_task
+
+        return run_task(task, *args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _RunModule

@@ -103,7 +103,20 @@ class Task(Config):
         return self.__task_id__
 
     def clone(self) -> "Task":
-        return self  # parameters are fixed at construction: nothing to copy
+        """A copy whose parameters a ``Plugin.setup`` may still change (``task.lr = 0.2``, checked against
+        the field's type); ``Experiment.add`` freezes it after the plugins, and its identity follows."""
+        copy = object.__new__(type(self))
+        values = self._params()
+        object.__setattr__(copy, "_values", values)
+        for key, value in values.items():
+            object.__setattr__(copy, key, value)
+        object.__setattr__(copy, "_editable", True)
+        return copy
+
+    def freeze(self) -> "Task":
+        """Refuses further changes of the parameters (they make the identity)."""
+        object.__setattr__(self, "_editable", False)
+        return self
 
     def to_spec(self) -> Dict[str, Any]:
         """The plan's ``python-task`` entry."""

@@ -1,4 +1,4 @@
-"""The job side: `python -m labrun._job_runner <call.json>` as the engine starts it, with a real process."""
+"""The job side: `python -c "...labrun._job_runner..." <call.json>` as the engine starts it, with a real process."""
 
 import json
 import os
@@ -8,6 +8,9 @@ import textwrap
 
 from conftest import child_env, read_json
 
+# What the engine runs (src/config/python/python-common.ts, jobRunnerCode).
+RUNNER_CODE = "import sys; from labrun._job_runner import main; sys.exit(main())"
+
 
 def start(job_dir, call, extra_env=None):
     job_dir.mkdir(parents=True, exist_ok=True)
@@ -16,7 +19,7 @@ def start(job_dir, call, extra_env=None):
     env = {"LABRUN_JOB_DIR": str(job_dir), "LABRUN_RUN_DIR": str(job_dir / "run"), "LABRUN_RUN_PREFIX": "me/xp/job"}
     env.update(extra_env or {})
     return subprocess.run(
-        [sys.executable, "-m", "labrun._job_runner", str(call_file)],
+        [sys.executable, "-c", RUNNER_CODE, str(call_file)],
         env=child_env(env),
         cwd=str(job_dir.parent),
         capture_output=True,

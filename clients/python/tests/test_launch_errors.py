@@ -23,8 +23,16 @@ class Holder:
 
 
 def ts_codes():
-    with open(os.path.join(REPO_ROOT, "src", "errors.ts"), "r", encoding="utf-8") as f:
-        return set(re.findall(r'readonly code = "([A-Z_]+)"', f.read()))
+    # src/errors.ts re-exports the classes of src/errors/ (one file per area)
+    folder = os.path.join(REPO_ROOT, "src", "errors")
+    files = [os.path.join(REPO_ROOT, "src", "errors.ts")] + [
+        os.path.join(folder, name) for name in sorted(os.listdir(folder)) if name.endswith(".ts")
+    ]
+    codes = set()
+    for file in files:
+        with open(file, "r", encoding="utf-8") as f:
+            codes |= set(re.findall(r'readonly code = "([A-Z_]+)"', f.read()))
+    return codes
 
 
 def test_every_launch_error_code_is_typescripts():

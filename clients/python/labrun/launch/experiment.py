@@ -133,6 +133,18 @@ class Experiment:
         for each in tasks:
             _check_task(each)
         executors = self._executors_for(len(tasks), executor)
+        # Plugins change copies (a typed task's copy accepts new parameter values until it is frozen below),
+        # before anything depends on the task: reuse, upstream jobs and the identity follow their changes.
+        tasks, executors = [t.clone() for t in tasks], [e.clone() for e in executors]
+        for plugin in plugins or []:
+            for i in range(len(tasks)):
+                changed = plugin.setup(tasks[i], executors[i])
+                if isinstance(changed, tuple) and len(changed) == 2:
+                    tasks[i], executors[i] = changed
+                    _check_task(tasks[i])
+        for each in tasks:
+            if hasattr(each, "freeze"):
+                each.freeze()
         if not group and getattr(tasks[0], "reusable", False):
             same = next((j for j in self._jobs if not j.group and j.identities[0] == tasks[0].identity), None)
             if same is not None:
@@ -140,16 +152,11 @@ class Experiment:
         implied = [self._add_upstream(dep, executors[0]) for each in tasks for dep in _upstream(each)]
         deps = list(dict.fromkeys([*(dependencies or []), *implied]))
         job_id = unique_name(self._names, name, tasks[0].get_name(), group)
-        job = Job(job_id, [t.clone() for t in tasks], [e.clone() for e in executors], deps, tail_logs, group)
+        job = Job(job_id, tasks, executors, deps, tail_logs, group)
         if retries:
             job.options["retries"] = retries
         if force:
             job.options["force"] = True
-        for plugin in plugins or []:
-            for i in range(len(job.tasks)):
-                changed = plugin.setup(job.tasks[i], job.executors[i])
-                if isinstance(changed, tuple) and len(changed) == 2:
-                    job.tasks[i], job.executors[i] = changed
         check_dependencies(job, self._names)
         self._plugins.extend(plugins or [])
         self._append(job)
