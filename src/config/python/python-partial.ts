@@ -23,7 +23,7 @@ export interface PythonPartialOptions extends PythonLocation {
 
 /**
  * A Python function called with JSON arguments in a job (NeMo-Run's `run.Partial(fn, *args, **kwargs)`, as the
- * Python client plans it): `<python> -m labrun._job_runner call.json`. A JSON-serialisable return value is
+ * Python client plans it): `<python> -c "…labrun._job_runner…" call.json`. A JSON-serialisable return value is
  * written to `result.json`. Not reusable, as a TypeScript `Partial`.
  *
  * @example
