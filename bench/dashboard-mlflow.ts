@@ -25,6 +25,7 @@ import { startDashboard } from "../src/server/dashboard/start-dashboard.js";
 import { WorkspaceSource } from "../src/server/dashboard/workspace-source.js";
 import { launchChromium } from "../test/dashboard/browser.js";
 import { writeBigRun, writeCompareRuns } from "./dashboard-data.js";
+import { reportRequested } from "./results-file.js";
 
 const POINTS = Number(process.env.POINTS ?? 1_000_000);
 const COMPARE = Number(process.env.COMPARE ?? 20);
@@ -186,7 +187,7 @@ try {
       const ours = await timeTo(await page(), labrunUrl, labrunChart);
       const p = await page();
       const theirs = await timeTo(p, mlflowUrl, mlflowLine);
-      await p.screenshot({ path: join(tmpdir(), `labrun-bench-mlflow-${what.replace(/\W+/g, "-")}.png`) });
+      await p.screenshot({ path: join(root, `mlflow-${what.replace(/\W+/g, "-")}.png`) });
       const show = (v: number | string) => (typeof v === "number" ? `${Math.round(v)} ms` : v);
       rows.push([what, show(ours), show(theirs)]);
       console.log(what, show(ours), show(theirs));
@@ -206,14 +207,20 @@ try {
     "| --- | --- | --- |",
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ].join("\n");
-  const text = readFileSync(resultsFile, "utf8");
-  const end = "<!-- dashboard:end -->";
-  const cleaned = text.replace(/\nMLflow's UI \(mlflow[\s\S]*?(?=\n<!-- dashboard:end -->)/, "");
-  writeFileSync(
-    resultsFile,
-    cleaned.includes(end) ? cleaned.replace(end, `${table}\n${end}`) : `${cleaned}\n${table}\n`,
-  );
   console.log(table);
+  if (!reportRequested) {
+    console.log(
+      '(bench/RESULTS.md left as it is: run with --report to add this table to the "dashboard" section)',
+    );
+  } else {
+    const text = readFileSync(resultsFile, "utf8");
+    const end = "<!-- dashboard:end -->";
+    const cleaned = text.replace(/\nMLflow's UI \(mlflow[\s\S]*?(?=\n<!-- dashboard:end -->)/, "");
+    writeFileSync(
+      resultsFile,
+      cleaned.includes(end) ? cleaned.replace(end, `${table}\n${end}`) : `${cleaned}\n${table}\n`,
+    );
+  }
 } finally {
   server?.kill("SIGTERM");
   rmSync(root, { recursive: true, force: true });

@@ -1,10 +1,22 @@
 // bench/RESULTS.md holds one section per benchmark, each between `<!-- name:start -->` and `<!-- name:end -->`.
-// A benchmark rewrites only its own section, so running one leaves the others' figures in place.
+// A benchmark rewrites only its own section, so running one leaves the others' figures in place; and it writes
+// only when asked (`--report`, or LABRUN_BENCH_REPORT=1 as `npm run bench:report` sets), so a trial run on a
+// busy or different machine does not replace the recorded figures.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
-/** Replaces the `name` section of `file` with `markdown` (appended at the end when the file has none). */
+/** Whether this run should write its figures into bench/RESULTS.md. */
+export const reportRequested = process.argv.includes("--report") || process.env.LABRUN_BENCH_REPORT === "1";
+
+/**
+ * Replaces the `name` section of `file` with `markdown` (appended at the end when the file has none), when a
+ * report was requested; otherwise says how to ask for one.
+ */
 export function writeResultsSection(file: string, name: string, markdown: string): void {
+  if (!reportRequested) {
+    console.log(`(bench/RESULTS.md left as it is: run with --report to write the "${name}" section)`);
+    return;
+  }
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;
   const block = `${start}\n${markdown.trim()}\n${end}`;

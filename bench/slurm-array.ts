@@ -32,6 +32,8 @@ interface SweepResult {
   readonly totalS: number;
   readonly completed: number;
   readonly refs: JobRef[];
+  /** The sweep's workspace, removed once its jobs have been polled. */
+  readonly root: string;
 }
 
 async function labrunSweep(array: boolean): Promise<SweepResult> {
@@ -60,6 +62,7 @@ async function labrunSweep(array: boolean): Promise<SweepResult> {
     totalS: (end - start) / 1000,
     completed: result.jobs.filter((job) => job.state === "COMPLETED").length,
     refs,
+    root,
   };
 }
 
@@ -104,8 +107,7 @@ const arrayPoll = await onePoll(arrayRun.refs);
 const separateRun = await labrunSweep(false);
 const separatePoll = await onePoll(separateRun.refs);
 const peer = nemoRun();
-for (const run of [arrayRun, separateRun])
-  if (run.refs[0]) rmSync(join(run.refs[0].jobDir, "..", "..", ".."), { recursive: true, force: true });
+for (const run of [arrayRun, separateRun]) rmSync(run.root, { recursive: true, force: true });
 
 const rows = [
   `| labrun, one job array | 1 | ${s(arrayRun.submitS)} | ${s(arrayRun.totalS)} | ${arrayRun.completed}/${N} |`,
