@@ -13,7 +13,7 @@
 // Results: stdout and the "server" section of bench/RESULTS.md.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,14 @@ const ROUNDS = QUICK ? 1 : 3;
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const labrunBin = join(repo, "bin", "labrun.js");
 const peersPython = process.env.PEERS_PY ?? "/work/peers-venv/bin/python";
+const mlflowBin = join(peersPython, "..", "mlflow");
+// Checked before measuring anything: a missing peer would otherwise end the run half way, its data left behind.
+if (!existsSync(mlflowBin)) {
+  console.error(
+    `MLflow, the peer this bench compares with, is not at ${mlflowBin}: set PEERS_PY to a Python whose environment has mlflow.`,
+  );
+  process.exit(2);
+}
 const mlflowScript = join(repo, "test", "server", "fixtures", "mlflow_log.py");
 
 interface Server {
@@ -117,7 +125,7 @@ async function freePort(): Promise<number> {
 async function mlflowServer(dir: string): Promise<Server> {
   const port = await freePort();
   const child = spawn(
-    join(peersPython, "..", "mlflow"),
+    mlflowBin,
     [
       "server",
       "--host",
