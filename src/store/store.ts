@@ -93,6 +93,12 @@ export interface StoredRun {
   readonly updatedAt: string;
   readonly endedAt?: string;
   readonly deleted: boolean;
+  /**
+   * Run folders only (`FilesStore`), when it differs from what is recorded: the status a reader reports (FAILED
+   * for a RUNNING run whose writer died, UNKNOWN for a run written without a status, by ML-Dash alone) and
+   * why. `status` is then that status, or COMPLETED for UNKNOWN.
+   */
+  readonly reported?: { readonly status: string; readonly reason: string | null };
 }
 
 export interface RunQuery {
@@ -109,6 +115,11 @@ export interface RunQuery {
   readonly limit?: number;
   /** Opaque cursor from the previous page. */
   readonly cursor?: string;
+  /**
+   * false: the page's `latestMetrics` may be left empty, for listings that do not show them (the run-folder
+   * backend then reads no metric file). Default true.
+   */
+  readonly latestMetrics?: boolean;
 }
 
 export interface RunPage {

@@ -1,7 +1,8 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MetricCache, downsample, samplePoints } from "../../src/server/dashboard/metric-cache.js";
+import { downsample } from "../../src/server/dashboard/metric-series.js";
+import { MetricCache, samplePoints } from "../../src/store/files/metric-columns.js";
 import { tempWorkspace } from "../helpers.js";
 
 let ws: ReturnType<typeof tempWorkspace>;

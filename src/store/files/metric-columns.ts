@@ -5,7 +5,12 @@ import { parseJson } from "../../format/json-codec.js";
 export class ColumnSet {
   #count = 0;
   #index = new Float64Array(1024);
+  // Where each point's line lies in its file (byte offset and length), to read whole points back.
+  #starts = new Float64Array(1024);
+  #lengths = new Float64Array(1024);
   readonly #fields = new Map<string, Float64Array>();
+  // Every field name seen, numbers or not.
+  readonly #all = new Set<string>();
 
   get count(): number {
     return this.#count;
@@ -17,17 +22,31 @@ export class ColumnSet {
     return this.#fields.get(field)?.subarray(0, this.#count);
   }
 
+  /** The numeric fields (with `_ts`). */
   get fields(): string[] {
     return [...this.#fields.keys()];
   }
 
-  /** Appends one point: its index and its fields (non-numbers are left out). */
-  add(index: number, data: Readonly<Record<string, unknown>>): void {
+  /** Every field seen, numeric or not (with `_ts`). */
+  get allFields(): string[] {
+    return [...this.#all];
+  }
+
+  /** The byte offset and length of a point's line in its file. */
+  line(row: number): { start: number; length: number } {
+    return { start: this.#starts[row]!, length: this.#lengths[row]! };
+  }
+
+  /** Appends one point: its index and its fields (non-numbers are left out), and where its line lies. */
+  add(index: number, data: Readonly<Record<string, unknown>>, start = 0, length = 0): void {
     const at = this.#count;
     if (at >= this.#index.length) this.#grow(this.#index.length * 2);
     this.#index[at] = index;
+    this.#starts[at] = start;
+    this.#lengths[at] = length;
     for (const key in data) {
       const value = data[key];
+      this.#all.add(key);
       if (typeof value !== "number") continue;
       let column = this.#fields.get(key);
       if (!column) {
@@ -42,6 +61,7 @@ export class ColumnSet {
   clear(): void {
     this.#count = 0;
     this.#fields.clear();
+    this.#all.clear();
   }
 
   #grow(capacity: number): void {
@@ -51,6 +71,8 @@ export class ColumnSet {
       return next;
     };
     this.#index = grow(this.#index);
+    this.#starts = grow(this.#starts);
+    this.#lengths = grow(this.#lengths);
     for (const [key, column] of this.#fields) this.#fields.set(key, grow(column));
   }
 }
@@ -99,7 +121,7 @@ export class MetricColumns extends ColumnSet {
             throw new Error(`a line of ${this.file} is longer than ${slab.length} bytes`);
           break;
         }
-        this.#parse(slab.toString("utf8", 0, end));
+        this.#parse(slab, end, this.#size);
         this.#size += end + 1;
       }
     } finally {
@@ -112,19 +134,64 @@ export class MetricColumns extends ColumnSet {
     this.#size = 0;
   }
 
-  #parse(text: string): void {
-    for (const line of text.split("\n")) {
-      if (line.length === 0) continue;
-      let record: Record<string, unknown> | undefined;
-      try {
-        record = parseJson(line) as Record<string, unknown>;
-      } catch {
-        continue; // skipped, as every reader skips a complete line that is not a record
+  /** Parses the whole lines of `slab` up to `end` (a newline), the slab starting at byte `offset`. */
+  #parse(slab: Buffer, end: number, offset: number): void {
+    // One decode for the slab; byte positions from the newlines (a newline byte is never inside a UTF-8
+    // sequence, so the n-th line of the text is the n-th line of the bytes).
+    const lines = slab.toString("utf8", 0, end).split("\n");
+    let at = 0;
+    for (const line of lines) {
+      const next = slab.indexOf(10, at);
+      const stop = next < 0 || next > end ? end : next;
+      if (line.length > 0) {
+        let record: Record<string, unknown> | undefined;
+        try {
+          record = parseJson(line) as Record<string, unknown>;
+        } catch {
+          record = undefined; // skipped, as every reader skips a complete line that is not a record
+        }
+        const data = record?.data;
+        if (typeof record?.index === "number" && typeof data === "object" && data !== null)
+          this.add(record.index, data as Record<string, unknown>, offset + at, stop - at);
       }
-      const data = record?.data;
-      if (typeof record?.index === "number" && typeof data === "object" && data !== null)
-        this.add(record.index, data as Record<string, unknown>);
+      at = stop + 1;
     }
+  }
+
+  /** The whole records of some rows (ascending), read where their lines lie. */
+  readRecords(rows: readonly number[]): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    if (rows.length === 0) return out;
+    const fd = openSync(this.file, "r");
+    try {
+      // Neighbouring lines are read in one go.
+      for (let k = 0; k < rows.length;) {
+        const first = this.line(rows[k]!);
+        let j = k;
+        let end = first.start + first.length;
+        while (j + 1 < rows.length) {
+          const next = this.line(rows[j + 1]!);
+          if (next.start - end > 65_536 || next.start + next.length - first.start > 16 * 2 ** 20) break;
+          end = next.start + next.length;
+          j++;
+        }
+        const span = Buffer.allocUnsafe(end - first.start);
+        readSync(fd, span, 0, span.length, first.start);
+        for (let r = k; r <= j; r++) {
+          const { start, length } = this.line(rows[r]!);
+          out.push(
+            parseJson(span.toString("utf8", start - first.start, start - first.start + length)) as Record<
+              string,
+              unknown
+            >,
+          );
+        }
+        k = j + 1;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return out;
   }
 }
 
@@ -188,97 +255,4 @@ export function samplePoints(
     closeSync(fd);
   }
   return points;
-}
-
-export interface Downsampled {
-  readonly x: number[];
-  readonly y: (number | null)[];
-  readonly total: number;
-  readonly downsampled: boolean;
-}
-
-/** First index with x[i] >= value, for x sorted ascending (NaNs are not expected in x). */
-function lowerBound(x: Float64Array, value: number): number {
-  let lo = 0;
-  let hi = x.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (x[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function isSorted(x: Float64Array): boolean {
-  for (let i = 1; i < x.length; i++) if (!(x[i]! >= x[i - 1]!)) return false;
-  return true;
-}
-
-/**
- * The points of `y` against `x` with `from <= x <= to`, at most about `maxPoints` of them: the range is cut
- * into buckets and each keeps its minimum and maximum (in order), so spikes survive any zoom level.
- */
-export function downsample(
-  x: Float64Array,
-  y: Float64Array,
-  range: { from?: number; to?: number },
-  maxPoints: number,
-): Downsampled {
-  let start = 0;
-  let end = x.length;
-  const sorted = isSorted(x);
-  if (sorted) {
-    if (range.from !== undefined) start = lowerBound(x, range.from);
-    if (range.to !== undefined) end = lowerBound(x, range.to + Number.EPSILON * Math.abs(range.to) + 1e-12);
-    // Keep one point either side so a zoomed line reaches the edges of the chart.
-    start = Math.max(0, start - 1);
-    end = Math.min(x.length, end + 1);
-  }
-  const inRange = (i: number) =>
-    sorted ||
-    ((range.from === undefined || x[i]! >= range.from) && (range.to === undefined || x[i]! <= range.to));
-  const total = end - start;
-  const outX: number[] = [];
-  const outY: (number | null)[] = [];
-  const push = (i: number) => {
-    outX.push(x[i]!);
-    const v = y[i]!;
-    outY.push(Number.isFinite(v) ? v : null);
-  };
-  if (total <= maxPoints) {
-    for (let i = start; i < end; i++) if (inRange(i)) push(i);
-    return { x: outX, y: outY, total: outX.length, downsampled: false };
-  }
-  // The first and last points stay, so the line spans the whole range; buckets fill the rest.
-  const first = start;
-  const last = end - 1;
-  const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
-  const width = total / buckets;
-  for (let b = 0; b < buckets; b++) {
-    const from = start + Math.floor(b * width);
-    const to = Math.min(end, start + Math.floor((b + 1) * width));
-    if (b === 0) push(first);
-    let min = -1;
-    let max = -1;
-    for (let i = from; i < to; i++) {
-      if (!inRange(i)) continue;
-      const v = y[i]!;
-      if (!Number.isFinite(v)) continue;
-      if (min < 0 || v < y[min]!) min = i;
-      if (max < 0 || v > y[max]!) max = i;
-    }
-    if (min < 0 || min === first || min === last) min = max;
-    if (max === first || max === last) max = min;
-    if (min < 0 || min === first || min === last) continue;
-    if (min === max) push(min);
-    else if (min < max) {
-      push(min);
-      push(max);
-    } else {
-      push(max);
-      push(min);
-    }
-  }
-  if (last > first) push(last);
-  return { x: outX, y: outY, total, downsampled: true };
 }
