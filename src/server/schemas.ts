@@ -98,9 +98,20 @@ export const runSearchQuerySchema = z.strictObject({
   cursor: z.string().max(1024).optional(),
 });
 
+const numberText = z
+  .string()
+  .regex(/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i, "expected a number")
+  .transform(Number)
+  .pipe(z.number().finite());
+const flagText = z.enum(["0", "1"]).transform((text) => text === "1");
+
 export const metricQuerySchema = z.strictObject({
-  from: intText(0, Number.MAX_SAFE_INTEGER).optional(),
-  to: intText(0, Number.MAX_SAFE_INTEGER).optional(),
+  by: z.string().min(1).max(200).optional(),
+  from: numberText.optional(),
+  to: numberText.optional(),
+  edges: flagText.optional(),
+  last: intText(0, Number.MAX_SAFE_INTEGER).optional(),
+  approximate: flagText.optional(),
   maxPoints: intText(1, 100_000).optional(),
   fields: z.string().max(10_000).optional(),
 });

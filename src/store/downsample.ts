@@ -86,6 +86,8 @@ export function selectRows(
     const from = start + Math.floor(b * width);
     const to = Math.min(end, start + Math.floor((b + 1) * width));
     picked.clear();
+    // Nothing to keep extremes of: one point per bucket, evenly spaced.
+    if (ys.length === 0 && from < to && inRange(from)) picked.add(from);
     for (const y of ys) {
       let min = -1;
       let max = -1;

@@ -36,7 +36,7 @@ export interface Store {
   applyBatch(runId: string, batch: RunBatch): Promise<BatchResult>;
 
   getParams(runId: string): Promise<Readonly<Record<string, JsonValue>>>;
-  listMetricStreams(runId: string): Promise<readonly MetricStreamSummary[]>;
+  listMetricStreams(runId: string, options?: StreamListOptions): Promise<readonly MetricStreamSummary[]>;
   /** Points of one stream between `from` and `to` (by index); with `maxPoints`, downsampled keeping extremes. */
   readMetrics(runId: string, stream: string, range?: MetricRange): Promise<MetricSeries>;
   queryLogs(runId: string, query?: LogQuery): Promise<readonly StoredLog[]>;
@@ -46,8 +46,29 @@ export interface Store {
   listFiles(runId: string, prefix?: string): Promise<readonly StoredFile[]>;
   getFile(runId: string, fileId: string): Promise<StoredFile | undefined>;
 
+  /**
+   * Run folders only (`FilesStore`): the files of a run, or without a run those of the last search, that
+   * cannot be read (or only in part) and were worked around, and why. Databases have none to report.
+   */
+  problems?(runId?: string): Promise<readonly StoreProblem[]>;
+
   /** Flushes and closes connections; later calls fail. */
   close(): Promise<void>;
+}
+
+/** A file a backend skipped (or read only in part) because it cannot be read, and why. */
+export interface StoreProblem {
+  readonly file: string;
+  readonly problem: string;
+}
+
+export interface StreamListOptions {
+  /**
+   * false: each stream's count, and its last point's fields and time only, with `summary` left empty: what a
+   * listing needs, without reading every point (the run-folder backend reads each stream's last line).
+   * Default true.
+   */
+  readonly summary?: boolean;
 }
 
 export interface StoreCapabilities {
@@ -94,11 +115,16 @@ export interface StoredRun {
   readonly endedAt?: string;
   readonly deleted: boolean;
   /**
-   * Run folders only (`FilesStore`), when it differs from what is recorded: the status a reader reports (FAILED
-   * for a RUNNING run whose writer died, UNKNOWN for a run written without a status, by ML-Dash alone) and
-   * why. `status` is then that status, or COMPLETED for UNKNOWN.
+   * Run folders only (`FilesStore`): what experiment.json records beyond these fields. `status` is what a
+   * reader reports (FAILED for a RUNNING run whose writer died, UNKNOWN for a run written without a status,
+   * by ML-Dash alone; the run's `status` is then COMPLETED), with why; the writer's host and start time.
    */
-  readonly reported?: { readonly status: string; readonly reason: string | null };
+  readonly folder?: {
+    readonly status: string;
+    readonly reason: string | null;
+    readonly host: string | null;
+    readonly startedAt: string | null;
+  };
 }
 
 export interface RunQuery {
@@ -185,10 +211,25 @@ export interface MetricStreamSummary {
 }
 
 export interface MetricRange {
-  /** First point index (0-based, inclusive). */
+  /**
+   * What `from` and `to` compare: `index` (default), `ts` (the point's time, epoch seconds) or a numeric
+   * field such as `step`. With a field, points without it are left out and the field is returned with the
+   * points' fields (it is their x); the values are expected to increase.
+   */
+  readonly by?: string;
+  /** First point index (0-based, inclusive); with `by` a time or field, the smallest value (inclusive). */
   readonly from?: number;
-  /** Last point index (exclusive). */
+  /** Last point index (exclusive); with `by` a time or field, the largest value (inclusive). */
   readonly to?: number;
+  /** Also the point just before and the one just after the range (a zoomed chart's line reaches its edges). */
+  readonly edges?: boolean;
+  /** Only the last this many points of the range. */
+  readonly last?: number;
+  /**
+   * May answer at once with evenly spaced points (`approximate: true`, extremes not kept) when the exact
+   * answer needs a long first read (a big metric file not parsed yet); ask again shortly for the exact one.
+   */
+  readonly approximate?: boolean;
   /** At most this many points; extremes (min and max of each numeric field) of every bucket are kept. */
   readonly maxPoints?: number;
   /** Only these fields. */
@@ -200,6 +241,10 @@ export interface MetricSeries {
   /** Total points in the stream (not only those returned). */
   readonly count: number;
   readonly downsampled: boolean;
+  /** Points in the range before downsampling. */
+  readonly inRange?: number;
+  /** Evenly spaced points of a first answer (`MetricRange.approximate`). */
+  readonly approximate?: boolean;
   readonly points: readonly (MetricPoint & { readonly index: number })[];
 }
 

@@ -212,8 +212,14 @@ function checkPoint(
 export function checkRange(range: MetricRange | undefined): MetricRange | undefined {
   if (range === undefined) return undefined;
   checkObject("range", range);
-  if (range.from !== undefined) checkNumber("from", range.from, { integer: true, min: 0 });
-  if (range.to !== undefined) checkNumber("to", range.to, { integer: true, min: 0 });
+  if (range.by !== undefined) checkString("by", range.by, storeLimits.fieldNameLength, 1);
+  const byIndex = range.by === undefined || range.by === "index";
+  if (range.from !== undefined) checkNumber("from", range.from, byIndex ? { integer: true, min: 0 } : {});
+  if (range.to !== undefined) checkNumber("to", range.to, byIndex ? { integer: true, min: 0 } : {});
+  if (range.last !== undefined) checkNumber("last", range.last, { integer: true, min: 0 });
+  for (const flag of ["edges", "approximate"] as const)
+    if (range[flag] !== undefined && typeof range[flag] !== "boolean")
+      fail(flag, "must be true or false", range[flag]);
   if (range.maxPoints !== undefined) {
     checkNumber("maxPoints", range.maxPoints, { integer: true, min: 1, max: storeLimits.maxPoints });
   }

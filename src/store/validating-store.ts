@@ -16,6 +16,8 @@ import type {
   ServerStore,
   Store,
   StoreCapabilities,
+  StoreProblem,
+  StreamListOptions,
   StoredFile,
   StoredLog,
   StoredRun,
@@ -82,8 +84,8 @@ export class ValidatingStore implements Store {
   getParams(runId: string): Promise<Readonly<Record<string, JsonValue>>> {
     return call(() => this.inner.getParams(checkString("runId", runId, idLength, 1)));
   }
-  listMetricStreams(runId: string): Promise<readonly MetricStreamSummary[]> {
-    return call(() => this.inner.listMetricStreams(checkString("runId", runId, idLength, 1)));
+  listMetricStreams(runId: string, options?: StreamListOptions): Promise<readonly MetricStreamSummary[]> {
+    return call(() => this.inner.listMetricStreams(checkString("runId", runId, idLength, 1), options));
   }
   readMetrics(runId: string, stream: string, range?: MetricRange): Promise<MetricSeries> {
     return call(() =>
@@ -111,6 +113,13 @@ export class ValidatingStore implements Store {
         checkString("runId", runId, idLength, 1),
         checkString("fileId", fileId, idLength, 1),
       ),
+    );
+  }
+  problems(runId?: string): Promise<readonly StoreProblem[]> {
+    return call(
+      () =>
+        this.inner.problems?.(runId === undefined ? undefined : checkString("runId", runId, idLength, 1)) ??
+        Promise.resolve([]),
     );
   }
   close(): Promise<void> {

@@ -6,6 +6,7 @@ import { methodsFor } from "../method-not-allowed.js";
 import { compileUserRegex } from "../../util/user-regex.js";
 import type { RequestPolicy } from "../../util/request-policy.js";
 import { errorResponse } from "../error-mapper.js";
+import { wireReplacer } from "../../format/wire-json.js";
 import { requestGuard } from "../request-guard.js";
 import type { DashboardSource, MetricQuery } from "./dashboard-source.js";
 import { serveAssets } from "./static-assets.js";
@@ -23,13 +24,11 @@ export interface DashboardAppOptions {
   readonly requestPolicy?: RequestPolicy;
 }
 
-/** NaN and ±Infinity cannot cross as JSON numbers: they become null. */
+/** NaN and ±Infinity cannot cross as JSON numbers: they become strings, as in the rest of the API. */
 const json = (c: Context, value: unknown, status = 200) =>
-  c.body(
-    JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v)),
-    status as 200,
-    { "content-type": "application/json; charset=utf-8" },
-  );
+  c.body(JSON.stringify(value, wireReplacer), status as 200, {
+    "content-type": "application/json; charset=utf-8",
+  });
 
 /** The request's JSON object body; anything else is a 400 USAGE. */
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {

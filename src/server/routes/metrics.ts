@@ -14,7 +14,8 @@ export function metricRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
 
   app.get("/api/runs/:runId/metrics", async (c) => {
     const run = await loadRun(c, store, c.req.param("runId"));
-    return sendJson({ streams: await store.listMetricStreams(run.id) });
+    const summary = c.req.query("summary") !== "0";
+    return sendJson({ streams: await store.listMetricStreams(run.id, summary ? {} : { summary: false }) });
   });
 
   app.get("/api/runs/:runId/metrics/:stream", async (c) => {
@@ -30,6 +31,10 @@ export function metricRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
       .map((field) => field.trim())
       .filter((field) => field.length > 0);
     const series = await store.readMetrics(run.id, stream, {
+      ...(query.by !== undefined ? { by: query.by } : {}),
+      ...(query.edges !== undefined ? { edges: query.edges } : {}),
+      ...(query.last !== undefined ? { last: query.last } : {}),
+      ...(query.approximate !== undefined ? { approximate: query.approximate } : {}),
       ...(query.from !== undefined ? { from: query.from } : {}),
       ...(query.to !== undefined ? { to: query.to } : {}),
       ...(query.maxPoints !== undefined ? { maxPoints: query.maxPoints } : {}),

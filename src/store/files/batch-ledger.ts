@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { readJsonObject, writeJsonObject } from "../../tracking/json-file.js";
+import { readJsonObject, writeJsonObject } from "../../format/json-file.js";
 
 /**
  * The batches a run folder already took, `(clientId, seq)`, in `.labrun-batches.json` beside experiment.json:

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { join } from "node:path";
 import { isoNow } from "../../tracking/clock.js";
-import { readJsonObject, writeJsonObject } from "../../tracking/json-file.js";
+import { readJsonObject, writeJsonObject } from "../../format/json-file.js";
 import { contentTypeOf, readFileRecords, type FileRecord } from "../../tracking/run-files.js";
 import type { NewFile, StoredFile } from "../store.js";
 

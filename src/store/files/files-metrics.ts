@@ -1,13 +1,32 @@
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import type { JsonValue } from "../../tracking/json-codec.js";
-import { encodeJson } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
+import { encodeJson } from "../../format/json-codec.js";
 import { lastMetricPoint } from "../../tracking/metric-read.js";
 import { MetricWriter } from "../../tracking/metric-writer.js";
-import { unnamedMetricDir } from "../../tracking/names.js";
+import { unnamedMetricDir } from "../../format/names.js";
 import { subdirectories } from "../../util/subdirectories.js";
 import { selectRows } from "../downsample.js";
-import type { MetricAppend, MetricPoint, MetricRange, MetricSeries, MetricStreamSummary } from "../store.js";
-import { MetricCache, type MetricColumns } from "./metric-columns.js";
+import type {
+  MetricAppend,
+  MetricPoint,
+  MetricRange,
+  MetricSeries,
+  MetricStreamSummary,
+  StreamListOptions,
+} from "../store.js";
+import { MetricCache, samplePoints, type MetricColumns } from "./metric-columns.js";
+
+// Metric files above this size are first answered with a sample while they are parsed (`approximate`).
+const sampleAboveBytes = 32 * 2 ** 20;
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
 
 /** The folder of a stream: ML-Dash's unnamed stream (`""` in a Store) is `None`. */
 export const streamFolder = (stream: string): string => (stream === "" ? unnamedMetricDir : stream);
@@ -40,37 +59,111 @@ export class FilesMetrics {
     return this.#cache.get(metricFile(dir, stream));
   }
 
-  /** Points of a stream: `from`/`to` by index (`to` exclusive), as every Store reads them. */
+  /**
+   * Points of a stream (`MetricRange`): x is the index, the time or a field; the rows are picked on the
+   * columns and only theirs are read back.
+   */
   read(dir: string, stream: string, range: MetricRange = {}): MetricSeries {
-    const columns = this.columns(dir, stream);
+    const file = metricFile(dir, stream);
+    const by = range.by ?? "index";
+    const cached = this.#cache.has(file);
+    if (!cached && range.approximate && sizeOf(file) > sampleAboveBytes)
+      return this.#sampled(dir, stream, file, range);
+    if (!cached && range.last === 1 && by === "index" && range.from === undefined && range.to === undefined) {
+      // The last point, from the end of the file: a listing's latest values without parsing the stream.
+      const last = lastMetricPoint(dir, stream === "" ? null : stream);
+      if (!last) return { stream, count: 0, downsampled: false, points: [] };
+      const only = range.fields ? new Set(range.fields) : undefined;
+      return {
+        stream,
+        count: last.index + 1,
+        downsampled: false,
+        inRange: last.index + 1,
+        points: [toPoint(last as unknown as Record<string, unknown>, only)],
+      };
+    }
+    const columns = this.#cache.get(file);
     const count = columns.count;
-    if (count === 0) return { stream, count: 0, downsampled: false, points: [] };
-    const index = columns.column("index")!;
+    const x = by === "index" ? columns.column("index") : columns.column(by === "ts" ? "_ts" : by);
+    if (count === 0) return { stream, count, downsampled: false, points: [] };
+    if (!x || (by === "index" && !range.edges && range.to !== undefined && range.to <= (range.from ?? 0)))
+      return { stream, count, downsampled: false, inRange: 0, points: [] };
     const only = range.fields ? new Set(range.fields) : undefined;
     const numeric = columns.fields.filter((f) => f !== "_ts" && (!only || only.has(f)));
+    const returned = only && by !== "index" && by !== "ts" ? new Set([...only, by]) : only;
     const xRange = {
       ...(range.from !== undefined ? { from: range.from } : {}),
-      ...(range.to !== undefined ? { to: range.to - 1 } : {}),
+      ...(range.to !== undefined ? { to: by === "index" ? range.to - 1 : range.to } : {}),
     };
-    if (range.to !== undefined && range.to <= (range.from ?? 0))
-      return { stream, count, downsampled: false, points: [] };
     const ys = numeric.map((f) => columns.column(f)!);
-    const selection = selectRows(index, ys, xRange, range.maxPoints ?? Number.MAX_SAFE_INTEGER);
-    const records = columns.readRecords(selection.rows);
+    const selection = selectRows(x, ys, xRange, range.maxPoints ?? Number.MAX_SAFE_INTEGER, {
+      edges: range.edges === true,
+    });
+    const picked =
+      range.last === undefined
+        ? selection.rows
+        : selection.rows.slice(Math.max(0, selection.rows.length - range.last));
     return {
       stream,
       count,
       downsampled: selection.downsampled,
-      points: records.map((record) => toPoint(record, only)),
+      inRange: selection.total,
+      points: columns.readRecords(picked).map((record) => toPoint(record, returned)),
+    };
+  }
+
+  /**
+   * A big file not parsed yet: evenly spaced points read where they lie (milliseconds, where parsing 100 MB
+   * takes a second or more), marked approximate; the full parse starts right after this answer is sent.
+   */
+  #sampled(dir: string, stream: string, file: string, range: MetricRange): MetricSeries {
+    const by = range.by ?? "index";
+    const only = range.fields ? new Set(range.fields) : undefined;
+    const returned = only && by !== "index" && by !== "ts" ? new Set([...only, by]) : only;
+    const points: IndexedPoint[] = [];
+    for (const sample of samplePoints(file, Math.min(range.maxPoints ?? 4000, 4000))) {
+      const point = toPoint(sample as unknown as Record<string, unknown>, returned);
+      const x = by === "index" ? point.index : by === "ts" ? point.ts : sample.data[by];
+      if (typeof x !== "number") continue;
+      if (range.from !== undefined && x < range.from) continue;
+      if (range.to !== undefined && (by === "index" ? x >= range.to : x > range.to)) continue;
+      points.push(point);
+    }
+    const last = lastMetricPoint(dir, stream === "" ? null : stream);
+    // After this answer has left: the parse holds the process for a while.
+    setTimeout(() => this.#cache.get(file), 100).unref();
+    return {
+      stream,
+      count: last ? last.index + 1 : points.length,
+      downsampled: true,
+      approximate: true,
+      points,
     };
   }
 
   /** Count, fields, first and last time, and min / max / last of each numeric field of every stream. */
-  list(dir: string): MetricStreamSummary[] {
+  list(dir: string, options: StreamListOptions = {}): MetricStreamSummary[] {
     return subdirectories(join(dir, "metrics"))
-      .map((folder) => this.summary(dir, streamOf(folder)))
+      .map((folder) =>
+        options.summary === false ? this.#head(dir, streamOf(folder)) : this.summary(dir, streamOf(folder)),
+      )
       .filter((summary) => summary.count > 0)
       .sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+  }
+
+  /** A stream's count and last point, from the end of its file (or the columns, when parsed already). */
+  #head(dir: string, stream: string): MetricStreamSummary {
+    const file = metricFile(dir, stream);
+    const last = lastMetricPoint(dir, stream === "" ? null : stream);
+    const count = this.#cache.has(file) ? this.#cache.get(file).count : last ? last.index + 1 : 0;
+    const ts = last?.data._ts;
+    return {
+      stream,
+      count,
+      fields: Object.keys(last?.data ?? {}).filter((f) => f !== "_ts"),
+      ...(typeof ts === "number" ? { lastTs: ts } : {}),
+      summary: {},
+    };
   }
 
   summary(dir: string, stream: string): MetricStreamSummary {

@@ -1,5 +1,5 @@
 import { TrackingValueError } from "../../errors.js";
-import { encodeJson, type JsonValue } from "../../tracking/json-codec.js";
+import { encodeJson, type JsonValue } from "../../format/json-codec.js";
 import type { RunPage, RunQuery, RunWithLatest, StoredRun } from "../store.js";
 
 const sortKeys = {

@@ -8,10 +8,10 @@ import {
   StoreClosedError,
   StoredRunNotFoundError,
 } from "../../errors.js";
-import { processStartTicks } from "../../executors/local/process-probe.js";
+import { processStartTicks } from "../../util/process-probe.js";
 import { isoNow } from "../../tracking/clock.js";
-import { encodeJson, type JsonValue } from "../../tracking/json-codec.js";
-import { parsePrefix, runDirFor } from "../../tracking/names.js";
+import { encodeJson, type JsonValue } from "../../format/json-codec.js";
+import { parsePrefix, runDirFor } from "../../format/names.js";
 import { acquireOwnerLock, type OwnerLock } from "../../tracking/owner-lock.js";
 import { mergeParams, readParams } from "../../tracking/params.js";
 import { readRunRecord, writeRunRecord, type RunRecord } from "../../tracking/run-record.js";
@@ -30,6 +30,8 @@ import type {
   StatusChange,
   Store,
   StoreCapabilities,
+  StoreProblem,
+  StreamListOptions,
   StoredFile,
   StoredLog,
   StoredRun,
@@ -40,6 +42,7 @@ import { appendLogs, queryLogs } from "./files-logs.js";
 import { FilesMetrics } from "./files-metrics.js";
 import { searchPage } from "./files-search.js";
 import { RunFolders, storedRun } from "./run-folders.js";
+import { runProblems } from "./run-problems.js";
 
 export interface FilesStoreOptions {
   /** Where runs are made: `<root>/<prefix>`, one folder per segment (ML-Dash's layout). */
@@ -69,6 +72,7 @@ export class FilesStore implements Store {
   readonly #locks = new Map<string, OwnerLock>();
   #writes: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #searchProblems: readonly StoreProblem[] = [];
 
   constructor(options: FilesStoreOptions) {
     this.folders = new RunFolders(
@@ -130,7 +134,10 @@ export class FilesStore implements Store {
   async searchRuns(query: RunQuery): Promise<RunPage> {
     this.#open();
     const now = Date.now();
-    const runs = this.folders.list().map(({ dir, record }) => ({
+    const warnings: StoreProblem[] = [];
+    const found = this.folders.list((warning) => warnings.push(warning));
+    this.#searchProblems = warnings;
+    const runs = found.map(({ dir, record }) => ({
       run: storedRun(this.folders.idOf(dir, record), record, false, now),
       params: () => readParams(dir),
       dir,
@@ -187,8 +194,11 @@ export class FilesStore implements Store {
     return readParams(this.#live(runId).dir);
   }
 
-  async listMetricStreams(runId: string): Promise<readonly MetricStreamSummary[]> {
-    return this.#metrics.list(this.#live(runId).dir);
+  async listMetricStreams(
+    runId: string,
+    options?: StreamListOptions,
+  ): Promise<readonly MetricStreamSummary[]> {
+    return this.#metrics.list(this.#live(runId).dir, options);
   }
 
   async readMetrics(runId: string, stream: string, range?: MetricRange): Promise<MetricSeries> {
@@ -218,6 +228,13 @@ export class FilesStore implements Store {
     const found = this.folders.find(runId);
     if (!found || found.deleted) return undefined;
     return listFileRecords(found.dir, this.#fileKey(found.dir)).find((f) => f.id === fileId);
+  }
+
+  /** A run's damaged files (see run-problems.ts), or without a run the unreadable runs of the last search. */
+  async problems(runId?: string): Promise<readonly StoreProblem[]> {
+    if (runId === undefined) return this.#searchProblems;
+    const { dir, record } = this.#live(runId);
+    return runProblems(dir, record.status === "RUNNING");
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import type { JsonValue } from "../../tracking/json-codec.js";
+import type { JsonValue } from "../../format/json-codec.js";
 import { readRunRecord, deriveStatus, runStatuses, type RunRecord } from "../../tracking/run-record.js";
 import { recordWarningOf, type RecordWarning } from "../../util/record-warning.js";
 import type { RunStatus, StoredRun } from "../store.js";
@@ -49,8 +49,10 @@ export class RunFolders {
     const cut = id.indexOf(generationMark);
     const path = cut < 0 ? id : id.slice(0, cut);
     const dir = resolve(this.base, path);
-    if (path.length > 0 && dir.startsWith(this.base + sep) && !dir.includes(`${sep}.`)) {
-      const record = readRunRecord(dir, () => undefined);
+    const hidden = path.split("/").some((segment) => segment.startsWith("."));
+    if (path.length > 0 && dir.startsWith(this.base + sep) && !hidden) {
+      // A damaged experiment.json is an error (CORRUPT_RECORD), not a missing run: nothing writes over it.
+      const record = readRunRecord(dir);
       if (record && this.idOf(dir, record) === id) return { dir, record, deleted: false };
     }
     const gone = this.tombstone(id);
@@ -109,7 +111,6 @@ export function storedRun(id: string, record: RunRecord, deleted: boolean, now =
   const prefix = typeof record.prefix === "string" ? record.prefix.replace(/^\/+|\/+$/g, "") : "";
   const segments = prefix.split("/");
   const derived = deriveStatus(record, now);
-  const recorded = record.status;
   const status: RunStatus = (runStatuses as readonly string[]).includes(derived.status)
     ? (derived.status as RunStatus)
     : "COMPLETED";
@@ -135,8 +136,11 @@ export function storedRun(id: string, record: RunRecord, deleted: boolean, now =
     updatedAt: typeof record.updated_at === "string" ? record.updated_at : created,
     ...(endedAt ? { endedAt } : {}),
     deleted,
-    ...(derived.status !== recorded || derived.reason !== null
-      ? { reported: { status: derived.status, reason: derived.reason } }
-      : {}),
+    folder: {
+      status: derived.status,
+      reason: derived.reason,
+      host: typeof record.host === "string" ? record.host : null,
+      startedAt: typeof record.startedAt === "string" ? record.startedAt : null,
+    },
   };
 }

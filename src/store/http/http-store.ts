@@ -157,7 +157,16 @@ export class HttpStore implements Store {
       "GET",
       `/api/runs/${enc(runId)}/metrics/${enc(stream === "" ? "_" : stream)}`,
       {
-        query: { from: range.from, to: range.to, maxPoints: range.maxPoints, fields: range.fields },
+        query: {
+          by: range.by,
+          from: range.from,
+          to: range.to,
+          edges: range.edges === undefined ? undefined : range.edges ? "1" : "0",
+          last: range.last,
+          approximate: range.approximate === undefined ? undefined : range.approximate ? "1" : "0",
+          maxPoints: range.maxPoints,
+          fields: range.fields,
+        },
       },
     );
     return decodeSeries(series);

@@ -1,6 +1,7 @@
 import type { JsonValue } from "../../format/json-codec.js";
 import { parseJson } from "../../format/json-codec.js";
-import { decodeChunk, pointAt } from "../metrics/chunk-codec.js";
+import { decodeChunk, isMissing, pointAt } from "../metrics/chunk-codec.js";
+import { selectRows } from "../downsample.js";
 import type { ChunkSummary } from "../metrics/chunk-summary.js";
 import { groupExtremes, maxRowFields, readSummary, summarize } from "../metrics/chunk-summary.js";
 import type { MetricPoint, MetricRange, MetricSeries, MetricStreamSummary } from "../store.js";
@@ -54,6 +55,8 @@ export async function readMetrics(
   );
   const row = rows[0];
   if (!row) return { stream, count: 0, downsampled: false, points: [] };
+  if ((range.by !== undefined && range.by !== "index") || range.edges || range.last !== undefined)
+    return readSelected(tx, row, stream, range);
   const count = Number(row.count);
   const from = Math.min(range.from ?? 0, count);
   const to = Math.max(from, Math.min(range.to ?? count, count));
@@ -159,4 +162,80 @@ export async function readMetrics(
     grouped.push(parts);
   }
   return toPoints(grouped);
+}
+
+/**
+ * A read by time or field, with edges, or of the last points: the chunks of the index range are decoded
+ * into columns and the rows picked by the one downsampling rule (store/downsample.ts).
+ */
+async function readSelected(
+  tx: SqlExecutor,
+  row: StreamRow,
+  stream: string,
+  range: MetricRange,
+): Promise<MetricSeries> {
+  const count = Number(row.count);
+  const by = range.by ?? "index";
+  const edge = range.edges ? 1 : 0;
+  let lo = 0;
+  let hi = count;
+  if (by === "index") {
+    lo = Math.max(0, (range.from ?? 0) - edge);
+    hi = Math.min(count, (range.to ?? count) + edge);
+    if (range.last !== undefined && range.maxPoints === undefined) lo = Math.max(lo, hi - range.last);
+  }
+  if (hi <= lo) return { stream, count, downsampled: false, inRange: 0, points: [] };
+  const only = range.fields ? new Set(range.fields) : undefined;
+  const returned = only && by !== "index" && by !== "ts" ? new Set([...only, by]) : only;
+  const rawChunks = await tx.all<{ first_index: number | string; data: Uint8Array }>(
+    `SELECT first_index, data FROM metric_chunks WHERE stream_id = ? AND first_index < ? AND first_index > ?
+     ORDER BY first_index`,
+    [Number(row.id), hi, lo - chunkSize],
+  );
+  const chunks = rawChunks.map((chunk) => ({
+    first: Number(chunk.first_index),
+    columns: decodeChunk(chunk.data, returned),
+  }));
+  const n = hi - lo;
+  const x = new Float64Array(n).fill(NaN);
+  const numeric = [...new Set(chunks.flatMap((c) => [...c.columns.numeric.keys()]))].filter(
+    (f) => !only || only.has(f),
+  );
+  const ys = numeric.map(() => new Float64Array(n).fill(NaN));
+  const owner = new Int32Array(n).fill(-1);
+  chunks.forEach(({ first, columns }, k) => {
+    for (let i = 0; i < columns.n; i++) {
+      const at = first + i - lo;
+      if (at < 0 || at >= n) continue;
+      owner[at] = k;
+      if (by === "index") x[at] = first + i;
+      else if (by === "ts") x[at] = columns.ts[i]!;
+      else {
+        const column = columns.numeric.get(by);
+        if (column && !isMissing(column, i)) x[at] = column.values[i]!;
+      }
+      numeric.forEach((field, f) => {
+        const column = columns.numeric.get(field);
+        if (column && !isMissing(column, i)) ys[f]![at] = column.values[i]!;
+      });
+    }
+  });
+  const xRange = {
+    ...(range.from !== undefined ? { from: range.from } : {}),
+    ...(range.to !== undefined ? { to: by === "index" ? range.to - 1 : range.to } : {}),
+  };
+  const selection = selectRows(x, ys, xRange, range.maxPoints ?? Number.MAX_SAFE_INTEGER, {
+    edges: range.edges === true,
+  });
+  const rows =
+    range.last === undefined
+      ? selection.rows
+      : selection.rows.slice(Math.max(0, selection.rows.length - range.last));
+  const points: (MetricPoint & { index: number })[] = [];
+  for (const at of rows) {
+    const chunk = chunks[owner[at]!];
+    if (!chunk) continue;
+    points.push({ index: lo + at, ...pointAt(chunk.columns, lo + at - chunk.first, returned) });
+  }
+  return { stream, count, downsampled: selection.downsampled, inRange: selection.total, points };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MetricPoint, MetricSeries, Store } from "../../store/store.js";
 import type { ContractContext } from "./context.js";
-import { points } from "./context.js";
+import { codeOf, points } from "./context.js";
 
 async function runWith(
   store: Store,
@@ -188,6 +188,68 @@ export function metricCases(ctx: ContractContext): void {
       const whole = await store.readMetrics(runId, "train", { maxPoints: 5000 });
       expect(whole.downsampled).toBe(false);
       expect(whole.points).toHaveLength(5000);
+    });
+
+    it("reads by time or by a field, with the points at the edges of the range, and the last points", async () => {
+      const store = ctx.store();
+      const logged = Array.from({ length: 3000 }, (_, i) => ({
+        ts: 1e9 + 2 * i,
+        fields: { loss: Math.cos(i / 40) + (i === 1500 ? 9 : 0), step: 5 * i },
+      }));
+      const runId = await runWith(store, ctx.owner(), "train", logged, 1000);
+      const indices = (series: MetricSeries) => series.points.map((p) => p.index);
+      const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+      const bySteps = await store.readMetrics(runId, "train", { by: "step", from: 500, to: 1000 });
+      expect(indices(bySteps)).toEqual(range(100, 201));
+      expect(bySteps.inRange).toBe(101);
+      expect(bySteps.points[0]).toEqual({ ...logged[100], index: 100 });
+      const edges = await store.readMetrics(runId, "train", {
+        by: "step",
+        from: 502.5,
+        to: 997.5,
+        edges: true,
+        fields: ["loss"],
+      });
+      expect(indices(edges)).toEqual(range(100, 201));
+      // The field compared is returned too: it is the points' x.
+      expect(edges.points[0]!.fields).toEqual(logged[100]!.fields);
+      const byTime = await store.readMetrics(runId, "train", { by: "ts", from: 1e9 + 10, to: 1e9 + 20 });
+      expect(indices(byTime)).toEqual(range(5, 11));
+      expect(indices(await store.readMetrics(runId, "train", { from: 10, to: 20, edges: true }))).toEqual(
+        range(9, 21),
+      );
+      expect(indices(await store.readMetrics(runId, "train", { last: 3 }))).toEqual([2997, 2998, 2999]);
+      const last = await store.readMetrics(runId, "train", { last: 1, fields: ["loss"] });
+      expect(last).toMatchObject({
+        count: 3000,
+        points: [{ index: 2999, fields: { loss: logged[2999]!.fields.loss } }],
+      });
+      const sampled = await store.readMetrics(runId, "train", {
+        by: "step",
+        maxPoints: 100,
+        fields: ["loss"],
+      });
+      expect(sampled.downsampled).toBe(true);
+      expect(sampled.inRange).toBe(3000);
+      expect(sampled.points.length).toBeLessThanOrEqual(100);
+      expect(sampled.points.map((p) => p.fields.loss)).toContain(logged[1500]!.fields.loss);
+      expect(indices(sampled)).toEqual([...indices(sampled)].sort((a, b) => a - b));
+      // Points without the field compared are left out.
+      const eval_ = await runWith(
+        store,
+        ctx.owner(),
+        "eval",
+        [
+          { ts: 1, fields: { acc: 0.1, step: 10 } },
+          { ts: 2, fields: { acc: 0.2 } },
+          { ts: 3, fields: { acc: 0.3, step: 30 } },
+        ],
+        3,
+      );
+      expect(indices(await store.readMetrics(eval_, "eval", { by: "step", from: 0, to: 100 }))).toEqual([
+        0, 2,
+      ]);
+      expect(await codeOf(store.readMetrics(runId, "train", { from: 1.5 }))).toBe("TRACKING_VALUE");
     });
 
     it("reports each stream's latest values in run searches", async () => {
