@@ -82,6 +82,16 @@ export class FilesMetrics {
         points: [toPoint(last as unknown as Record<string, unknown>, only)],
       };
     }
+    if (!cached && by === "index" && range.from === 0 && range.to === 1 && sizeOf(file) > 0) {
+      // The first point, from the start of the file: a chart's time origin without parsing the stream.
+      const [first] = samplePoints(file, 1);
+      const last = lastMetricPoint(dir, stream === "" ? null : stream);
+      if (first && last) {
+        const only = range.fields ? new Set(range.fields) : undefined;
+        const point = toPoint(first as unknown as Record<string, unknown>, only);
+        return { stream, count: last.index + 1, downsampled: false, inRange: 1, points: [point] };
+      }
+    }
     const columns = this.#cache.get(file);
     const count = columns.count;
     const x = by === "index" ? columns.column("index") : columns.column(by === "ts" ? "_ts" : by);
