@@ -6,8 +6,8 @@ import { SystemSampler } from "../tracking/system/system-sampler.js";
 import { Run } from "../tracking/run.js";
 import { prepareRun } from "../tracking/run-prepare.js";
 import { RunReader } from "../tracking/run-reader.js";
-import { readRunRecord, writeRunRecord, deriveStatus } from "../tracking/run-record.js";
-import type { RunStatus } from "../tracking/run-record.js";
+import { readRunRecord, writeRunRecord, deriveStatus } from "../format/run-record.js";
+import type { RunStatus } from "../format/run-record.js";
 import type { JsonValue } from "../format/json-codec.js";
 import { isCorruptRecord, recordWarningOf, type OnRecordWarning } from "../util/record-warning.js";
 

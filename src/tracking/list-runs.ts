@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { recordWarningOf, type RecordWarning } from "../util/record-warning.js";
 import { defaultRunsRoot } from "../format/names.js";
 import { toRunInfo, type RunInfo } from "./run-info.js";
-import { readRunRecord, type ReportedStatus } from "./run-record.js";
+import { readRunRecord, type ReportedStatus } from "../format/run-record.js";
 
 export interface ListRunsOptions {
   /** Folder to search; default `$LABRUN_RUNS`, else `<$LABRUN_HOME or ~/.labrun>/runs`. */

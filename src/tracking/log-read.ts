@@ -3,7 +3,7 @@ import { TrackingValueError } from "../errors.js";
 import type { JsonValue } from "../format/json-codec.js";
 import { scanJsonl } from "../format/jsonl-file.js";
 import { compileUserRegex, type TextMatcher } from "../util/user-regex.js";
-import { checkLogLevel, runLogLevels, type RunLogLevel } from "./log-writer.js";
+import { checkLogLevel, runLogLevels, type RunLogLevel } from "../format/log-writer.js";
 
 export interface LogRecord {
   readonly sequenceNumber: number;

@@ -5,7 +5,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/tracking/helpers.js";
 import { RunStateError, TrackingValueError, InvalidTrackingNameError } from "../errors.js";
 import { parseJson } from "../format/json-codec.js";
-import { MinMaxDownsampler, type MetricPoint } from "./metric-read.js";
+import { MinMaxDownsampler, type MetricPoint } from "../format/metric-read.js";
 import { summarise } from "./metric-summary.js";
 import { Run } from "./run.js";
 import { tracked } from "./tracked.js";

@@ -12,13 +12,23 @@ import {
   writeFileSync,
 } from "node:fs";
 import { copyFile, mkdir, rm, stat, unlink, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, join, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { ChecksumMismatchError, TrackedFileNotFoundError, TrackingValueError } from "../errors.js";
-import { isoNow } from "./clock.js";
+import { isoNow } from "../format/clock.js";
 import { encodeJson, type JsonValue } from "../format/json-codec.js";
 import { readJsonObject, writeJsonObject } from "../format/json-file.js";
 import { checkFileName, normaliseFileFolder } from "../format/names.js";
 import type { FileSave } from "./pending-writes.js";
+import {
+  contentTypeOf,
+  filesMetadataFile as metadataFile,
+  readFileRecords,
+  storedFilePath,
+  type FileRecord,
+} from "../format/file-records.js";
+
+// A run's files' records (files/.files_metadata.json) are the run folder's format: format/file-records.ts.
+export { contentTypeOf, readFileRecords, storedFilePath, type FileRecord } from "../format/file-records.js";
 
 /** What a writable `RunFiles` is given by its Run. */
 export interface WritableFiles {
@@ -34,26 +44,6 @@ function isSystemError(error: unknown): boolean {
   return typeof code === "string" && /^E[A-Z]+$/.test(code);
 }
 
-/** One entry of `files/.files_metadata.json` (ML-Dash's fields). */
-export interface FileRecord {
-  readonly id: string;
-  readonly experimentId: string;
-  /** The folder with a leading "/" ("/models", or "/" for none). */
-  readonly path: string;
-  readonly filename: string;
-  readonly description: string | null;
-  readonly tags: readonly string[];
-  readonly bindrs: readonly string[];
-  readonly contentType: string;
-  readonly sizeBytes: number;
-  /** Lower-case hex SHA-256 of the content. */
-  readonly checksum: string;
-  readonly metadata: Record<string, JsonValue> | null;
-  readonly uploadedAt: string;
-  readonly updatedAt: string;
-  readonly deletedAt: string | null;
-}
-
 export interface SaveOptions {
   /** The stored file name; defaults to the source's base name. Required for bytes. */
   readonly name?: string;
@@ -61,28 +51,6 @@ export interface SaveOptions {
   readonly tags?: readonly string[];
   readonly metadata?: Record<string, JsonValue>;
 }
-
-const mimeTypes: Record<string, string> = {
-  ".json": "application/json",
-  ".txt": "text/plain",
-  ".log": "text/plain",
-  ".md": "text/markdown",
-  ".csv": "text/csv",
-  ".yaml": "application/yaml",
-  ".yml": "application/yaml",
-  ".html": "text/html",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".svg": "image/svg+xml",
-  ".mp4": "video/mp4",
-  ".pdf": "application/pdf",
-  ".zip": "application/zip",
-  ".gz": "application/gzip",
-};
-
-const metadataFile = ".files_metadata.json";
 
 /** ML-Dash's local file id: (milliseconds << 12) | 12 random bits, in decimal. */
 function fileId(): string {
@@ -105,10 +73,6 @@ function sha256OfFileSync(file: string): string {
     closeSync(fd);
   }
   return hash.digest("hex");
-}
-
-export function contentTypeOf(filename: string): string {
-  return mimeTypes[extname(filename).toLowerCase()] ?? "application/octet-stream";
 }
 
 /**
@@ -158,19 +122,6 @@ export function newFileRecord(
 
 function inFolder(record: FileRecord, folder: string): boolean {
   return folder === "/" || record.path === folder || record.path.startsWith(`${folder}/`);
-}
-
-/** The live records of a run's files (deleted ones left out). */
-export function readFileRecords(runDir: string): FileRecord[] {
-  const raw = readJsonObject(join(runDir, "files", metadataFile));
-  const files = Array.isArray(raw?.files) ? (raw.files as FileRecord[]) : [];
-  return files.filter((file) => file && file.deletedAt == null);
-}
-
-/** Where a record's content is stored: `files/<folder>/<id>/<filename>`. */
-export function storedFilePath(runDir: string, record: FileRecord): string {
-  const folder = record.path.replace(/^\/+/, "");
-  return join(runDir, "files", ...(folder ? folder.split("/") : []), record.id, record.filename);
 }
 
 /** `run.files("models")`: the stored files of one folder of a run. */

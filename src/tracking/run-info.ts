@@ -1,5 +1,5 @@
 import type { JsonValue } from "../format/json-codec.js";
-import { deriveStatus, type ReportedStatus, type RunError, type RunRecord } from "./run-record.js";
+import { deriveStatus, type ReportedStatus, type RunError, type RunRecord } from "../format/run-record.js";
 
 /** What a reader knows about a run: its experiment.json, with the status derived (a dead writer is FAILED). */
 export interface RunInfo {

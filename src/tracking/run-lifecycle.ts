@@ -2,10 +2,10 @@ import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { processStartTicks } from "../util/process-probe.js";
 import { RunBusyError, RunStateError, RunWriteError } from "../errors.js";
-import { isoNow } from "./clock.js";
+import { isoNow } from "../format/clock.js";
 import { encodeJson, type JsonValue } from "../format/json-codec.js";
 import type { ParsedPrefix } from "../format/names.js";
-import { acquireOwnerLock, type OwnerLock } from "./owner-lock.js";
+import { acquireOwnerLock, type OwnerLock } from "../format/owner-lock.js";
 import { releaseSpace, reserveSpace } from "./space-reserve.js";
 import type { WriteStatus } from "./run-sink.js";
 import {
@@ -15,7 +15,7 @@ import {
   writeRunRecord,
   type RunRecord,
   type RunStatus,
-} from "./run-record.js";
+} from "../format/run-record.js";
 
 export interface RunDescription {
   readonly description?: string;

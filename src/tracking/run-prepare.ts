@@ -1,9 +1,9 @@
-import { isoNow } from "./clock.js";
+import { isoNow } from "../format/clock.js";
 import { encodeJson, type JsonValue } from "../format/json-codec.js";
 import { parsePrefix } from "../format/names.js";
 import { flattenParams, mergeParams } from "./params.js";
 import { baseRunRecord } from "./run-lifecycle.js";
-import { readRunRecord, writeRunRecord } from "./run-record.js";
+import { readRunRecord, writeRunRecord } from "../format/run-record.js";
 
 /**
  * Creates (or updates) a run's experiment.json and merges parameters into it without opening the run: what a

@@ -9,7 +9,7 @@ import {
   type MetricPoint,
   type MetricReadOptions,
   type MetricReadResult,
-} from "./metric-read.js";
+} from "../format/metric-read.js";
 import { defaultRunsRoot, runDirFor, trackDirName, unnamedMetricDir } from "../format/names.js";
 import {
   readParams,
@@ -20,7 +20,7 @@ import {
 } from "./params.js";
 import { RunFiles, readFileRecords, type FileRecord } from "./run-files.js";
 import { toRunInfo, type RunInfo } from "./run-info.js";
-import { readRunRecord, type ReportedStatus } from "./run-record.js";
+import { readRunRecord, type ReportedStatus } from "../format/run-record.js";
 import { subdirectories } from "../util/subdirectories.js";
 import { RecordWarnings, skipCorrupt, type OnRecordWarning } from "../util/record-warning.js";
 

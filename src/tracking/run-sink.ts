@@ -1,8 +1,8 @@
 import { TrackingValueError } from "../errors.js";
-import { isoNow, PointClock, splitPointTime } from "./clock.js";
+import { isoNow, PointClock, splitPointTime } from "../format/clock.js";
 import { checkFields, stringifyChecked, type JsonFields } from "../format/json-codec.js";
-import { LogWriter, type RunLogLevel } from "./log-writer.js";
-import { MetricWriter, type StreamInfo } from "./metric-writer.js";
+import { LogWriter, type RunLogLevel } from "../format/log-writer.js";
+import { MetricWriter, type StreamInfo } from "../format/metric-writer.js";
 import { checkStreamName } from "../format/names.js";
 import type { FlatParams } from "./params.js";
 import { FileSaveQueue, ParamsWriter, type FileSave } from "./pending-writes.js";

@@ -1,6 +1,6 @@
 import type { JsonFields, JsonValue } from "../format/json-codec.js";
-import { checkLogLevel, type RunLogLevel } from "./log-writer.js";
-import type { StreamInfo } from "./metric-writer.js";
+import { checkLogLevel, type RunLogLevel } from "../format/log-writer.js";
+import type { StreamInfo } from "../format/metric-writer.js";
 import { SummaryBuffer } from "./metric-summary.js";
 import { checkStreamName, trackDirName } from "../format/names.js";
 import type { TrackingSink as RunSink } from "./remote/tracking-sink.js";

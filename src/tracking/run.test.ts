@@ -14,7 +14,7 @@ import {
 import { parseJson } from "../format/json-codec.js";
 import { Run } from "./run.js";
 import { tracked } from "./tracked.js";
-import { writeRunRecord, readRunRecord } from "./run-record.js";
+import { writeRunRecord, readRunRecord } from "../format/run-record.js";
 
 const temp = tempDir("run");
 afterAll(() => temp.cleanup());

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { isoNow } from "./clock.js";
+import { isoNow } from "../format/clock.js";
 import { encodeJson, type JsonValue } from "../format/json-codec.js";
 import { readJsonObject, writeJsonObject } from "../format/json-file.js";
 import { JsonlAppender } from "../format/jsonl-file.js";

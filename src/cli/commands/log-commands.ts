@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { RunWriteError, UsageError } from "../../errors.js";
 import type { Run } from "../../tracking/run.js";
-import { checkLogLevel } from "../../tracking/log-writer.js";
+import { checkLogLevel } from "../../format/log-writer.js";
 import type { JsonValue } from "../../format/json-codec.js";
 import { unflattenParams } from "../../tracking/params.js";
 import { openRunForLogging } from "./run-lookup.js";

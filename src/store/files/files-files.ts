@@ -1,8 +1,8 @@
 import { randomInt } from "node:crypto";
 import { join } from "node:path";
-import { isoNow } from "../../tracking/clock.js";
+import { isoNow } from "../../format/clock.js";
 import { readJsonObject, writeJsonObject } from "../../format/json-file.js";
-import { contentTypeOf, readFileRecords, type FileRecord } from "../../tracking/run-files.js";
+import { contentTypeOf, readFileRecords, type FileRecord } from "../../format/file-records.js";
 import type { NewFile, StoredFile } from "../store.js";
 
 const metadataFile = ".files_metadata.json";

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { JsonValue } from "../../format/json-codec.js";
 import { encodeJson } from "../../format/json-codec.js";
 import { scanJsonl } from "../../format/jsonl-file.js";
-import { LogWriter } from "../../tracking/log-writer.js";
+import { LogWriter } from "../../format/log-writer.js";
 import { compileUserRegex } from "../../util/user-regex.js";
 import type { LogLevel, LogQuery, NewLog, StoredLog } from "../store.js";
 

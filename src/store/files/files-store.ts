@@ -9,12 +9,12 @@ import {
   StoredRunNotFoundError,
 } from "../../errors.js";
 import { processStartTicks } from "../../util/process-probe.js";
-import { isoNow } from "../../tracking/clock.js";
+import { isoNow } from "../../format/clock.js";
 import { encodeJson, type JsonValue } from "../../format/json-codec.js";
 import { parsePrefix, runDirFor } from "../../format/names.js";
-import { acquireOwnerLock, type OwnerLock } from "../../tracking/owner-lock.js";
-import { mergeParams, readParams } from "../../tracking/params.js";
-import { readRunRecord, writeRunRecord, type RunRecord } from "../../tracking/run-record.js";
+import { acquireOwnerLock, type OwnerLock } from "../../format/owner-lock.js";
+import { mergeParams, readParams } from "../../format/params-file.js";
+import { readRunRecord, writeRunRecord, type RunRecord } from "../../format/run-record.js";
 import type {
   BatchResult,
   LogQuery,

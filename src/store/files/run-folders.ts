@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import type { JsonValue } from "../../format/json-codec.js";
-import { readRunRecord, deriveStatus, runStatuses, type RunRecord } from "../../tracking/run-record.js";
+import { readRunRecord, deriveStatus, runStatuses, type RunRecord } from "../../format/run-record.js";
 import { recordWarningOf, type RecordWarning } from "../../util/record-warning.js";
 import type { RunStatus, StoredRun } from "../store.js";
 

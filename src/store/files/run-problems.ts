@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { readJsonObject } from "../../format/json-file.js";
 import { jsonlProblem } from "../../format/jsonl-file.js";
-import { readFileRecords } from "../../tracking/run-files.js";
+import { readFileRecords } from "../../format/file-records.js";
 import { subdirectories } from "../../util/subdirectories.js";
 import { RecordWarnings, skipCorrupt } from "../../util/record-warning.js";
 import type { StoreProblem } from "../store.js";

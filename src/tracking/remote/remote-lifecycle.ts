@@ -1,4 +1,4 @@
-import type { RunStatus } from "../run-record.js";
+import type { RunStatus } from "../../format/run-record.js";
 import type { RunDescription } from "../run-lifecycle.js";
 import type { RemoteSink } from "./remote-sink.js";
 

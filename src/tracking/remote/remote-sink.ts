@@ -1,9 +1,9 @@
-import { PointClock, splitPointTime } from "../clock.js";
+import { PointClock, splitPointTime } from "../../format/clock.js";
 import type { StatusChange } from "../../store/store.js";
 import { TrackingValueError } from "../../errors.js";
 import { stringifyWire } from "../../format/wire-json.js";
 import { checkFields, type JsonFields, type JsonValue } from "../../format/json-codec.js";
-import type { RunLogLevel } from "../log-writer.js";
+import type { RunLogLevel } from "../../format/log-writer.js";
 import { checkStreamName, trackDirName } from "../../format/names.js";
 import { BatchBuilder } from "./batch-builder.js";
 import type { RemoteSender } from "./remote-sender.js";

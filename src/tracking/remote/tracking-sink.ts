@@ -1,6 +1,6 @@
 import type { JsonFields } from "../../format/json-codec.js";
-import type { RunLogLevel } from "../log-writer.js";
-import type { StreamInfo } from "../metric-writer.js";
+import type { RunLogLevel } from "../../format/log-writer.js";
+import type { StreamInfo } from "../../format/metric-writer.js";
 
 /**
  * Where a run's logs, metric points and track entries go: the local files (`RunSink`), the server

@@ -1,5 +1,5 @@
 import { TrackingValueError } from "../errors.js";
-import type { JsonFields } from "../format/json-codec.js";
+import type { JsonFields } from "./json-codec.js";
 
 /** Now as ISO 8601 UTC with milliseconds and a `Z` (`2026-11-23T12:17:36.098Z`). */
 export function isoNow(): string {

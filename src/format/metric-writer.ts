@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { isoNow } from "./clock.js";
-import type { JsonValue } from "../format/json-codec.js";
-import { readJsonObject, writeJsonObject } from "../format/json-file.js";
-import { JsonlAppender, lineIndex } from "../format/jsonl-file.js";
-import { unnamedMetricDir } from "../format/names.js";
+import type { JsonValue } from "./json-codec.js";
+import { readJsonObject, writeJsonObject } from "./json-file.js";
+import { JsonlAppender, lineIndex } from "./jsonl-file.js";
+import { unnamedMetricDir } from "./names.js";
 
 /** Points appended by one write at most. */
 const sliceSize = 10_000;

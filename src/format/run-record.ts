@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { isProcessAlive } from "../util/process-probe.js";
-import type { JsonValue } from "../format/json-codec.js";
-import { readJsonObject, writeJsonObject } from "../format/json-file.js";
+import type { JsonValue } from "./json-codec.js";
+import { readJsonObject, writeJsonObject } from "./json-file.js";
 
 /** The statuses a run records. */
 export const runStatuses = ["RUNNING", "COMPLETED", "FAILED", "CANCELLED"] as const;

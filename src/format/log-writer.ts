@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TrackingValueError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic-file.js";
-import { JsonlAppender, lineIndex } from "../format/jsonl-file.js";
+import { JsonlAppender, lineIndex } from "./jsonl-file.js";
 
 /** ML-Dash's five log levels, in order of severity. */
 export const runLogLevels = ["debug", "info", "warn", "error", "fatal"] as const;

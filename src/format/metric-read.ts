@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { TrackingValueError } from "../errors.js";
-import type { JsonValue } from "../format/json-codec.js";
-import { parseJson } from "../format/json-codec.js";
-import { lastCompleteLine, scanJsonl } from "../format/jsonl-file.js";
-import { unnamedMetricDir } from "../format/names.js";
+import type { JsonValue } from "./json-codec.js";
+import { parseJson } from "./json-codec.js";
+import { lastCompleteLine, scanJsonl } from "./jsonl-file.js";
+import { unnamedMetricDir } from "./names.js";
 
 /** One stored point of a metric stream. */
 export interface MetricPoint {
