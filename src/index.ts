@@ -110,14 +110,14 @@ export type { MetricSummary, OpenOptions as RunOpenOptions, TrackEntry } from ".
 export { listRuns } from "./tracking/list-runs.js";
 export type { ListRunsOptions, ListRunsResult } from "./tracking/list-runs.js";
 export type { RunInfo } from "./tracking/run-info.js";
-export type { ReportedStatus, RunError, RunStatus } from "./tracking/run-record.js";
+export type { ReportedStatus, RunError, RunStatus } from "./format/run-record.js";
 export type { Logs, MetricFields, Metrics, MetricStream, Track, Tracks } from "./tracking/run-streams.js";
 export type { FlatParams, NestedParams, Params, ParamsGetOptions } from "./tracking/params.js";
 export type { FileRecord, RunFiles, SaveOptions } from "./tracking/run-files.js";
-export type { MetricPoint, MetricReadOptions, MetricReadResult } from "./tracking/metric-read.js";
+export type { MetricPoint, MetricReadOptions, MetricReadResult } from "./format/metric-read.js";
 export type { LogReadOptions, LogReadResult, LogRecord } from "./tracking/log-read.js";
-export type { RunLogLevel } from "./tracking/log-writer.js";
-export type { StreamInfo } from "./tracking/metric-writer.js";
+export type { RunLogLevel } from "./format/log-writer.js";
+export type { StreamInfo } from "./format/metric-writer.js";
 export type { JsonFields, JsonValue } from "./format/json-codec.js";
 export type { RemoteOptions } from "./tracking/remote/remote-mode.js";
 export type { RemoteStatus } from "./tracking/remote/remote-status.js";

@@ -1,8 +1,11 @@
 export type * from "./store.js";
-export { openStore, openServerStore, registerStoreScheme, sqlitePath } from "./open-store.js";
+export { filesPath, openStore, openServerStore, registerStoreScheme, sqlitePath } from "./open-store.js";
 export type { OpenStoreOptions, StoreOpener } from "./open-store.js";
 export { ValidatingStore, ValidatingServerStore } from "./validating-store.js";
 export { storeLimits, runStatuses as storeRunStatuses, logLevels as storeLogLevels } from "./validate.js";
 export { SqliteStore } from "./sqlite/sqlite-store.js";
+export { FilesStore } from "./files/files-store.js";
+export type { FilesStoreOptions } from "./files/files-store.js";
+export { selectRows } from "./downsample.js";
 export { HttpStore } from "./http/http-store.js";
 export type { HttpStoreOptions, UploadOptions } from "./http/http-store.js";

@@ -27,6 +27,14 @@ function schemeOf(uri: string): string {
   return match[1]!.toLowerCase();
 }
 
+/** The folder of a `files:` URI: `files:PATH`, `files:///abs/path`. */
+export function filesPath(uri: string): string {
+  let path = uri.slice("files:".length);
+  if (path.startsWith("//")) path = path.slice(2);
+  if (path.length === 0) throw new StoreUriError(uri, "it names no folder");
+  return decodeURIComponent(path);
+}
+
 /** The file of a `sqlite:` URI: `sqlite:PATH`, `sqlite:///abs/path`, `sqlite::memory:`. */
 export function sqlitePath(uri: string): string {
   let path = uri.slice("sqlite:".length);
@@ -51,7 +59,7 @@ async function openDatabase(uri: string): Promise<ServerStore> {
 
 /**
  * Opens the store a URI names, with every input validated (validate.ts) before it reaches the backend:
- * `sqlite:PATH` (SqliteStore), `postgres://user:pass@host:port/db` (PostgresStore), `http(s)://host:port`
+ * `files:PATH` (FilesStore, run folders in ML-Dash's layout), `sqlite:PATH` (SqliteStore), `postgres://user:pass@host:port/db` (PostgresStore), `http(s)://host:port`
  * (HttpStore, a labrun server).
  *
  * @example
@@ -63,6 +71,11 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
   const scheme = schemeOf(uri);
   const registered = openers.get(scheme);
   if (registered) return registered(uri, options);
+  if (scheme === "files") {
+    // Run folders in ML-Dash's local layout: `files:PATH` (PATH the root of the runs, as `$LABRUN_RUNS`).
+    const { FilesStore } = await import("./files/files-store.js");
+    return new ValidatingStore(new FilesStore({ root: filesPath(uri) }));
+  }
   if (scheme === "http" || scheme === "https") {
     // Remote stores: src/store/http/ (HttpStore validates on the server's side; checking here too saves a
     // round trip for bad input).
