@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from .errors import InvalidPrefixError, InvalidTrackingNameError
 
@@ -76,6 +76,29 @@ def parse_prefix(prefix: object) -> List[str]:
 def run_dir_for(prefix: str, root: Optional[str] = None) -> str:
     segments = parse_prefix(prefix)
     return os.path.join(runs_root(root), *segments)
+
+
+def resolve_run(prefix: Optional[str], root: Optional[str], dir: Optional[str]) -> Tuple[str, str, bool]:
+    """A writable run's prefix (default ``$LABRUN_RUN_PREFIX``) and folder: ``dir``, else the launched job's
+    ``$LABRUN_RUN_DIR`` (its prefix, no ``root``), else ``<root>/<prefix>``; and whether it is bound to a
+    folder (``dir`` or the job's), which keeps it writing the folder in remote mode."""
+    env_prefix = os.environ.get(ENV_RUN_PREFIX)
+    env_dir = os.environ.get(ENV_RUN_DIR)
+    if prefix is None:
+        if not env_prefix:
+            raise InvalidPrefixError(
+                prefix, "no prefix given and $LABRUN_RUN_PREFIX is not set (pass prefix='owner/project/name')"
+            )
+        prefix = env_prefix
+    parse_prefix(prefix)
+    job_dir = env_dir is not None and prefix == env_prefix and root is None
+    if dir is not None:
+        run_dir = os.path.abspath(os.fspath(dir))
+    elif env_dir and job_dir:
+        run_dir = os.path.abspath(env_dir)
+    else:
+        run_dir = os.path.join(runs_root(root), *prefix.split("/"))
+    return prefix, run_dir, dir is not None or job_dir
 
 
 UNNAMED_STREAM = "None"

@@ -7,7 +7,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from . import _process as proc
-from ._store import RunStore
+from ._run_folder import RunFolder
 from ._writer import BackgroundWriter
 from .errors import RunStateError
 from .files import Files
@@ -30,7 +30,9 @@ class _RunBase:
     def __init__(self, prefix: str, run_dir: str) -> None:
         self.prefix = prefix
         self.dir = run_dir
-        self._store = RunStore(run_dir)
+        # What the run reads back (and, for a writable Run, where it writes): a folder for a view; the local,
+        # remote or tee sink for a Run (_sink.py).
+        self._sink: Any = RunFolder(run_dir)
         self._timestamps = _Timestamps()
         self._ts_lock = threading.Lock()
         self._last_auto_ts = 0.0
@@ -40,6 +42,11 @@ class _RunBase:
         self._tracks: Optional[Tracks] = None
         self._files: Optional[Files] = None
         self._writer: Optional[BackgroundWriter] = None
+
+    @property
+    def _store(self) -> Any:
+        """The name the run's sink had before the sinks were split (kept for code that reached it)."""
+        return self._sink
 
     # ------------------------------------------------------------------------------ accessors
 
@@ -89,7 +96,7 @@ class _RunBase:
 
     def info(self) -> Dict[str, Any]:
         """``experiment.json`` as stored ({} when there is none yet)."""
-        return self._store.read_experiment() or {}
+        return self._sink.read_experiment() or {}
 
     @property
     def status(self) -> str:

@@ -22,7 +22,7 @@ import time
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ._store import RunStore, SidecarWriteError
+from ._local_sink import SidecarWriteError
 
 
 def _with_items(stream: "_Stream", items: List[str]) -> "_Stream":
@@ -50,7 +50,7 @@ class _Stream:
 class BackgroundWriter:
     def __init__(
         self,
-        store: RunStore,
+        sink: Any,
         flush_interval: float = 1.0,
         flush_size: int = 10_000,
         max_pending: int = 200_000,
@@ -59,7 +59,7 @@ class BackgroundWriter:
         tick_interval: Optional[float] = None,
         label: str = "",
     ) -> None:
-        self.store = store
+        self.sink = sink
         self.flush_interval = max(0.01, float(flush_interval))
         self.flush_size = max(1, int(flush_size))
         self.max_pending = max(self.flush_size, int(max_pending))
@@ -223,7 +223,7 @@ class BackgroundWriter:
             return True
 
         def write() -> None:
-            self.store.merge_params(params)
+            self.sink.merge_params(params)
             self._params, self._params_calls = None, 0
 
         return self._attempt(("parameters.json", None), write, lambda: None)
@@ -252,26 +252,26 @@ class BackgroundWriter:
             ok = True
             if logs:
                 ok &= self._in_chunks(
-                    ("logs", None), logs, self.store.append_logs, lambda rest: self._requeue_logs(rest)
+                    ("logs", None), logs, self.sink.append_logs, lambda rest: self._requeue_logs(rest)
                 )
             for name, stream in metrics.items():
                 if stream.items:
                     ok &= self._in_chunks(
                         ("metric", name),
                         stream.items,
-                        lambda part, s=stream, n=name: self.store.append_metric(n, part, s.description, s.tags, s.metadata),
+                        lambda part, s=stream, n=name: self.sink.append_metric(n, part, s.description, s.tags, s.metadata),
                         lambda rest, s=stream, n=name: self._requeue(self._metrics, n, _with_items(s, rest)),
                     )
             for folder, stream in tracks.items():
                 if stream.items:
                     ok &= self._attempt(
                         ("track", folder),
-                        lambda s=stream, f=folder: self.store.append_track(s.topic or f, f, s.items),
+                        lambda s=stream, f=folder: self.sink.append_track(s.topic or f, f, s.items),
                         lambda s=stream, f=folder: self._requeue(self._tracks, f, s),
                     )
             ok &= self._write_params()
             ok &= self._write_files()
-            save_unsaved = getattr(self.store, "save_unsaved", None)
+            save_unsaved = getattr(self.sink, "save_unsaved", None)
             if save_unsaved is not None:
                 ok &= self._attempt(("counters", None), save_unsaved, lambda: None)
             if ok and self._failing:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
 from . import _jsonio as jio
 from ._paths import check_file_name, normalize_file_path
-from ._store import file_record, snowflake_id, source_digest
+from ._file_records import experiment_id, file_record, snowflake_id, source_digest
 from .errors import InvalidArgumentError, LabrunError, RunFileNotFoundError
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class FileFolder:
             )
         check_file_name(filename)
         assert filename is not None
-        store, writer = run._store, run._writable()
+        store, writer = run._sink, run._writable()
         checked = jio.json_value(metadata, "metadata") if metadata is not None else None
         file_id = snowflake_id()
         done: List[Tuple[str, Dict[str, Any]]] = []
@@ -132,7 +132,7 @@ class FileFolder:
             return StoredFile(*done[-1])
         checksum, size = source_digest(payload)
         record = file_record(
-            file_id, store._experiment_id_fields(run.prefix), self.folder, filename, size, checksum,
+            file_id, experiment_id(run.prefix), self.folder, filename, size, checksum,
             description=description, tags=tags, bindrs=None, metadata=checked,
         )
         return StoredFile(store.planned_file_path(self.folder, file_id, filename), record)
@@ -153,19 +153,9 @@ class FileFolder:
         run = self._run
         run._writable()
         folder, filename = self._target(name)
-        store = run._store
-        with store._lock:
-            doc = store.load_files_metadata()
-            for record in doc["files"]:
-                if (
-                    isinstance(record, dict)
-                    and record.get("deletedAt") is None
-                    and _norm(record.get("path")) == folder
-                    and record.get("filename") == filename
-                ):
-                    record["deletedAt"] = record["updatedAt"] = jio.utc_now_iso()
-                    jio.write_json_atomic(os.path.join(store.path("files"), ".files_metadata.json"), doc)
-                    return record
+        record = run._sink.delete_file(folder, filename)
+        if record is not None:
+            return record
         raise RunFileNotFoundError(_join(folder, filename))
 
     # ------------------------------------------------------------------------------ reading
@@ -185,7 +175,7 @@ class FileFolder:
     def record(self, name: Optional[str] = None) -> Optional[Dict[str, Any]]:
         """The metadata record of a stored file, or None."""
         folder, filename = self._target(name)
-        return self._run._store.find_file(folder, filename)
+        return self._run._sink.find_file(folder, filename)
 
     def exists(self, name: Optional[str] = None) -> bool:
         return self.record(name) is not None
@@ -193,7 +183,7 @@ class FileFolder:
     def list(self, pattern: Optional[str] = None) -> List[Dict[str, Any]]:
         """Records of the live files in this folder and below; ``pattern`` (fnmatch) filters on the file name
         or on the path relative to this folder (``"*.pt"``, ``"ckpt/*.pt"``)."""
-        records = self._run._store.list_files(self.folder)
+        records = self._run._sink.list_files(self.folder)
         if pattern is None:
             return records
         out = []
@@ -208,21 +198,21 @@ class FileFolder:
         """Copies a stored file to ``to`` (default: its name in the current directory), checking its sha256;
         returns the path written."""
         folder, filename = self._target(name)
-        record = self._run._store.find_file(folder, filename)
+        record = self._run._sink.find_file(folder, filename)
         if record is None:
             raise RunFileNotFoundError(_join(folder, filename))
         dest = os.fspath(to) if to is not None else os.path.join(os.getcwd(), filename)
         if os.path.isdir(dest):
             dest = os.path.join(dest, filename)
-        return self._run._store.copy_file_out(record, dest)
+        return self._run._sink.copy_file_out(record, dest)
 
     def path_of(self, name: Optional[str] = None) -> str:
         """The stored file's path inside the run folder (read it in place, no copy)."""
         folder, filename = self._target(name)
-        record = self._run._store.find_file(folder, filename)
+        record = self._run._sink.find_file(folder, filename)
         if record is None:
             raise RunFileNotFoundError(_join(folder, filename))
-        return self._run._store.stored_file_path(record)
+        return self._run._sink.stored_file_path(record)
 
     def read_bytes(self, name: Optional[str] = None) -> bytes:
         with open(self.path_of(name), "rb") as f:

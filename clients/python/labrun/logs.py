@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Pattern, 
 
 from . import _jsonio as jio
 from ._linear_regex import compile_linear
-from ._store import LOG_LEVELS
+from ._run_folder import LOG_LEVELS
 from .errors import InvalidArgumentError, InvalidLogLevelError, TrackingValueError
 
 if TYPE_CHECKING:

@@ -183,7 +183,7 @@ class MetricStream:
                 return False
             return (from_ is None or value >= from_) and (to is None or value <= to)
 
-        points = (r for r in self._run._store.iter_metric(self.name, stats) if in_range(r))
+        points = (r for r in self._run._sink.iter_metric(self.name, stats) if in_range(r))
         if max_points is None:
             result = ReadResult(points)
             result.total = len(result)
@@ -196,13 +196,13 @@ class MetricStream:
     def stats(self) -> Dict[str, Any]:
         """The stream's ``metadata.json`` (``totalDataPoints``, ``nextIndex``, times), or {} if none."""
         self._run._flush_if_writing()
-        doc = jio.read_json(self._run._store.metric_dir(self.name) + "/metadata.json", {})
+        doc = jio.read_json(self._run._sink.metric_dir(self.name) + "/metadata.json", {})
         return doc if isinstance(doc, dict) else {}
 
     def last(self) -> Optional[Dict[str, Any]]:
         """The last stored point, or None."""
         self._run._flush_if_writing()
-        store = self._run._store
+        store = self._run._sink
         record = store._last_record(store.metric_dir(self.name) + "/data.jsonl")
         return record if isinstance(record, dict) else None
 
@@ -453,7 +453,7 @@ class Metrics:
     def names(self) -> List[Optional[str]]:
         """Stored stream names, sorted (None for the unnamed stream)."""
         self._run._flush_if_writing()
-        return self._run._store.metric_names()
+        return self._run._sink.metric_names()
 
     def unnamed(self) -> MetricStream:
         """The unnamed stream (ML-Dash's ``metrics.log(epoch=1)`` scalars)."""

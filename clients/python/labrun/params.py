@@ -60,7 +60,7 @@ class Params:
 
     def get(self, flatten: bool = True) -> Dict[str, Any]:
         """All parameters: flattened to dot keys (default) or nested (``flatten=False``)."""
-        flat = self._run._store.read_params()
+        flat = self._run._sink.read_params()
         writer = self._run._writer
         waiting = writer.pending_params() if writer is not None else None
         if waiting:

@@ -51,7 +51,7 @@ class Track:
         self._run._flush_if_writing()
         stats: Dict[str, int] = {}
         out = ReadResult()
-        for record in self._run._store.iter_track(self.folder, stats):
+        for record in self._run._sink.iter_track(self.folder, stats):
             ts = record.get("timestamp")
             if not isinstance(ts, (int, float)):
                 continue
@@ -91,7 +91,7 @@ class Tracks:
     def topics(self) -> List[str]:
         """Stored topics (from each track's metadata.json)."""
         self._run._flush_if_writing()
-        base = self._run._store.path("tracks")
+        base = self._run._sink.path("tracks")
         out: List[str] = []
         try:
             names = sorted(os.listdir(base))
