@@ -44,7 +44,12 @@ export class RemoteFiles extends RunFiles {
     const remoteFolder = this.folder === "/" ? "" : this.folder.slice(1);
     if (this.#context.local) {
       const dest = await super.save(source, options);
-      const info = await stat(dest);
+      // A full disk keeps the local save waiting (written later): upload from a staged copy instead.
+      const info = await stat(dest).catch(() => undefined);
+      if (!info) {
+        await this.#stage(source, options, remoteFolder);
+        return dest;
+      }
       sender.enqueueFile({
         folder: remoteFolder,
         filename: basename(dest),
@@ -56,6 +61,12 @@ export class RemoteFiles extends RunFiles {
       });
       return dest;
     }
+    return this.#stage(source, options, remoteFolder);
+  }
+
+  /** Copies the bytes into the buffer and queues their upload; returns the staged copy. */
+  async #stage(source: string | Uint8Array, options: SaveOptions, remoteFolder: string): Promise<string> {
+    const { sender } = this.#context;
     const { filename } = await checkSaveSource(source, options);
     const staged = sender.stagedPath();
     await mkdir(dirname(staged), { recursive: true });
