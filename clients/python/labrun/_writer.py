@@ -23,6 +23,7 @@ import weakref
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._local_sink import SidecarWriteError
+from ._whole_file_writes import WholeFileWrites
 
 
 def _with_items(stream: "_Stream", items: List[str]) -> "_Stream":
@@ -47,7 +48,7 @@ class _Stream:
         self.topic: Optional[str] = None
 
 
-class BackgroundWriter:
+class BackgroundWriter(WholeFileWrites):
     def __init__(
         self,
         sink: Any,
@@ -80,9 +81,7 @@ class BackgroundWriter:
         self._io_lock = threading.RLock()
         self._logs: List[str] = []
         # parameters.json and stored files: whole-file writes the disk refused, retried at each flush.
-        self._params: Optional[Dict[str, Any]] = None
-        self._params_calls = 0
-        self._files: List[Tuple[str, Callable[[], Any], int]] = []
+        self._init_whole_file_writes()
         self._metrics: Dict[Optional[str], _Stream] = {}
         self._tracks: Dict[str, _Stream] = {}
         self._pending = 0
@@ -181,63 +180,7 @@ class BackgroundWriter:
 
     @property
     def pending(self) -> int:
-        return self._pending + self._params_calls + len(self._files)
-
-    # ------------------------------------------------------------------------------ whole-file writes
-
-    def set_params(self, flat: Dict[str, Any]) -> None:
-        """Merges parameters into parameters.json now (one atomic replace). A write the disk refuses stays
-        queued, merged with later calls in their order, and is written by the next flush it takes."""
-        with self._io_lock:
-            self._params = {**(self._params or {}), **flat}
-            self._params_calls += 1
-            if not self._write_params():
-                self._set_failing()
-
-    def pending_params(self) -> Optional[Dict[str, Any]]:
-        """Parameters set but not written yet (the disk refused them)."""
-        params = self._params
-        return dict(params) if params is not None else None
-
-    @property
-    def files_waiting(self) -> bool:
-        return bool(self._files)
-
-    def save_file(self, key: str, write: Callable[[], Any], size: int) -> bool:
-        """Queues a stored file's write (``write`` does it whole, cleaning up after a failure) behind those
-        waiting and writes what it can now; a later save of the same ``key`` replaces a waiting one. While
-        the disk fails and ``max_queued`` records wait, a save holding bytes is dropped (counted as lost).
-        True when it was written now."""
-        with self._io_lock:
-            if size and self._failing and self._full(1):
-                return False
-            self._files = [entry for entry in self._files if entry[0] != key]
-            self._files.append((key, write, size))
-            if not self._write_files():
-                self._set_failing()
-            return not any(entry[0] == key for entry in self._files)
-
-    def _write_params(self) -> bool:
-        params = self._params
-        if params is None:
-            return True
-
-        def write() -> None:
-            self.sink.merge_params(params)
-            self._params, self._params_calls = None, 0
-
-        return self._attempt(("parameters.json", None), write, lambda: None)
-
-    def _write_files(self) -> bool:
-        while self._files:
-            if not self._attempt(("files", None), self._files[0][1], lambda: None):
-                return False
-            self._files.pop(0)
-        return True
-
-    def _set_failing(self) -> None:
-        self._failing = True
-        self._retry_at = time.monotonic() + max(self.flush_interval, 0.1)
+        return self._pending + self._whole_pending
 
     # ------------------------------------------------------------------------------ writing
 
@@ -320,9 +263,8 @@ class BackgroundWriter:
     def drop_pending(self) -> int:
         """Drops what is still pending (a run ending while its disk refuses writes); counted as lost."""
         with self._io_lock, self._lock:
-            count = self._pending + self._params_calls + len(self._files)
+            count = self._pending + self._drop_whole()
             self._logs, self._metrics, self._tracks, self._pending = [], {}, {}, 0
-            self._params, self._params_calls, self._files = None, 0, []
         self.lost += count
         return count
 
