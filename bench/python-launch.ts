@@ -19,7 +19,7 @@
 
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, release, totalmem, type as osType } from "node:os";
+import { cpus, loadavg, release, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeResultsSection } from "./results-file.js";
@@ -70,6 +70,8 @@ interface Side {
 interface Sample extends Side {
   /** CPU the rest of the machine used while the script ran, as a share of all CPUs, %. */
   readonly otherLoad: number;
+  /** The machine's 1-minute load average when the script started and when it ended. */
+  readonly loadAvg?: readonly [number, number];
   readonly wallScript: number;
 }
 
@@ -84,6 +86,7 @@ function childrenMs(): number {
 }
 
 function runSide(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Sample {
+  const load0 = loadavg()[0]!;
   const busy0 = machineBusyMs();
   const own0 = childrenMs();
   const t0 = performance.now();
@@ -103,7 +106,12 @@ function runSide(script: string, args: readonly string[], env: NodeJS.ProcessEnv
     throw new Error(`${script} printed no result (exit ${child.status}):\n${child.stderr.slice(-3000)}`);
   }
   if (!side.ok) process.stderr.write(`${script}: not ok: ${side.error}\n${child.stderr.slice(-2000)}\n`);
-  return { ...side, wallScript, otherLoad: Math.max(0, (100 * foreign) / (wallScript * cpus().length)) };
+  return {
+    ...side,
+    wallScript,
+    otherLoad: Math.max(0, (100 * foreign) / (wallScript * cpus().length)),
+    loadAvg: [load0, loadavg()[0]!],
+  };
 }
 
 function labrunSide(): Sample {
@@ -205,6 +213,12 @@ function measure(): Samples {
   return samples;
 }
 
+/** Each run's 1-minute load average at its start and end (`2.1→3.4`), or — when not recorded. */
+function loadAverages(samples: readonly Sample[]): string {
+  const pairs = samples.flatMap((s) => (s.loadAvg ? [s.loadAvg] : []));
+  return pairs.length === 0 ? "—" : pairs.map(([a, b]) => `${fmt(a, 1)}→${fmt(b, 1)}`).join(", ");
+}
+
 function readSamples(): Samples {
   return JSON.parse(readFileSync(samplesFile, "utf8")) as Samples;
 }
@@ -233,6 +247,7 @@ function main(): void {
     `| CPU per bare spawn, ms | ${fmtStat(l.bareCpu, 1)} | ${fmtStat(n.bareCpu, 1)} |`,
     `| **CPU overhead per job over a bare spawn, ms** | **${fmtStat(l.cpuOver, 1)}** | **${fmtStat(n.cpuOver, 1)}** |`,
     `| other load while it ran, % of the machine (max) | ${fmt(l.load.max, 0)} | ${fmt(n.load.max, 0)} |`,
+    `| load average (1 min) at the start → end of a run | ${loadAverages(labrun)} | ${loadAverages(nemo)} |`,
     `| failures seen | ${l.errors.join("; ") || "none"} | ${n.errors.join("; ") || "none"} |`,
   ];
   // Wall-time overheads are differences of two noisy figures on a shared machine (they can come out negative): the
@@ -274,7 +289,7 @@ function main(): void {
     "",
     "## What runs",
     "",
-    `- **The DAG**: \`prep(n)\` → N−2 × \`step(i)\` (each depends on prep) → \`merge(n)\` (depends on every step), functions of bench/python/launch_jobs.py that return at once, so the time is the launcher's. labrun: \`with run.Experiment(title, executor=run.LocalExecutor(), base_dir=<temp>, clean_mode=True) as exp: exp.add(run.Partial(step, i=i), name=…, dependencies=[prep]) …; exp.run()\`; the engine (\`bin/labrun.js\`, found through \`LABRUN_CLI\`) runs every job as \`python -m labrun._job_runner call.json\` in its own process. NeMo-Run: the same calls with \`nemo_run\` (its jobs run \`python -m nemo_run.core.runners.fdl_runner\`); its temporary NEMORUN_HOME and labrun's workspace are deleted after each run.`,
+    `- **The DAG**: \`prep(n)\` → N−2 × \`step(i)\` (each depends on prep) → \`merge(n)\` (depends on every step), functions of bench/python/launch_jobs.py that return at once, so the time is the launcher's. labrun: \`with run.Experiment(title, executor=run.LocalExecutor(), base_dir=<temp>, clean_mode=True) as exp: exp.add(run.Partial(step, i=i), name=…, dependencies=[prep]) …; exp.run()\`; the engine (\`bin/labrun.js\`, found through \`LABRUN_CLI\`) runs every job as \`python -c "…from labrun._job_runner import main…" call.json\` in its own process (under its bash wrapper). NeMo-Run: the same calls with \`nemo_run\` (its jobs run \`python -m nemo_run.core.runners.fdl_runner\`); its temporary NEMORUN_HOME and labrun's workspace are deleted after each run.`,
     `- **Wall time** from \`Experiment(...)\` to the end of the \`with\` block (every job done); interpreter start-up and \`import\` of the launcher are not in it. **Planning** is the \`add()\` calls inside it.`,
     `- **Bare**: \`subprocess.run([sys.executable, "-c", "from launch_jobs import step; step(i)"])\` × N in the same process right after the DAG, sequentially and ${parallel} at a time. Overhead per job = (DAG wall − bare wall) / N.`,
     "- **CPU** is user + system time of the script's own process and every descendant it reaped (planner, engine, wrappers, jobs), from `getrusage`; on a shared machine it moves far less than wall time.",
