@@ -1,4 +1,4 @@
-import { TrackingValueError } from "../errors.js";
+import { CorruptRecordError, TrackingValueError } from "../errors.js";
 import { isoNow, PointClock, splitPointTime } from "../format/clock.js";
 import { checkFields, stringifyChecked, type JsonFields } from "../format/json-codec.js";
 import { LogWriter, type RunLogLevel } from "../format/log-writer.js";
@@ -9,6 +9,13 @@ import { FileSaveQueue, ParamsWriter, type FileSave } from "./pending-writes.js"
 import { TrackWriter } from "./track-writer.js";
 
 /** What `run.writeStatus()` reports: how the run's data is getting to its local files. */
+/** Carries an error the caller must see (bad input) through the I/O retry logic, which keeps only I/O failures. */
+class RefusedInput extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 export interface WriteStatus {
   /** `ok`, or `failing` while writes fail (a full disk): the data waits in memory and is retried. */
   readonly state: "ok" | "failing";
@@ -146,7 +153,16 @@ export class RunSink {
    */
   params(flat: Readonly<FlatParams>): void {
     this.#params.add(flat);
-    this.#writeNow("parameters.json", () => this.#params.flush());
+    this.#writeNow("parameters.json", () => {
+      try {
+        this.#params.flush();
+      } catch (error) {
+        // A damaged parameters.json is bad input, not a full disk: refuse now rather than retry forever.
+        if (!(error instanceof CorruptRecordError)) throw error;
+        this.#params.discard();
+        throw new RefusedInput(error);
+      }
+    });
   }
 
   /** Parameters set but not written yet (the disk refused them), for reading them back. */
@@ -245,6 +261,7 @@ export class RunSink {
       write();
       return true;
     } catch (error) {
+      if (error instanceof RefusedInput) throw error.cause;
       this.#errors++;
       const code = (error as { code?: unknown }).code;
       this.#lastError = {
