@@ -70,7 +70,9 @@ export function authMiddleware(
       );
     }
     // MLflow searches are POSTs that only read: its routes check writes themselves (mlflow/mlflow-auth.ts).
-    if (grant.readOnly && writeMethods.has(c.req.method) && !c.req.path.startsWith("/api/2.0/")) {
+    // ML-Dash's /graphql has queries only (it writes through REST).
+    const readingPost = c.req.path.startsWith("/api/2.0/") || c.req.path === "/graphql";
+    if (grant.readOnly && writeMethods.has(c.req.method) && !readingPost) {
       throw new ForbiddenError(
         "This token is read-only: it cannot write. Use a token created without --read-only.",
         {

@@ -7,6 +7,7 @@ import { errorResponse } from "./error-mapper.js";
 import { RunEvents } from "./events.js";
 import { mlflowErrorResponse } from "./mlflow/mlflow-errors.js";
 import { mlflowRoutes } from "./mlflow/mlflow-routes.js";
+import { mlDashRoutes } from "./ml-dash/ml-dash-routes.js";
 import { defaultLimits, type ServerOptions } from "./options.js";
 import { openApiDocument } from "./openapi.js";
 import { eventRoutes } from "./routes/events.js";
@@ -100,6 +101,7 @@ export function createServer(options: ServerOptions): LabrunServer {
   fileRoutes(app, context);
   eventRoutes(app, context);
   mlflowRoutes(app, context);
+  mlDashRoutes(app, context, authenticate);
   options.extend?.(app);
 
   return {
