@@ -4,6 +4,8 @@ import type { JsonValue } from "./json-codec.js";
 import { parseJson } from "./json-codec.js";
 import { lastCompleteLine, scanJsonl } from "./jsonl-file.js";
 import { unnamedMetricDir } from "./names.js";
+import { selectRows } from "./downsample.js";
+import { MetricColumns } from "./metric-columns.js";
 
 /** One stored point of a metric stream. */
 export interface MetricPoint {
@@ -40,94 +42,6 @@ export interface MetricReadResult {
   readonly skipped: number;
 }
 
-interface Extreme {
-  value: number;
-  ordinal: number;
-  point: MetricPoint;
-}
-
-interface Bucket {
-  readonly min: Map<string, Extreme>;
-  readonly max: Map<string, Extreme>;
-}
-
-function numericFields(point: MetricPoint, only: readonly string[] | undefined): [string, number][] {
-  const out: [string, number][] = [];
-  const keys = only ?? Object.keys(point.data);
-  for (const key of keys) {
-    if (only === undefined && key === "_ts") continue;
-    const value = point.data[key];
-    if (typeof value === "number" && !Number.isNaN(value)) out.push([key, value]);
-  }
-  return out;
-}
-
-/**
- * Streaming min/max downsampling in bounded memory: points fall into buckets of `width` consecutive
- * points; when there are too many buckets, neighbours merge pairwise and the width doubles.
- */
-export class MinMaxDownsampler {
-  readonly #buckets: Bucket[] = [];
-  readonly #maxBuckets: number;
-  readonly #fields: readonly string[] | undefined;
-  #width = 1;
-  #first: { ordinal: number; point: MetricPoint } | undefined;
-  #last: { ordinal: number; point: MetricPoint } | undefined;
-
-  constructor(maxPoints: number, fieldCount: number, fields?: readonly string[]) {
-    this.#maxBuckets = Math.max(1, Math.floor((maxPoints - 2) / (2 * Math.max(1, fieldCount))));
-    this.#fields = fields;
-  }
-
-  push(ordinal: number, point: MetricPoint): void {
-    this.#first ??= { ordinal, point };
-    this.#last = { ordinal, point };
-    let at = Math.floor(ordinal / this.#width);
-    if (at >= this.#buckets.length) {
-      this.#buckets.push({ min: new Map(), max: new Map() });
-      if (this.#buckets.length > this.#maxBuckets) {
-        this.#compact();
-        at = Math.floor(ordinal / this.#width);
-      }
-    }
-    const bucket = this.#buckets[Math.min(at, this.#buckets.length - 1)]!;
-    for (const [key, value] of numericFields(point, this.#fields)) {
-      const min = bucket.min.get(key);
-      if (!min || value < min.value) bucket.min.set(key, { value, ordinal, point });
-      const max = bucket.max.get(key);
-      if (!max || value > max.value) bucket.max.set(key, { value, ordinal, point });
-    }
-  }
-
-  result(): MetricPoint[] {
-    const chosen = new Map<number, MetricPoint>();
-    if (this.#first) chosen.set(this.#first.ordinal, this.#first.point);
-    for (const bucket of this.#buckets) {
-      for (const extreme of [...bucket.min.values(), ...bucket.max.values()])
-        chosen.set(extreme.ordinal, extreme.point);
-    }
-    if (this.#last) chosen.set(this.#last.ordinal, this.#last.point);
-    return [...chosen].sort(([a], [b]) => a - b).map(([, point]) => point);
-  }
-
-  #compact(): void {
-    const merged: Bucket[] = [];
-    for (let i = 0; i < this.#buckets.length; i += 2) {
-      const a = this.#buckets[i]!;
-      const b = this.#buckets[i + 1];
-      if (b) {
-        for (const [key, extreme] of b.min)
-          if (!a.min.has(key) || extreme.value < a.min.get(key)!.value) a.min.set(key, extreme);
-        for (const [key, extreme] of b.max)
-          if (!a.max.has(key) || extreme.value > a.max.get(key)!.value) a.max.set(key, extreme);
-      }
-      merged.push(a);
-    }
-    this.#buckets.splice(0, this.#buckets.length, ...merged);
-    this.#width *= 2;
-  }
-}
-
 function toPoint(record: Record<string, unknown>): MetricPoint | undefined {
   const { index, data, createdAt } = record;
   if (typeof index !== "number" || typeof data !== "object" || data === null || Array.isArray(data))
@@ -153,10 +67,39 @@ export async function readMetric(
   if (maxPoints !== undefined && !(Number.isInteger(maxPoints) && maxPoints >= 1)) {
     throw new TrackingValueError(`maxPoints must be a positive integer, not ${String(maxPoints)}.`);
   }
-  let kept: MetricPoint[] = [];
-  let sampler: MinMaxDownsampler | undefined;
-  let total = 0;
-  const stats = await scanJsonl(metricDataFile(runDir, name), (record) => {
+  const file = metricDataFile(runDir, name);
+  if (maxPoints !== undefined) {
+    // Downsampled by the stores' one rule (downsample.ts) on the stream's columns; only the chosen lines are
+    // read back whole.
+    const columns = new MetricColumns(file);
+    columns.refresh();
+    const ranged = from !== undefined || to !== undefined;
+    const x = columns.column(by) ?? (ranged ? undefined : columns.column("index"));
+    if (!x) return { points: [], total: 0, downsampled: false, torn: columns.torn, skipped: columns.skipped };
+    const ys = (fields ?? columns.fields.filter((f) => f !== "_ts")).flatMap((f) => {
+      const column = columns.column(f);
+      return column ? [column] : [];
+    });
+    const selection = selectRows(
+      x,
+      ys,
+      { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) },
+      maxPoints,
+    );
+    const points = columns.readRecords(selection.rows).flatMap((record) => {
+      const point = toPoint(record);
+      return point ? [point] : [];
+    });
+    return {
+      points,
+      total: selection.total,
+      downsampled: selection.downsampled,
+      torn: columns.torn,
+      skipped: columns.skipped,
+    };
+  }
+  const kept: MetricPoint[] = [];
+  const stats = await scanJsonl(file, (record) => {
     const point = toPoint(record);
     if (!point) return;
     const key = by === "index" ? point.index : point.data[by];
@@ -164,21 +107,9 @@ export async function readMetric(
       if (typeof key !== "number" || (from !== undefined && key < from) || (to !== undefined && key > to))
         return;
     }
-    const ordinal = total++;
-    if (sampler) return sampler.push(ordinal, point);
     kept.push(point);
-    if (maxPoints !== undefined && kept.length > maxPoints) {
-      sampler = new MinMaxDownsampler(
-        maxPoints,
-        fields?.length ?? numericFields(kept[0]!, undefined).length,
-        fields,
-      );
-      kept.forEach((p, i) => sampler!.push(i, p));
-      kept = [];
-    }
   });
-  const points = sampler ? sampler.result() : kept;
-  return { points, total, downsampled: sampler !== undefined, torn: stats.torn, skipped: stats.skipped };
+  return { points: kept, total: kept.length, downsampled: false, torn: stats.torn, skipped: stats.skipped };
 }
 
 /** The last complete point of a stream, without reading the whole file. */

@@ -6,6 +6,6 @@ export { storeLimits, runStatuses as storeRunStatuses, logLevels as storeLogLeve
 export { SqliteStore } from "./sqlite/sqlite-store.js";
 export { FilesStore } from "./files/files-store.js";
 export type { FilesStoreOptions } from "./files/files-store.js";
-export { selectRows } from "./downsample.js";
+export { selectRows } from "../format/downsample.js";
 export { HttpStore } from "./http/http-store.js";
 export type { HttpStoreOptions, UploadOptions } from "./http/http-store.js";

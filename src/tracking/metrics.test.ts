@@ -5,7 +5,6 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/tracking/helpers.js";
 import { RunStateError, TrackingValueError, InvalidTrackingNameError } from "../errors.js";
 import { parseJson } from "../format/json-codec.js";
-import { MinMaxDownsampler, type MetricPoint } from "../format/metric-read.js";
 import { summarise } from "./metric-summary.js";
 import { Run } from "./run.js";
 import { tracked } from "./tracked.js";
@@ -226,16 +225,16 @@ describe("reading ranges and downsampling", () => {
     expect([...indices].sort((a, b) => a - b)).toEqual(indices);
   });
 
-  it("downsamples every numeric field when none is named", () => {
-    const sampler = new MinMaxDownsampler(20, 2);
-    const point = (i: number): MetricPoint => ({
-      index: i,
-      data: { a: i === 500 ? 1e9 : 0, b: i === 600 ? -1e9 : 0, _ts: i },
-      createdAt: null,
+  it("downsamples every numeric field when none is named", async () => {
+    await tracked({ prefix: "alice/p/ds2", root }, (run) => {
+      run
+        .metrics("train")
+        .append(
+          Array.from({ length: 1000 }, (_, i) => ({ a: i === 500 ? 1e9 : 0, b: i === 600 ? -1e9 : 0 })),
+        );
     });
-    for (let i = 0; i < 1000; i++) sampler.push(i, point(i));
-    const kept = sampler.result();
-    expect(kept.length).toBeLessThanOrEqual(20);
-    expect(kept.map((p) => p.index)).toEqual(expect.arrayContaining([0, 500, 600, 999]));
+    const { points } = await Run.open("alice/p/ds2", { root }).metrics("train").read({ maxPoints: 20 });
+    expect(points.length).toBeLessThanOrEqual(20);
+    expect(points.map((p) => p.index)).toEqual(expect.arrayContaining([0, 500, 600, 999]));
   });
 });

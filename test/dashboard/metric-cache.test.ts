@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { downsample } from "../../src/server/dashboard/metric-series.js";
-import { MetricCache, samplePoints } from "../../src/store/files/metric-columns.js";
+import { MetricCache, samplePoints } from "../../src/format/metric-columns.js";
 import { tempWorkspace } from "../helpers.js";
 
 let ws: ReturnType<typeof tempWorkspace>;

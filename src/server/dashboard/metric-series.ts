@@ -1,4 +1,4 @@
-import { selectRows, type XRange } from "../../store/downsample.js";
+import { selectRows, type XRange } from "../../format/downsample.js";
 
 export interface Downsampled {
   readonly x: number[];

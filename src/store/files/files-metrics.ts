@@ -6,7 +6,7 @@ import { lastMetricPoint } from "../../format/metric-read.js";
 import { MetricWriter } from "../../format/metric-writer.js";
 import { unnamedMetricDir } from "../../format/names.js";
 import { subdirectories } from "../../util/subdirectories.js";
-import { selectRows } from "../downsample.js";
+import { selectRows } from "../../format/downsample.js";
 import type {
   MetricAppend,
   MetricPoint,
@@ -15,7 +15,7 @@ import type {
   MetricStreamSummary,
   StreamListOptions,
 } from "../store.js";
-import { MetricCache, samplePoints, type MetricColumns } from "./metric-columns.js";
+import { MetricCache, samplePoints, type MetricColumns } from "../../format/metric-columns.js";
 
 // Metric files above this size are first answered with a sample while they are parsed (`approximate`).
 const sampleAboveBytes = 32 * 2 ** 20;

@@ -1,7 +1,7 @@
 import type { JsonValue } from "../../format/json-codec.js";
 import { parseJson } from "../../format/json-codec.js";
 import { decodeChunk, isMissing, pointAt } from "../metrics/chunk-codec.js";
-import { selectRows } from "../downsample.js";
+import { bucketCount, selectRows } from "../../format/downsample.js";
 import type { ChunkSummary } from "../metrics/chunk-summary.js";
 import { groupExtremes, maxRowFields, readSummary, summarize } from "../metrics/chunk-summary.js";
 import type { MetricPoint, MetricRange, MetricSeries, MetricStreamSummary } from "../store.js";
@@ -55,6 +55,8 @@ export async function readMetrics(
   );
   const row = rows[0];
   if (!row) return { stream, count: 0, downsampled: false, points: [] };
+  // Reads by time or field, with edges or of the last points: the decoded chunks, by the one rule. The
+  // summaries below apply the same rule to whole chunks.
   if ((range.by !== undefined && range.by !== "index") || range.edges || range.last !== undefined)
     return readSelected(tx, row, stream, range);
   const count = Number(row.count);
@@ -87,18 +89,9 @@ export async function readMetrics(
 
   const numericFields = Object.keys(parseJson(row.summary) as object).filter((f) => !only || only.has(f));
   const maxPoints = range.maxPoints;
-  if (numericFields.length === 0) {
-    // Nothing to keep extremes of: evenly spaced points.
-    const chunks = await loadChunks();
-    const points: (MetricPoint & { index: number })[] = [];
-    for (let k = 0; k < maxPoints; k++) {
-      const index = from + Math.floor((k * n) / maxPoints);
-      const chunk = chunks.find((c) => index >= c.first && index < c.first + c.columns.n);
-      if (chunk) points.push({ index, ...pointAt(chunk.columns, index - chunk.first, only) });
-    }
-    return { stream, count, downsampled: true, points };
-  }
-  const buckets = Math.max(1, Math.floor(maxPoints / (2 * numericFields.length)));
+  // Nothing to keep extremes of: evenly spaced points, by the one rule.
+  if (numericFields.length === 0) return readSelected(tx, row, stream, range);
+  const buckets = bucketCount(maxPoints, numericFields.length);
   const metas = await tx.all<ChunkMeta>(
     `SELECT first_index, count, summary_fields, summary FROM metric_chunks WHERE ${inRange} ORDER BY first_index`,
     rangeParams,
@@ -147,21 +140,8 @@ export async function readMetrics(
     }
     return toPoints(grouped);
   }
-  // Few chunks, many buckets: decode them and summarise each bucket's slice.
-  const chunks = await loadChunks();
-  const grouped: ChunkSummary[][] = [];
-  for (let b = 0; b < buckets; b++) {
-    const start = from + Math.floor((b * n) / buckets);
-    const end = from + Math.floor(((b + 1) * n) / buckets);
-    const parts: ChunkSummary[] = [];
-    for (const { first, columns } of chunks) {
-      const lo = Math.max(start, first);
-      const hi = Math.min(end, first + columns.n);
-      if (lo < hi) parts.push(summarize(columns, first, lo - first, hi - first, true));
-    }
-    grouped.push(parts);
-  }
-  return toPoints(grouped);
+  // Few chunks, many buckets: the chunks are decoded and the points picked by the one rule (downsample.ts).
+  return readSelected(tx, row, stream, range);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { parseJson } from "../../format/json-codec.js";
+import { parseJson } from "./json-codec.js";
 
 /** Points of one stream as columns: the index, and one Float64Array per numeric field (NaN where absent). */
 export class ColumnSet {
@@ -86,6 +86,18 @@ export class MetricColumns extends ColumnSet {
   readonly file: string;
   #size = 0;
   #ino = -1;
+  #skipped = 0;
+  #torn = false;
+
+  /** Complete lines that were not valid records, skipped. */
+  get skipped(): number {
+    return this.#skipped;
+  }
+
+  /** The file ended with an unterminated line at the last refresh (a write in progress): not read yet. */
+  get torn(): boolean {
+    return this.#torn;
+  }
 
   constructor(file: string) {
     super();
@@ -106,6 +118,7 @@ export class MetricColumns extends ColumnSet {
       this.#reset();
       this.#ino = stat.ino;
     }
+    this.#torn = false;
     if (stat.size === this.#size) return;
     const fd = openSync(this.file, "r");
     try {
@@ -119,6 +132,7 @@ export class MetricColumns extends ColumnSet {
         if (end < 0) {
           if (n === slab.length)
             throw new Error(`a line of ${this.file} is longer than ${slab.length} bytes`);
+          this.#torn = true;
           break;
         }
         this.#parse(slab, end, this.#size);
@@ -132,6 +146,7 @@ export class MetricColumns extends ColumnSet {
   #reset(): void {
     this.clear();
     this.#size = 0;
+    this.#skipped = 0;
   }
 
   /** Parses the whole lines of `slab` up to `end` (a newline), the slab starting at byte `offset`. */
@@ -153,6 +168,7 @@ export class MetricColumns extends ColumnSet {
         const data = record?.data;
         if (typeof record?.index === "number" && typeof data === "object" && data !== null)
           this.add(record.index, data as Record<string, unknown>, offset + at, stop - at);
+        else this.#skipped++;
       }
       at = stop + 1;
     }
