@@ -11,7 +11,6 @@ into the caller.
 from __future__ import annotations
 
 import collections
-import datetime
 import json
 import os
 import random
@@ -19,55 +18,13 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any, Deque, Dict, List, Optional, Tuple
+from typing import Any, Deque, Dict, Optional
 
+from ._remote_buffer import _code, _Item, _now, _write_atomic, default_buffer_root, reject_buffered, remove_buffered
 from ._remote_errors import ServerUnreachableError, is_auth_refusal, is_retryable
 from ._remote_http import HttpClient, wire_dumps
 
 IN_MEMORY = 64
-
-
-def default_buffer_root() -> str:
-    home = os.environ.get("LABRUN_HOME") or os.path.join(os.path.expanduser("~"), ".labrun")
-    return os.path.join(os.path.abspath(home), "buffer")
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _write_atomic(path: str, text: str) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        # A half-written temporary file would keep the space a full disk needs back.
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _code(error: BaseException) -> str:
-    code = getattr(error, "code", None)
-    return code if isinstance(code, str) else type(error).__name__
-
-
-class _Item:
-    __slots__ = ("kind", "seq", "path", "text", "upload", "unwritten")
-
-    def __init__(self, kind: str, seq: int, path: Optional[str], text: Optional[str], upload: Optional[Dict[str, Any]]):
-        self.kind = kind
-        self.seq = seq
-        self.path = path
-        self.text = text
-        self.upload = upload
-        # While the buffer refused its file (a full disk): (name, envelope), written again at stop().
-        self.unwritten: Optional[Tuple[str, str]] = None
 
 
 class RemoteSender:
@@ -395,20 +352,8 @@ class RemoteSender:
         if isinstance(result, dict) and result.get("duplicate"):
             self.counts["duplicates"] += 1
 
-    def _remove_files(self, item: _Item) -> None:
-        if item.path:
-            try:
-                os.remove(item.path)
-            except OSError:
-                pass
-        if item.kind == "file" and item.upload and item.upload.get("staged"):
-            try:
-                os.remove(item.upload["source"])
-            except OSError:
-                pass
-
     def _done(self, item: _Item) -> None:
-        self._remove_files(item)
+        remove_buffered(item)
         with self._lock:
             if self._queue and self._queue[0] is item:
                 self._queue.popleft()
@@ -416,15 +361,7 @@ class RemoteSender:
             self._changed.notify_all()
 
     def _reject(self, item: _Item, error: BaseException) -> None:
-        if item.path:
-            rejected = os.path.join(os.path.dirname(item.path), "rejected")
-            try:
-                os.makedirs(rejected, exist_ok=True)
-                target = os.path.join(rejected, os.path.basename(item.path))
-                os.replace(item.path, target)
-                _write_atomic(target[: -len(".json")] + ".error.json", json.dumps({"code": _code(error), "message": str(error), "at": _now()}) + "\n")
-            except OSError:
-                pass
+        reject_buffered(item, error)
         with self._lock:
             if self._queue and self._queue[0] is item:
                 self._queue.popleft()

@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import math
-import statistics
 import threading
 import time
-from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional
 
 from . import _jsonio as jio
 from ._paths import check_stream_name
 from .errors import InvalidArgumentError, TrackingValueError
+from ._downsample import _downsample
+from ._metric_summary import SummaryBuffer
 from .logs import ReadResult
 
 if TYPE_CHECKING:
@@ -208,183 +207,6 @@ class MetricStream:
 
     def __repr__(self) -> str:
         return f"MetricStream({self.name!r})"
-
-
-def _numeric(data: Any, only: Optional[List[str]]) -> List[Any]:
-    if not isinstance(data, dict):
-        return []
-    keys = only if only is not None else [k for k in data if k != "_ts"]
-    return [(k, data[k]) for k in keys if type(data.get(k)) in _SCALARS and data[k] == data[k]]
-
-
-def _downsample(points: Iterable[Dict[str, Any]], max_points: int, only: Optional[List[str]]) -> ReadResult:
-    """Streaming min/max downsampling in bounded memory: points fall into buckets of ``width`` consecutive
-    points; when there are too many buckets, neighbours merge pairwise and the width doubles."""
-    buckets: List[Dict[str, List[Any]]] = []
-    max_buckets: Optional[int] = None
-    width = 1
-    total = 0
-    head: List[Dict[str, Any]] = []
-    first: Optional[Dict[str, Any]] = None
-    last: Optional[Dict[str, Any]] = None
-    for record in points:
-        ordinal = total
-        total += 1
-        if first is None:
-            first = record
-        last = record
-        if total <= max_points:
-            head.append(record)
-        pairs = _numeric(record.get("data"), only)
-        if max_buckets is None and pairs:
-            field_count = len(only) if only is not None else len(pairs)
-            max_buckets = max(1, (max_points - 2) // (2 * max(1, field_count)))
-        b = ordinal // width
-        while len(buckets) <= b:
-            buckets.append({})
-        slot = buckets[b]
-        for key, value in pairs:
-            cur = slot.get(key)
-            if cur is None:
-                slot[key] = [value, record, value, record]
-            else:
-                if value < cur[0]:
-                    cur[0], cur[1] = value, record
-                if value > cur[2]:
-                    cur[2], cur[3] = value, record
-        if max_buckets is not None and len(buckets) > max_buckets:
-            merged = []
-            for i in range(0, len(buckets), 2):
-                left = buckets[i]
-                for key, cur in (buckets[i + 1] if i + 1 < len(buckets) else {}).items():
-                    have = left.get(key)
-                    if have is None:
-                        left[key] = cur
-                        continue
-                    if cur[0] < have[0]:
-                        have[0], have[1] = cur[0], cur[1]
-                    if cur[2] > have[2]:
-                        have[2], have[3] = cur[2], cur[3]
-                merged.append(left)
-            buckets = merged
-            width *= 2
-    result = ReadResult()
-    result.total = total
-    if total <= max_points:
-        result.extend(head)
-        return result
-    chosen: Dict[int, Dict[str, Any]] = {}
-    for slot in buckets:
-        for cur in slot.values():
-            chosen[id(cur[1])] = cur[1]
-            chosen[id(cur[3])] = cur[3]
-    for edge in (first, last):
-        if edge is not None:
-            chosen[id(edge)] = edge
-    order = {id(r): i for i, r in enumerate(chosen.values())}
-    picked = sorted(chosen.values(), key=lambda r: (r.get("index", 0), order[id(r)]))
-    if len(picked) > max_points:
-        # Points with more fields than counted at the start: thin evenly, keeping the first and the last.
-        if max_points == 1:
-            picked = picked[:1]
-        else:
-            step = (len(picked) - 1) / (max_points - 1)
-            picked = [picked[round(i * step)] for i in range(max_points)]
-    result.extend(picked)
-    result.downsampled = True
-    return result
-
-
-class SummaryBuffer:
-    """``run.metrics.buffer``: values kept by ``metrics(name).buffer(...)`` until ``log_summary``."""
-
-    AGGREGATIONS = (
-        "mean", "std", "min", "max", "count", "median", "sum", "p50", "p90", "p95", "p99", "last", "first",
-    )
-
-    def __init__(self, metrics: "Metrics") -> None:
-        self._metrics = metrics
-        self._values: Dict[Optional[str], Dict[str, List[float]]] = defaultdict(lambda: defaultdict(list))
-        self._lock = threading.Lock()
-
-    def _store(self, name: Optional[str], values: Mapping[str, Any]) -> None:
-        converted = {}
-        for key, value in values.items():
-            if value is None:
-                converted[key] = math.nan
-                continue
-            try:
-                converted[key] = float(value)
-            except (TypeError, ValueError):
-                raise TrackingValueError(f"metrics({name!r}).buffer.{key}", value, "buffered values must be numbers") from None
-        with self._lock:
-            slot = self._values[name]
-            for key, value in converted.items():
-                slot[key].append(value)
-
-    def peek(self, name: Optional[str] = None) -> Dict[str, List[float]]:
-        with self._lock:
-            return {k: list(v) for k, v in self._values.get(name, {}).items()}
-
-    def log_summary(self, *aggs: str, _only: Any = ..., **extra: Any) -> None:
-        """For every stream with buffered values (or only ``_only``), writes one point
-        ``{**extra, "<key>.<agg>": value, ...}`` and clears its buffer. Default aggregation: mean. NaN values
-        are left out; a key with only NaN values is left out."""
-        aggs = aggs or ("mean",)
-        for agg in aggs:
-            if agg not in self.AGGREGATIONS:
-                raise InvalidArgumentError(
-                    f"Unknown aggregation {agg!r}. Use any of: {', '.join(self.AGGREGATIONS)}.", {"aggregation": agg}
-                )
-        with self._lock:
-            if _only is ...:
-                taken = dict(self._values)
-                self._values.clear()
-            else:
-                taken = {_only: self._values.pop(_only)} if _only in self._values else {}
-        for name, slot in taken.items():
-            point: Dict[str, Any] = dict(extra)
-            for key, values in slot.items():
-                clean = [v for v in values if not math.isnan(v)]
-                if not clean:
-                    continue
-                for agg in aggs:
-                    point[f"{key}.{agg}"] = _aggregate(agg, clean)
-            if point:
-                if name is None:
-                    self._metrics._unnamed().log(point)
-                else:
-                    self._metrics(name).log(point)
-
-
-def _percentile(values: List[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    f = int(k)
-    c = f + 1 if f + 1 < len(ordered) else f
-    return ordered[f] + (k - f) * (ordered[c] - ordered[f])
-
-
-def _aggregate(agg: str, values: List[float]) -> float:
-    if agg == "mean":
-        return statistics.fmean(values) if hasattr(statistics, "fmean") else sum(values) / len(values)
-    if agg == "std":
-        return statistics.stdev(values) if len(values) >= 2 else 0.0
-    if agg == "min":
-        return min(values)
-    if agg == "max":
-        return max(values)
-    if agg == "count":
-        return len(values)
-    if agg in ("median", "p50"):
-        return statistics.median(values)
-    if agg == "sum":
-        return math.fsum(values)
-    if agg == "last":
-        return values[-1]
-    if agg == "first":
-        return values[0]
-    return _percentile(values, float(agg[1:]))
 
 
 class Metrics:
