@@ -8,7 +8,6 @@ import type { FlatParams } from "./params.js";
 import { FileSaveQueue, ParamsWriter, type FileSave } from "./pending-writes.js";
 import { TrackWriter } from "./track-writer.js";
 
-/** What `run.writeStatus()` reports: how the run's data is getting to its local files. */
 /** Carries an error the caller must see (bad input) through the I/O retry logic, which keeps only I/O failures. */
 class RefusedInput extends Error {
   constructor(override readonly cause: Error) {
@@ -16,6 +15,7 @@ class RefusedInput extends Error {
   }
 }
 
+/** What `run.writeStatus()` reports: how the run's data is getting to its local files. */
 export interface WriteStatus {
   /** `ok`, or `failing` while writes fail (a full disk): the data waits in memory and is retried. */
   readonly state: "ok" | "failing";

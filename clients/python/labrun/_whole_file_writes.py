@@ -8,6 +8,8 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from .errors import CorruptRecordError
+
 
 class WholeFileWrites:
     """The whole-file writes of ``BackgroundWriter``, which provides the sink, the locks, ``_attempt`` and
@@ -41,8 +43,13 @@ class WholeFileWrites:
         with self._io_lock:
             self._params = {**(self._params or {}), **flat}
             self._params_calls += 1
-            if not self._write_params():
-                self._set_failing()
+            try:
+                if not self._write_params(refuse_damaged=True):
+                    self._set_failing()
+            except CorruptRecordError:
+                # A damaged parameters.json is bad input, not a full disk: refused now, never retried.
+                self._params, self._params_calls = None, 0
+                raise
 
     def pending_params(self) -> Optional[Dict[str, Any]]:
         """Parameters set but not written yet (the disk refused them)."""
@@ -67,16 +74,26 @@ class WholeFileWrites:
                 self._set_failing()
             return not any(entry[0] == key for entry in self._files)
 
-    def _write_params(self) -> bool:
+    def _write_params(self, refuse_damaged: bool = False) -> bool:
         params = self._params
         if params is None:
             return True
+        damaged: List[CorruptRecordError] = []
 
         def write() -> None:
-            self.sink.merge_params(params)
+            try:
+                self.sink.merge_params(params)
+            except CorruptRecordError as error:
+                if not refuse_damaged:
+                    raise
+                damaged.append(error)
+                return
             self._params, self._params_calls = None, 0
 
-        return self._attempt(("parameters.json", None), write, lambda: None)
+        written = self._attempt(("parameters.json", None), write, lambda: None)
+        if damaged:
+            raise damaged[0]
+        return written
 
     def _write_files(self) -> bool:
         while self._files:

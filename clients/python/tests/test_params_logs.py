@@ -50,6 +50,26 @@ def test_params_keep_created_at_written_by_others():
     assert "createdAt" not in doc and doc["version"] == 2 and doc["data"] == {"x": 1, "y": 2}
 
 
+def test_params_set_on_a_damaged_parameters_json_raises_corrupt_record_and_keeps_the_file():
+    from labrun import CorruptRecordError
+
+    with Run(prefix="alice/p/params-damaged").run as run:
+        run.params.set(x=1)
+    path = os.path.join(run.dir, "parameters.json")
+    with open(path, "w") as f:
+        f.write('{"version": 1, "data": {"x"')  # cut short
+    os.utime(path, (0, 0))  # not being written: read once, not waited for
+    run = Run(prefix="alice/p/params-damaged").start()
+    with pytest.raises(CorruptRecordError) as caught:
+        run.params.set(y=2)
+    assert caught.value.code == "CORRUPT_RECORD"
+    assert run.write_status()["pending"] == 0  # refused, not queued for a retry
+    run.complete()
+    assert run.info()["status"] == "COMPLETED"
+    with open(path) as f:
+        assert f.read() == '{"version": 1, "data": {"x"'
+
+
 def test_params_non_finite_and_class_objects():
     class Args:
         batch_size = 64
