@@ -1,27 +1,26 @@
-// Makes (or checks) a gitignored virtualenv holding one pinned package from PyPI, for the compatibility tests
+// Makes (or checks) a gitignored virtualenv holding pinned packages from PyPI, for the compatibility tests
 // that drive a real peer (ML-Dash, MLflow). Does nothing when the venv already has the pinned version; exits 1
 // with what to do when it cannot make it. PyPI must be reachable on a clean machine.
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 
 /**
- * @param {{ venv: string, distribution: string, version: string, module: string, purpose: string }} spec
- *   venv: absolute folder ending in "/"; distribution: the pip name; module: what must import.
+ * @param {{ venv: string, distribution: string, version: string, module: string, purpose: string,
+ *   also?: readonly { distribution: string, version: string, module: string }[] }} spec
+ *   venv: absolute folder ending in "/"; distribution: the pip name; module: what must import;
+ *   also: more pinned packages installed beside it (e.g. scikit-learn for MLflow's model flavours).
  */
-export function ensurePinnedVenv({ venv, distribution, version, module, purpose }) {
+export function ensurePinnedVenv({ venv, distribution, version, module, purpose, also = [] }) {
   const python = `${venv}bin/python`;
-  const pinned = `${distribution}==${version}`;
+  const all = [{ distribution, version, module }, ...also];
+  const specs = all.map((p) => `${p.distribution}==${p.version}`);
+  const check = all
+    .map((p) => `import ${p.module}; assert m.version("${p.distribution}") == "${p.version}"`)
+    .join("; ");
   const run = (command, args) => spawnSync(command, args, { stdio: "inherit" });
   const installed = () =>
     existsSync(python) &&
-    spawnSync(
-      python,
-      [
-        "-c",
-        `import importlib.metadata as m, ${module}; assert m.version("${distribution}") == "${version}"`,
-      ],
-      { stdio: "ignore" },
-    ).status === 0;
+    spawnSync(python, ["-c", `import importlib.metadata as m; ${check}`], { stdio: "ignore" }).status === 0;
 
   if (installed()) return;
   if (!existsSync(python)) {
@@ -35,15 +34,15 @@ export function ensurePinnedVenv({ venv, distribution, version, module, purpose 
       process.exit(1);
     }
   }
-  console.log(`Installing ${pinned} into ${venv} …`);
-  const pip = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", pinned];
+  console.log(`Installing ${specs.join(" ")} into ${venv} …`);
+  const pip = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...specs];
   // One retry: a dropped connection to PyPI is the usual failure on a clean machine.
   if (run(python, pip).status !== 0 && run(python, pip).status !== 0) {
-    console.error(`pip could not install ${pinned} (is PyPI reachable?).`);
+    console.error(`pip could not install ${specs.join(" ")} (is PyPI reachable?).`);
     process.exit(1);
   }
   if (!installed()) {
-    console.error(`${pinned} is still not importable from ${python}.`);
+    console.error(`${specs.join(" ")} is still not importable from ${python}.`);
     process.exit(1);
   }
 }

@@ -61,7 +61,7 @@ export function createServer(options: ServerOptions): LabrunServer {
   const app = new Hono<ServerEnv>();
 
   app.onError((error, c) => {
-    if (c.req.path.startsWith("/api/2.0/")) {
+    if (/^\/api\/[23]\.0\//.test(c.req.path)) {
       const { status, body } = mlflowErrorResponse(error, logError);
       return c.json(body, status as 400);
     }
@@ -75,7 +75,7 @@ export function createServer(options: ServerOptions): LabrunServer {
         ? new MethodNotAllowedError(c.req.method, c.req.path, allowed)
         : new RouteNotFoundError(c.req.method, c.req.path);
     if (allowed.length > 0) c.header("allow", allowed.join(", "));
-    if (c.req.path.startsWith("/api/2.0/")) {
+    if (/^\/api\/[23]\.0\//.test(c.req.path)) {
       const { status, body } = mlflowErrorResponse(error, logError);
       return c.json(body, status as 404);
     }

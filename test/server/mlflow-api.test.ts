@@ -106,8 +106,90 @@ describe("MLflow REST API", () => {
       page_token: first.body.next_page_token,
     });
     expect(second.body.runs.map((r: any) => r.info.run_name)).toEqual(["c"]);
-    const unsupported = await post("runs/search", { experiment_ids: [id], filter: "params.lr IN ('a')" });
+    const unsupported = await post("runs/search", {
+      experiment_ids: [id],
+      filter: "params.lr = 'a' OR params.lr = 'b'",
+    });
     expect(unsupported.body.error_code).toBe("INVALID_PARAMETER_VALUE");
+    expect(unsupported.body.message).toContain("joined by AND");
+  });
+
+  it("filters with IN, NOT IN, IS NULL, IS NOT NULL, ILIKE, quoted keys and values holding ' AND '", async () => {
+    const id = (await post("experiments/create", { name: "filters" })).body.experiment_id;
+    const a = await newRun(id, "a", { lr: "0.1", note: "x AND y" }, 0.5, "FINISHED");
+    await newRun(id, "b", { lr: "0.01" }, 0.2, "FAILED");
+    await newRun(id, "c", {}, 0.9);
+    const search = async (filter: string) => {
+      const response = await post("runs/search", {
+        experiment_ids: [id],
+        filter,
+        order_by: ["attributes.run_name ASC"],
+      });
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      return response.body.runs.map((r: any) => r.info.run_name);
+    };
+    expect(await search(`attributes.run_id IN ('${a}', 'nope')`)).toEqual(["a"]);
+    expect(await search(`attributes.run_id NOT IN ("${a}")`)).toEqual(["b", "c"]);
+    expect(await search("attributes.status IN ('FINISHED', 'FAILED')")).toEqual(["a", "b"]);
+    expect(await search("params.lr IS NULL")).toEqual(["c"]);
+    expect(await search("params.lr IS NOT NULL AND metrics.loss >= 0.5")).toEqual(["a"]);
+    expect(await search("params.note = 'x AND y'")).toEqual(["a"]);
+    expect(await search("params.`lr` NOT IN ('0.1')")).toEqual(["b"]);
+    expect(await search("tags.owner ILIKE 'b'")).toEqual(["b"]);
+    expect(await search("tags.owner LIKE 'b'")).toEqual([]);
+    expect(await search("metrics.loss IN (0.2)")).toEqual(["b"]);
+    for (const bad of [
+      "params.lr IN 'a'",
+      "params.lr IS 'x'",
+      "params.lr ~ 'a'",
+      "foo.lr = 'a'",
+      "params.lr = 'a",
+    ]) {
+      const response = await post("runs/search", { experiment_ids: [id], filter: bad });
+      expect(response, bad).toMatchObject({ status: 400, body: { error_code: "INVALID_PARAMETER_VALUE" } });
+    }
+  });
+
+  it("orders experiments (order_by) and lists deleted ones only with DELETED_ONLY or ALL", async () => {
+    const b = (await post("experiments/create", { name: "b-exp" })).body.experiment_id;
+    await post("experiments/create", { name: "a-exp" });
+    const names = async (body: object) =>
+      (await post("experiments/search", body)).body.experiments.map((e: any) => e.name);
+    expect(await names({ order_by: ["name ASC"], filter: "name LIKE '%-exp'" })).toEqual(["a-exp", "b-exp"]);
+    expect(await names({ order_by: ["name DESC"], filter: "name LIKE '%-exp'" })).toEqual(["b-exp", "a-exp"]);
+    expect((await post("experiments/delete", { experiment_id: b })).status).toBe(200);
+    expect(await names({ filter: "name LIKE '%-exp'" })).toEqual(["a-exp"]);
+    expect(await names({ view_type: "DELETED_ONLY" })).toEqual(["b-exp"]);
+    expect(await names({ view_type: "ALL", order_by: ["name"], filter: "name LIKE '%-exp'" })).toEqual([
+      "a-exp",
+      "b-exp",
+    ]);
+    expect((await post("experiments/search", { order_by: ["bogus"] })).body.error_code).toBe(
+      "INVALID_PARAMETER_VALUE",
+    );
+    const again = await post("experiments/create", { name: "b-exp" });
+    expect(again).toMatchObject({ status: 400, body: { error_code: "RESOURCE_ALREADY_EXISTS" } });
+    expect(again.body.message).toContain("restore");
+    expect((await post("experiments/delete", { experiment_id: "0" })).body.error_code).toBe(
+      "INVALID_PARAMETER_VALUE",
+    );
+  });
+
+  it("answers unknown logged models with RESOURCE_DOES_NOT_EXIST and left-out families with NOT_IMPLEMENTED", async () => {
+    expect((await get("logged-models/m-0123456789abcdef0123456789abcdef")).body.error_code).toBe(
+      "RESOURCE_DOES_NOT_EXIST",
+    );
+    expect((await get("logged-models/not-an-id")).status).toBe(404);
+    const traces = await s.json("GET", "/api/3.0/mlflow/traces", undefined, { token: s.tokens.admin });
+    expect(traces).toEqual({
+      status: 501,
+      body: { error_code: "NOT_IMPLEMENTED", message: expect.stringContaining("traces") },
+    });
+    const runId = await newRun("0", "r", {}, 1);
+    const missingTag = await post("runs/delete-tag", { run_id: runId, key: "nope" });
+    expect(missingTag.body.error_code).toBe("RESOURCE_DOES_NOT_EXIST");
+    const readOnly = await post("runs/restore", { run_id: runId }, s.tokens.visionRead);
+    expect(readOnly.status).toBe(403);
   });
 
   it("keeps params immutable and refuses a whole batch that breaks a rule (nothing written)", async () => {

@@ -6,12 +6,15 @@ import { sendJson, type ServerContext } from "../context.js";
 import { MlflowRequestError } from "../../errors.js";
 import { downloadResponse, storeUpload } from "../routes/files.js";
 import { doesNotExist, invalidParameter } from "./mlflow-errors.js";
+import { loadModel, modelsFolder } from "./mlflow-models.js";
 import { loadMlflowRun } from "./mlflow-runs.js";
 
 const base = "/api/2.0/mlflow-artifacts/artifacts";
 
 /** Splits `<exp>/<run>/artifacts/<path>` (the tail of an `mlflow-artifacts:/` URI). */
-function parseArtifactPath(raw: string): { experimentId: string; runId: string; path: string } {
+function parseArtifactPath(
+  raw: string,
+): { experimentId: string; path: string } & ({ runId: string } | { modelId: string }) {
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw);
@@ -22,8 +25,13 @@ function parseArtifactPath(raw: string): { experimentId: string; runId: string; 
   if (parts.some((part) => part === ".." || part === "." || part.includes("\\") || part.includes("\0"))) {
     throw invalidParameter(`Invalid artifact path '${decoded}': it must not contain '..', '.' or '\\'.`);
   }
+  if (parts[1] === modelsFolder && parts[3] === "artifacts") {
+    return { experimentId: parts[0]!, modelId: parts[2]!, path: parts.slice(4).join("/") };
+  }
   if (parts.length < 3 || parts[2] !== "artifacts") {
-    throw invalidParameter(`Artifact path '${decoded}' is not <experiment_id>/<run_id>/artifacts/<path>.`);
+    throw invalidParameter(
+      `Artifact path '${decoded}' is not <experiment_id>/<run_id>/artifacts/<path> or <experiment_id>/models/<model_id>/artifacts/<path>.`,
+    );
   }
   return { experimentId: parts[0]!, runId: parts[1]!, path: parts.slice(3).join("/") };
 }
@@ -32,13 +40,18 @@ function parseArtifactPath(raw: string): { experimentId: string; runId: string; 
 export function mlflowArtifactRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
   const { store } = ctx;
 
+  // The labrun run holding the files: the MLflow run's, or the logged model's (`<exp>/models/<id>/artifacts`).
   const load = async (principal: Parameters<typeof loadMlflowRun>[2], raw: string) => {
     const target = parseArtifactPath(raw);
-    const run = await loadMlflowRun(store, target.runId, principal);
-    if (run.record.experimentId !== target.experimentId) {
-      throw doesNotExist(`Run ${target.runId} is not in experiment ${target.experimentId}.`);
+    const { run, record } =
+      "modelId" in target
+        ? await loadModel(store, target.modelId, principal)
+        : await loadMlflowRun(store, target.runId, principal);
+    const id = "modelId" in target ? target.modelId : target.runId;
+    if (record.experimentId !== target.experimentId) {
+      throw doesNotExist(`${id} is not in experiment ${target.experimentId}.`);
     }
-    return { ...target, run };
+    return { path: target.path, id, run: { run } };
   };
 
   const tail = (path: string) => path.slice(base.length + 1);
@@ -86,7 +99,7 @@ export function mlflowArtifactRoutes(app: Hono<ServerEnv>, ctx: ServerContext): 
   app.get(`${base}/*`, async (c) => {
     const target = await load(c.get("principal"), tail(c.req.path));
     const file = newest(await store.listFiles(target.run.run.id), target.path);
-    if (!file) throw doesNotExist(`No artifact '${target.path}' in run ${target.runId}.`);
+    if (!file) throw doesNotExist(`No artifact '${target.path}' in ${target.id}.`);
     return downloadResponse(ctx, file, c.req.header("if-none-match"));
   });
 }

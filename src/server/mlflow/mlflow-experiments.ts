@@ -33,6 +33,34 @@ export function mlflowMetadata(run: StoredRun): Record<string, JsonValue> | unde
     : undefined;
 }
 
+/**
+ * Replaces `metadata.mlflow` of a run. Upserting a prefix resumes a finished run, so a finished run gets its
+ * final status (and end time) back: setting a tag does not reopen it.
+ */
+export async function replaceMlflowMetadata(
+  store: Store,
+  stored: StoredRun,
+  value: unknown,
+  description?: string,
+): Promise<StoredRun> {
+  const before = (await store.getRun(stored.id)) ?? stored;
+  let run = await store.upsertRun({
+    prefix: before.prefix,
+    metadata: { ...before.metadata, mlflow: value as JsonValue },
+    ...(description !== undefined ? { description } : {}),
+  });
+  if (before.status !== "RUNNING" && run.status !== before.status) {
+    run = await store.updateRun(run.id, {
+      status: {
+        status: before.status,
+        ...(before.error !== undefined ? { error: before.error } : {}),
+        ...(before.endedAt !== undefined ? { at: before.endedAt } : {}),
+      },
+    });
+  }
+  return run;
+}
+
 function asExperiment(run: StoredRun): Experiment | undefined {
   const meta = mlflowMetadata(run);
   if (meta?.kind !== "experiment" || run.deleted) return undefined;
@@ -69,9 +97,22 @@ export class ExperimentCatalog {
   async byName(name: string, principal: Principal): Promise<Experiment | undefined> {
     if (name === defaultExperimentName) return this.default(principal);
     const run = await this.store.getRunByPrefix(this.prefixOf(name));
-    const experiment = run && asExperiment(run);
+    let experiment = run && asExperiment(run);
+    // A renamed experiment keeps its first project (prefix): look for its new name among the records.
+    if (!experiment || experiment.record.name !== name) {
+      experiment = (await this.list({ project: "*", readOnly: true } as Principal)).find(
+        (candidate) => candidate.record.name === name,
+      );
+    }
     if (experiment) checkProject(principal, experiment.project);
     return experiment;
+  }
+
+  /** Replaces the experiment's record (rename, tags, lifecycle), stamping its update time. */
+  async save(experiment: Experiment, changes: Partial<ExperimentRecord>): Promise<Experiment> {
+    const record: ExperimentRecord = { ...experiment.record, ...changes, lastUpdateTime: Date.now() };
+    const run = await replaceMlflowMetadata(this.store, experiment.run, record);
+    return { ...experiment, run, record };
   }
 
   async byId(id: string, principal: Principal): Promise<Experiment> {
@@ -90,7 +131,17 @@ export class ExperimentCatalog {
   ): Promise<Experiment> {
     checkProject(principal, nameSegment(name));
     const existing = await this.store.getRunByPrefix(this.prefixOf(name));
-    if (existing && asExperiment(existing)) {
+    const holder = existing && asExperiment(existing);
+    if (holder) {
+      throw new MlflowRequestError(
+        "RESOURCE_ALREADY_EXISTS",
+        holder.record.name === name
+          ? `Experiment '${name}' already exists${holder.record.lifecycleStage === "deleted" ? " (deleted: restore it with experiments/restore)" : ""}.`
+          : `Experiment '${name}' cannot be created: its project is still held by experiment '${holder.record.name}' (renamed from it). Pick another name.`,
+        400,
+      );
+    }
+    if (name !== defaultExperimentName && (await this.byName(name, principal))) {
       throw new MlflowRequestError("RESOURCE_ALREADY_EXISTS", `Experiment '${name}' already exists.`, 400);
     }
     const now = Date.now();

@@ -1,15 +1,25 @@
-import type { Context, Hono } from "hono";
-import type { z } from "zod";
+import type { Hono } from "hono";
 import { MlflowRequestError } from "../../errors.js";
 import type { Principal, ServerEnv } from "../auth.js";
-import { decodeUtf8, readBodyBytes, parseJsonText, validate } from "../body.js";
 import { sendJson, type ServerContext } from "../context.js";
-import { queryObject } from "../query.js";
 import { mlflowArtifactRoutes } from "./mlflow-artifacts.js";
+import { mlflowLifecycleRoutes } from "./mlflow-lifecycle.js";
+import { mlflowModelRoutes } from "./mlflow-model-routes.js";
+import { mlflowUnsupportedRoutes } from "./mlflow-unsupported.js";
+import { loadModel, logModelMetrics } from "./mlflow-models.js";
 import { invalidParameter } from "./mlflow-errors.js";
+import { input, requireWrite, tagRecord } from "./mlflow-request.js";
 import { ExperimentCatalog, experimentJson } from "./mlflow-experiments.js";
 import { labrunStatusOf, streamOfMetricKey } from "./mlflow-names.js";
-import { createMlflowRun, loadMlflowRun, logBatch, runInfoJson, runJson, saveRecord } from "./mlflow-runs.js";
+import {
+  createMlflowRun,
+  loadMlflowRun,
+  logBatch,
+  runInfoJson,
+  runJson,
+  saveRecord,
+  type MetricInput,
+} from "./mlflow-runs.js";
 import {
   experimentByNameSchema,
   experimentCreateSchema,
@@ -20,38 +30,36 @@ import {
   logParamSchema,
   metricHistorySchema,
   runCreateSchema,
-  runDeleteSchema,
   runGetSchema,
   runUpdateSchema,
   setTagSchema,
   mlflowLimits,
 } from "./mlflow-schemas.js";
-import { decodePageToken, encodePageToken, matches, parseFilter } from "./mlflow-search.js";
+import { decodePageToken, encodePageToken } from "./mlflow-search.js";
+import { searchExperiments } from "./mlflow-experiment-search.js";
 import { searchMlflowRuns } from "./mlflow-run-search.js";
 
 const base = "/api/2.0/mlflow";
-
-/** MLflow reads GET fields from the query string and everything else from a JSON body. */
-async function input<T>(c: Context<ServerEnv>, schema: z.ZodType<T>, ctx: ServerContext): Promise<T> {
-  if (c.req.method === "GET") return validate(schema, queryObject(c), "query");
-  const bytes = await readBodyBytes(c.req.raw, ctx.limits.jsonBodyBytes);
-  const text = decodeUtf8(bytes);
-  return validate(schema, text.trim() === "" ? {} : parseJsonText(text, ctx.limits.jsonDepth), "body");
-}
-
-function requireWrite(principal: Principal): void {
-  if (principal.readOnly) {
-    throw new MlflowRequestError("PERMISSION_DENIED", "This token is read-only: it cannot write.", 403);
-  }
-}
-
-const tagRecord = (tags: readonly { key: string; value: string }[] | undefined) =>
-  Object.fromEntries((tags ?? []).map((tag) => [tag.key, tag.value]));
 
 /** MLflow's tracking REST API (the part its client uses to log runs), on labrun runs. */
 export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
   const { store } = ctx;
   const catalog = new ExperimentCatalog(store);
+
+  // Metrics logged with a model_id (autolog's training scores) also land on that logged model.
+  const logToModels = async (
+    metrics: readonly (MetricInput & { model_id?: string | undefined })[],
+    principal: Principal,
+  ) => {
+    const byModel = new Map<string, MetricInput[]>();
+    for (const metric of metrics) {
+      if (!metric.model_id) continue;
+      const list = byModel.get(metric.model_id) ?? [];
+      byModel.set(metric.model_id, [...list, metric]);
+    }
+    for (const [modelId, list] of byModel)
+      await logModelMetrics(store, await loadModel(store, modelId, principal), list);
+  };
 
   app.get(`${base}/experiments/get-by-name`, async (c) => {
     const { experiment_name } = await input(c, experimentByNameSchema, ctx);
@@ -85,20 +93,7 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     if (max < 1 || max > mlflowLimits.maxResults) {
       throw invalidParameter(`max_results must be between 1 and ${mlflowLimits.maxResults}, got ${max}.`);
     }
-    const clauses = parseFilter(body.filter);
-    for (const clause of clauses) {
-      if (clause.entity === "attribute" && clause.key !== "name") {
-        throw invalidParameter(`labrun filters experiments by name and tags only, not '${clause.key}'.`);
-      }
-    }
-    const all = (await catalog.list(c.get("principal"))).filter((experiment) =>
-      clauses.every((clause) =>
-        matches(
-          clause.entity === "tag" ? experiment.record.tags[clause.key] : experiment.record.name,
-          clause,
-        ),
-      ),
-    );
+    const all = searchExperiments(await catalog.list(c.get("principal")), body);
     const offset = decodePageToken(body.page_token);
     const page = all.slice(offset, offset + max);
     return sendJson({
@@ -152,14 +147,6 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     return sendJson({ run_info: runInfoJson(run) });
   });
 
-  app.post(`${base}/runs/delete`, async (c) => {
-    requireWrite(c.get("principal"));
-    const body = await input(c, runDeleteSchema, ctx);
-    const run = await loadMlflowRun(store, body.run_id, c.get("principal"));
-    await store.deleteRun(run.run.id);
-    return sendJson({});
-  });
-
   app.on(["GET", "POST"], `${base}/runs/search`, async (c) =>
     sendJson(await searchMlflowRuns(c, ctx, catalog, input)),
   );
@@ -173,6 +160,7 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
       ...(body.params ? { params: body.params } : {}),
       ...(body.tags ? { tags: body.tags } : {}),
     });
+    await logToModels(body.metrics ?? [], c.get("principal"));
     return sendJson({});
   });
 
@@ -181,6 +169,7 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     const body = await input(c, logMetricSchema, ctx);
     const run = await loadMlflowRun(store, body.run_id ?? body.run_uuid, c.get("principal"));
     await logBatch(store, run, { metrics: [body] });
+    await logToModels([body], c.get("principal"));
     return sendJson({});
   });
 
@@ -221,5 +210,8 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     });
   });
 
+  mlflowLifecycleRoutes(app, ctx, catalog);
+  mlflowModelRoutes(app, ctx, catalog);
   mlflowArtifactRoutes(app, ctx);
+  mlflowUnsupportedRoutes(app);
 }

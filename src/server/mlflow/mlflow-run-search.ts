@@ -53,8 +53,11 @@ export async function searchMlflowRuns(
   const experiments = await Promise.all(
     (body.experiment_ids ?? []).map((id) => catalog.byId(id, c.get("principal"))),
   );
+  const view = body.run_view_type ?? "ACTIVE_ONLY";
+  if (!["ACTIVE_ONLY", "DELETED_ONLY", "ALL"].includes(view))
+    throw invalidParameter(`Invalid run_view_type '${view}': use ACTIVE_ONLY, DELETED_ONLY or ALL.`);
   const found: RunJson[] = [];
-  if (body.run_view_type !== "DELETED_ONLY") {
+  {
     for (const experiment of experiments) {
       let cursor: string | undefined;
       do {
@@ -66,6 +69,8 @@ export async function searchMlflowRuns(
         for (const run of page.runs) {
           const meta = mlflowMetadata(run);
           if (meta?.kind !== "run") continue;
+          const deleted = (meta as unknown as RunRecord).deletedTime !== undefined;
+          if (view !== "ALL" && deleted !== (view === "DELETED_ONLY")) continue;
           const json = (await runJson(ctx.store, {
             run,
             record: meta as unknown as RunRecord,

@@ -3,7 +3,12 @@ import type { JsonValue } from "../../format/json-codec.js";
 import type { MetricAppend, Store, StoredRun } from "../../store/store.js";
 import { checkProject, type Principal } from "../auth.js";
 import { doesNotExist, invalidParameter } from "./mlflow-errors.js";
-import { mlflowMetadata, type Experiment, type ExperimentCatalog } from "./mlflow-experiments.js";
+import {
+  mlflowMetadata,
+  replaceMlflowMetadata,
+  type Experiment,
+  type ExperimentCatalog,
+} from "./mlflow-experiments.js";
 import { metricKeyOfStream, mlflowStatusOf, runSegment, streamOfMetricKey } from "./mlflow-names.js";
 import { mlflowLimits } from "./mlflow-schemas.js";
 
@@ -16,6 +21,26 @@ export interface RunRecord {
   readonly startTime: number;
   readonly endTime?: number;
   readonly tags: Readonly<Record<string, string>>;
+  /** Set by runs/delete, removed by runs/restore (MLflow's lifecycle stage "deleted"). */
+  readonly deletedTime?: number;
+  /** log-inputs: datasets (MLflow's `DatasetInput` JSON, deduplicated by name + digest) and models. */
+  readonly datasetInputs?: readonly DatasetInputJson[];
+  readonly modelInputs?: readonly { readonly model_id: string }[];
+  /** runs/outputs: the logged models this run produced. */
+  readonly modelOutputs?: readonly { readonly model_id: string; readonly step: number }[];
+}
+
+/** MLflow's `DatasetInput` as the client sends it. */
+export interface DatasetInputJson {
+  readonly tags?: readonly { key: string; value: string }[];
+  readonly dataset: {
+    readonly name: string;
+    readonly digest: string;
+    readonly source_type: string;
+    readonly source: string;
+    readonly schema?: string | undefined;
+    readonly profile?: string | undefined;
+  };
 }
 
 export interface MlflowRun {
@@ -60,7 +85,7 @@ export function runInfoJson({ run, record }: MlflowRun): Record<string, unknown>
     start_time: record.startTime,
     ...(run.endedAt ? { end_time: record.endTime ?? Date.parse(run.endedAt) } : {}),
     artifact_uri: artifactUri(record, run.id),
-    lifecycle_stage: run.deleted ? "deleted" : "active",
+    lifecycle_stage: run.deleted || record.deletedTime !== undefined ? "deleted" : "active",
   };
 }
 
@@ -85,7 +110,11 @@ export async function runJson(store: Store, mlflowRun: MlflowRun): Promise<Recor
       params: Object.entries(params).map(([key, value]) => ({ key, value: paramText(value) })),
       tags: Object.entries(record.tags).map(([key, value]) => ({ key, value })),
     },
-    inputs: {},
+    inputs: {
+      ...(record.datasetInputs?.length ? { dataset_inputs: record.datasetInputs } : {}),
+      ...(record.modelInputs?.length ? { model_inputs: record.modelInputs } : {}),
+    },
+    outputs: record.modelOutputs?.length ? { model_outputs: record.modelOutputs } : {},
   };
 }
 
@@ -112,28 +141,9 @@ export async function createMlflowRun(
   return { run, record };
 }
 
-/**
- * Replaces the run's MLflow record (tags, name, end time). Upserting a prefix resumes a finished run, so a
- * finished run gets its final status (and end time) back: setting a tag does not reopen it.
- */
+/** Replaces the run's MLflow record (tags, name, end time, lifecycle, inputs, outputs). */
 export async function saveRecord(store: Store, mlflowRun: MlflowRun, record: RunRecord): Promise<MlflowRun> {
-  const before = (await store.getRun(mlflowRun.run.id)) ?? mlflowRun.run;
-  let run = await store.upsertRun({
-    prefix: before.prefix,
-    metadata: { ...before.metadata, mlflow: record as unknown as JsonValue },
-    ...(record.tags["mlflow.note.content"] !== undefined
-      ? { description: record.tags["mlflow.note.content"] }
-      : {}),
-  });
-  if (before.status !== "RUNNING" && run.status !== before.status) {
-    run = await store.updateRun(run.id, {
-      status: {
-        status: before.status,
-        ...(before.error !== undefined ? { error: before.error } : {}),
-        ...(before.endedAt !== undefined ? { at: before.endedAt } : {}),
-      },
-    });
-  }
+  const run = await replaceMlflowMetadata(store, mlflowRun.run, record, record.tags["mlflow.note.content"]);
   return { run, record };
 }
 

@@ -69,6 +69,9 @@ export const metricSchema = z.object({
   value: metricValue,
   timestamp: int64.optional(),
   step: int64.optional(),
+  model_id: z.string().max(200).optional(),
+  dataset_name: z.string().max(500).optional(),
+  dataset_digest: z.string().max(36).optional(),
 });
 export const paramSchema = z.object({ key, value: z.string().max(mlflowLimits.paramValueLength) });
 export const logBatchSchema = z.object({
@@ -93,4 +96,80 @@ export const metricHistorySchema = z.object({
   metric_key: key,
   page_token: z.string().optional(),
   max_results: int64.optional(),
+});
+
+export const runRestoreSchema = z.object({ run_id: z.string().min(1) });
+export const deleteTagSchema = z.object({ ...runIdFields, key });
+const datasetInput = z.object({
+  tags: z.array(tag).optional(),
+  dataset: z.object({
+    name: z.string().min(1).max(500),
+    digest: z.string().min(1).max(36),
+    source_type: z.string().max(500),
+    source: z.string().max(65535),
+    schema: z.string().max(1048576).optional(),
+    profile: z.string().max(16384).optional(),
+  }),
+});
+export const logInputsSchema = z.object({
+  run_id: z.string().min(1),
+  datasets: z.array(datasetInput).max(1000).optional(),
+  models: z
+    .array(z.object({ model_id: z.string().min(1) }))
+    .max(1000)
+    .optional(),
+});
+export const logOutputsSchema = z.object({
+  run_id: z.string().min(1),
+  models: z.array(z.object({ model_id: z.string().min(1), step: int64.optional() })).max(1000),
+});
+export const experimentIdSchema = z.object({ experiment_id: z.string().min(1) });
+export const experimentUpdateSchema = z.object({
+  experiment_id: z.string().min(1),
+  new_name: z.string().min(1).max(mlflowLimits.experimentNameLength),
+});
+export const experimentTagSchema = z.object({
+  experiment_id: z.string().min(1),
+  key,
+  value: z.string().max(mlflowLimits.experimentTagValueLength),
+});
+export const experimentTagDeleteSchema = z.object({ experiment_id: z.string().min(1), key });
+
+const modelParam = z.object({ key, value: z.string().max(mlflowLimits.paramValueLength) });
+export const loggedModelStatus = z.enum([
+  "LOGGED_MODEL_STATUS_UNSPECIFIED",
+  "LOGGED_MODEL_PENDING",
+  "LOGGED_MODEL_READY",
+  "LOGGED_MODEL_UPLOAD_FAILED",
+]);
+export const loggedModelCreateSchema = z.object({
+  experiment_id: z.string().min(1),
+  name: z.string().max(500).optional(),
+  model_type: z.string().max(500).optional(),
+  source_run_id: z.string().optional(),
+  params: z.array(modelParam).max(1000).optional(),
+  tags: z.array(tag).max(1000).optional(),
+});
+export const loggedModelFinalizeSchema = z.object({
+  model_id: z.string().optional(),
+  status: loggedModelStatus,
+});
+export const loggedModelTagsSchema = z.object({ tags: z.array(tag).max(1000).optional() });
+export const loggedModelParamsSchema = z.object({ params: z.array(modelParam).max(1000).optional() });
+export const loggedModelSearchSchema = z.object({
+  experiment_ids: z.array(z.string()).optional(),
+  filter: z.string().optional(),
+  datasets: z.array(z.object({ dataset_name: z.string(), dataset_digest: z.string().optional() })).optional(),
+  max_results: int64.optional(),
+  order_by: z
+    .array(
+      z.object({
+        field_name: z.string(),
+        ascending: z.boolean().optional(),
+        dataset_name: z.string().optional(),
+        dataset_digest: z.string().optional(),
+      }),
+    )
+    .optional(),
+  page_token: z.string().optional(),
 });

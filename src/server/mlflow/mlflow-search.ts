@@ -1,51 +1,8 @@
 import { RE2JS } from "re2js";
 import { invalidParameter } from "./mlflow-errors.js";
+import type { FilterClause } from "./mlflow-filter.js";
 
-/** One `entity.key op value` clause of an MLflow search filter. */
-export interface FilterClause {
-  readonly entity: "attribute" | "param" | "tag" | "metric";
-  readonly key: string;
-  readonly op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "LIKE" | "ILIKE";
-  readonly value: string | number;
-}
-
-const entities: Readonly<Record<string, FilterClause["entity"]>> = {
-  attribute: "attribute",
-  attributes: "attribute",
-  attr: "attribute",
-  run: "attribute",
-  param: "param",
-  params: "param",
-  parameter: "param",
-  parameters: "param",
-  tag: "tag",
-  tags: "tag",
-  metric: "metric",
-  metrics: "metric",
-};
-
-const clausePattern =
-  /^\s*(?:([A-Za-z]+)\.)?(`[^`]+`|"[^"]+"|[\w.\-/: ]+?)\s*(!=|>=|<=|=|>|<|\bI?LIKE\b)\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$/i;
-
-/** Parses the subset of MLflow's filter syntax labrun supports: clauses joined by AND. */
-export function parseFilter(filter: string | undefined): FilterClause[] {
-  if (!filter || filter.trim() === "") return [];
-  return filter.split(/\s+AND\s+/i).map((text) => {
-    const match = clausePattern.exec(text);
-    if (!match) {
-      throw invalidParameter(
-        `Unsupported search filter clause '${text.trim()}'. labrun supports 'params.k = "v"', 'tags.k = "v"', ` +
-          `'metrics.k > 0.5', 'attributes.status = "FINISHED"' and 'name LIKE "x%"', joined by AND.`,
-      );
-    }
-    const [, prefix, rawKey, op, rawValue] = match;
-    const entity = prefix ? entities[prefix.toLowerCase()] : "attribute";
-    if (!entity) throw invalidParameter(`Unknown entity '${prefix}' in search filter '${text.trim()}'.`);
-    const key = rawKey!.replace(/^[`"]|[`"]$/g, "");
-    const value = /^['"]/.test(rawValue!) ? rawValue!.slice(1, -1).replace(/\\(.)/g, "$1") : Number(rawValue);
-    return { entity, key, op: op!.toUpperCase() as FilterClause["op"], value };
-  });
-}
+export { parseFilter, type FilterClause } from "./mlflow-filter.js";
 
 // RE2 (linear time): a LIKE with many `%` would make a backtracking RegExp polynomial in the value's length.
 function likeToRegExp(pattern: string, ignoreCase: boolean): RE2JS {
@@ -58,26 +15,31 @@ function likeToRegExp(pattern: string, ignoreCase: boolean): RE2JS {
 
 /** Compares one value with a clause (undefined never matches, as in MLflow). */
 export function matches(actual: string | number | undefined, clause: FilterClause): boolean {
-  if (actual === undefined) return false;
   const { op, value } = clause;
+  if (op === "IS NULL") return actual === undefined;
+  if (actual === undefined) return false;
+  if (op === "IS NOT NULL") return true;
+  if (op === "IN") return (value as readonly string[]).includes(String(actual));
+  if (op === "NOT IN") return !(value as readonly string[]).includes(String(actual));
   if (op === "LIKE" || op === "ILIKE")
     return likeToRegExp(String(value), op === "ILIKE")
       .matcher(String(actual))
       .matches();
-  const a = typeof value === "number" ? Number(actual) : String(actual);
+  const v = value as string | number;
+  const a = typeof v === "number" ? Number(actual) : String(actual);
   switch (op) {
     case "=":
-      return a === value;
+      return a === v;
     case "!=":
-      return a !== value;
+      return a !== v;
     case ">":
-      return a > value;
+      return a > v;
     case ">=":
-      return a >= value;
+      return a >= v;
     case "<":
-      return a < value;
+      return a < v;
     case "<=":
-      return a <= value;
+      return a <= v;
   }
 }
 
