@@ -175,6 +175,65 @@ describe("MLflow REST API", () => {
     );
   });
 
+  it("keeps logged models: create, tags, params, metrics by model_id, finalize, search, delete", async () => {
+    const exp = (await post("experiments/create", { name: "models" })).body.experiment_id;
+    const runId = await newRun(exp, "train", {}, 1);
+    const created = await post("logged-models", {
+      experiment_id: exp,
+      name: "net",
+      source_run_id: runId,
+      params: [{ key: "depth", value: "3" }],
+      tags: [{ key: "stage", value: "dev" }],
+    });
+    expect(created.status).toBe(200);
+    const id = created.body.model.info.model_id as string;
+    expect(created.body.model.info).toMatchObject({
+      name: "net",
+      status: "LOGGED_MODEL_PENDING",
+      source_run_id: runId,
+      artifact_uri: `mlflow-artifacts:/${exp}/models/${id}/artifacts`,
+    });
+    const patch = (path: string, body: unknown) =>
+      s.json("PATCH", `${base}/${path}`, body, { token: s.tokens.admin });
+    const del = (path: string) => s.json("DELETE", `${base}/${path}`, undefined, { token: s.tokens.admin });
+    expect((await patch(`logged-models/${id}/tags`, { tags: [{ key: "owner", value: "me" }] })).status).toBe(
+      200,
+    );
+    expect((await del(`logged-models/${id}/tags/stage`)).status).toBe(200);
+    expect((await del(`logged-models/${id}/tags/stage`)).body.error_code).toBe("RESOURCE_DOES_NOT_EXIST");
+    expect(
+      (await post(`logged-models/${id}/params`, { params: [{ key: "width", value: "8" }] })).status,
+    ).toBe(200);
+    await post("runs/log-batch", {
+      run_id: runId,
+      metrics: [{ key: "acc", value: 0.75, timestamp: 1700000000000, step: 2, model_id: id }],
+    });
+    const ready = await patch(`logged-models/${id}`, { model_id: id, status: "LOGGED_MODEL_READY" });
+    expect(ready.body.model.info.status).toBe("LOGGED_MODEL_READY");
+    expect(ready.body.model.info.tags).toEqual([{ key: "owner", value: "me" }]);
+    expect(ready.body.model.data.params).toEqual([
+      { key: "depth", value: "3" },
+      { key: "width", value: "8" },
+    ]);
+    expect(ready.body.model.data.metrics).toEqual([
+      { key: "acc", value: 0.75, timestamp: 1700000000000, step: 2, model_id: id, run_id: runId },
+    ]);
+    const search = async (filter: string) =>
+      (await post("logged-models/search", { experiment_ids: [exp], filter })).body.models.map(
+        (m: any) => m.info.model_id,
+      );
+    expect(await search("tags.owner = 'me' AND metrics.acc > 0.5 AND params.depth IN ('3')")).toEqual([id]);
+    expect(await search("name != 'net'")).toEqual([]);
+    expect((await del(`logged-models/${id}`)).status).toBe(200);
+    expect((await get(`logged-models/${id}`)).status).toBe(404);
+    expect((await get(`logged-models/${id}?allow_deleted=true`)).body.model.info.model_id).toBe(id);
+    expect(await search("name = 'net'")).toEqual([]);
+    // Experiment tags: set, then delete.
+    await post("experiments/set-experiment-tag", { experiment_id: exp, key: "k", value: "v" });
+    await post("experiments/delete-experiment-tag", { experiment_id: exp, key: "k" });
+    expect((await get(`experiments/get?experiment_id=${exp}`)).body.experiment.tags).toEqual([]);
+  });
+
   it("answers unknown logged models with RESOURCE_DOES_NOT_EXIST and left-out families with NOT_IMPLEMENTED", async () => {
     expect((await get("logged-models/m-0123456789abcdef0123456789abcdef")).body.error_code).toBe(
       "RESOURCE_DOES_NOT_EXIST",
