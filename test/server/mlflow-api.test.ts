@@ -159,6 +159,9 @@ describe("MLflow REST API", () => {
     expect(await names({ order_by: ["name DESC"], filter: "name LIKE '%-exp'" })).toEqual(["b-exp", "a-exp"]);
     expect((await post("experiments/delete", { experiment_id: b })).status).toBe(200);
     expect(await names({ filter: "name LIKE '%-exp'" })).toEqual(["a-exp"]);
+    const intoDeleted = await post("runs/create", { experiment_id: b });
+    expect(intoDeleted).toMatchObject({ status: 400, body: { error_code: "INVALID_PARAMETER_VALUE" } });
+    expect(intoDeleted.body.message).toContain("restore");
     expect(await names({ view_type: "DELETED_ONLY" })).toEqual(["b-exp"]);
     expect(await names({ view_type: "ALL", order_by: ["name"], filter: "name LIKE '%-exp'" })).toEqual([
       "a-exp",

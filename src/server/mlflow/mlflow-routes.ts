@@ -106,6 +106,11 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     requireWrite(c.get("principal"));
     const body = await input(c, runCreateSchema, ctx);
     const experiment = await catalog.byId(body.experiment_id || "0", c.get("principal"));
+    if (experiment.record.lifecycleStage === "deleted") {
+      throw invalidParameter(
+        `The experiment ${experiment.id} must be in the 'active' state (it is deleted): restore it with experiments/restore first.`,
+      );
+    }
     const created = await createMlflowRun(store, experiment, {
       tags: tagRecord(body.tags),
       ...(body.user_id !== undefined ? { userId: body.user_id } : {}),
