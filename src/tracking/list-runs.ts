@@ -1,9 +1,9 @@
-import { readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { recordWarningOf, type RecordWarning } from "../util/record-warning.js";
+import { resolve } from "node:path";
+import type { RecordWarning } from "../util/record-warning.js";
+import { RunFolders } from "../store/files/run-folders.js";
 import { defaultRunsRoot } from "../format/names.js";
 import { toRunInfo, type RunInfo } from "./run-info.js";
-import { readRunRecord, type ReportedStatus } from "../format/run-record.js";
+import type { ReportedStatus } from "../format/run-record.js";
 
 export interface ListRunsOptions {
   /** Folder to search; default `$LABRUN_RUNS`, else `<$LABRUN_HOME or ~/.labrun>/runs`. */
@@ -24,44 +24,21 @@ export interface ListRunsResult {
   readonly warnings: RecordWarning[];
 }
 
-// A run's own data folders hold no runs.
-const runDataFolders = new Set(["logs", "metrics", "files", "tracks"]);
-
 /**
  * Every run under a root (folders holding an experiment.json, at any depth), sorted by prefix, with
  * filters for the CLI's `labrun runs list`.
  */
 export function listRuns(options: ListRunsOptions = {}): ListRunsResult {
   const root = resolve(options.root ?? defaultRunsRoot());
-  const runs: RunInfo[] = [];
   const unreadable: { dir: string; problem: string }[] = [];
   const warnings: RecordWarning[] = [];
   const now = Date.now();
-  const walk = (dir: string, isRun: boolean) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    if (entries.some((entry) => entry.isFile() && entry.name === "experiment.json")) {
-      try {
-        const record = readRunRecord(dir);
-        if (record) runs.push(toRunInfo(dir, record, now));
-      } catch (error) {
-        const warning = recordWarningOf(error);
-        warnings.push(warning);
-        unreadable.push({ dir, problem: (error as Error).message });
-      }
-      isRun = true;
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
-      if (isRun && runDataFolders.has(entry.name)) continue;
-      walk(join(dir, entry.name), false);
-    }
-  };
-  walk(root, false);
+  // The same walk as the run-folder store's (store/files/run-folders.ts).
+  const found = new RunFolders(root, root, () => []).list((dir, warning, error) => {
+    warnings.push(warning);
+    unreadable.push({ dir, problem: error.message });
+  });
+  const runs = found.map(({ dir, record }) => toRunInfo(dir, record, now));
   const prefix = options.prefix?.replace(/^\/+|\/+$/g, "");
   return {
     runs: runs

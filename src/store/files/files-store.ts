@@ -135,7 +135,7 @@ export class FilesStore implements Store {
     this.#open();
     const now = Date.now();
     const warnings: StoreProblem[] = [];
-    const found = this.folders.list((warning) => warnings.push(warning));
+    const found = this.folders.list((_dir, warning) => warnings.push(warning));
     this.#searchProblems = warnings;
     const runs = found.map(({ dir, record }) => ({
       run: storedRun(this.folders.idOf(dir, record), record, false, now),

@@ -69,15 +69,18 @@ export class RunFolders {
     return `${path}${generationMark}${n}`;
   }
 
-  /** Every live run (folders holding an experiment.json under the root, and the extra folders). */
-  list(onWarning?: (warning: RecordWarning) => void): FoundRun[] {
+  /**
+   * Every live run (folders holding an experiment.json under the root, at any depth, and the extra folders);
+   * a run whose experiment.json cannot be read is left out and told to `onUnreadable` (default: ignored).
+   */
+  list(onUnreadable?: (dir: string, warning: RecordWarning, error: Error) => void): FoundRun[] {
     const found: FoundRun[] = [];
     const read = (dir: string) => {
       try {
         const record = readRunRecord(dir);
         if (record) found.push({ dir, record });
       } catch (error) {
-        onWarning?.(recordWarningOf(error));
+        onUnreadable?.(dir, recordWarningOf(error), error as Error);
       }
     };
     const walk = (dir: string, isRun: boolean) => {
