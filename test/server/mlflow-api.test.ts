@@ -227,6 +227,18 @@ describe("MLflow REST API", () => {
       );
     expect(await search("tags.owner = 'me' AND metrics.acc > 0.5 AND params.depth IN ('3')")).toEqual([id]);
     expect(await search("name != 'net'")).toEqual([]);
+    // Tokens: another project's token cannot read the model or its files; a read-only one cannot write.
+    expect((await get(`logged-models/${id}`, s.tokens.vision)).status).toBe(403);
+    const otherFiles = await s.json(
+      "GET",
+      `/api/2.0/mlflow-artifacts/artifacts?path=${exp}/models/${id}/artifacts`,
+      undefined,
+      { token: s.tokens.vision },
+    );
+    expect(otherFiles.status).toBe(403);
+    const visionExp = (await post("experiments/create", { name: "vision" })).body.experiment_id;
+    const readOnly = await post("logged-models", { experiment_id: visionExp }, s.tokens.visionRead);
+    expect(readOnly).toMatchObject({ status: 403, body: { error_code: "PERMISSION_DENIED" } });
     expect((await del(`logged-models/${id}`)).status).toBe(200);
     expect((await get(`logged-models/${id}`)).status).toBe(404);
     expect((await get(`logged-models/${id}?allow_deleted=true`)).body.model.info.model_id).toBe(id);
