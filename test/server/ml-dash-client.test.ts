@@ -207,6 +207,43 @@ describe.each(serverBackends())("the real ml-dash client (0.11) on labrun serve 
     expect(local.metrics.find((m: any) => m.name === "train" || m.stream === "train")).toBeDefined();
   }, 300_000);
 
+  it("RemoteClient's listing helpers, log query and single track append work on the same runs", () => {
+    const result = runPython(dir, join(repoRoot, "test/server/fixtures/ml_dash_lists.py"), undefined, {
+      DASH_URL: server.url,
+      TOKEN: tokens.vision,
+    });
+    expect(result.code, result.output).toBe(0);
+    const got = JSON.parse(result.output.split("\n").find((line) => line.startsWith("{"))!);
+    // The remote, unbuffered and hybrid guides each made 5 runs (guide, -failed, -cancelled, -direct,
+    // -decorated) and 3 sweep jobs, all in project vision.
+    expect(got.projects).toEqual([["vision", 24]]);
+    expect(got.completed).toBe(18);
+    expect(got.failed).toEqual([
+      "alice/vision/hybrid/guide-failed",
+      "alice/vision/remote/guide-failed",
+      "alice/vision/unbuffered/guide-failed",
+    ]);
+    expect(got.search).toEqual([
+      "job_000",
+      "job_000",
+      "job_000",
+      "job_001",
+      "job_001",
+      "job_001",
+      "job_002",
+      "job_002",
+      "job_002",
+    ]);
+    expect(got.one).toEqual({ name: "job_001", params: { lr: 0.01 }, metrics: ["train"] });
+    expect(got.by_path).toEqual(["guide", "COMPLETED", "alice"]);
+    expect(got.logs).toEqual([["warn", "careful", { epoch: 0 }]]);
+    expect(got.tracks).toEqual([["robot_pos", 3]]);
+    expect(got.track_jsonl).toEqual([
+      { timestamp: 2.5, x: 1.5, y: 2.5 },
+      { timestamp: 3.5, x: 2, y: 3 },
+    ]);
+  }, 120_000);
+
   it("a wrong token: the client stops on the server's 401; none: ml-dash's own 'Not authenticated'", () => {
     const script = join(dir, "auth.py");
     writeFileSync(

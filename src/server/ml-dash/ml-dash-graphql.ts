@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
 import { graphql } from "graphql";
 import { BadRequestError } from "../../errors.js";
-import type { Store, StoredRun } from "../../store/store.js";
+import type { RunStatus, Store, StoredRun } from "../../store/store.js";
+import { globMatch } from "./glob-match.js";
 import { checkProject, type Principal, type ServerEnv } from "../auth.js";
 import { readBodyBytes, decodeUtf8, parseJsonText } from "../body.js";
 import { sendJson, type ServerContext } from "../context.js";
@@ -75,6 +76,9 @@ function projectTree(namespace: string, project: string, runs: readonly StoredRu
 function projectValue(ctx: Context, namespace: string, project: string) {
   return {
     ...projectShape(namespace, project),
+    description: null,
+    tags: [],
+    experimentCount: async () => (await runsUnder(ctx.store, `${namespace}/${project}`)).length,
     nodes: async () => {
       checkProject(ctx.principal, project);
       return projectTree(namespace, project, await runsUnder(ctx.store, `${namespace}/${project}`));
@@ -96,10 +100,77 @@ function experimentValue(ctx: Context, run: StoredRun) {
         hasMore: offset + page.length < files.length,
       };
     },
+    files: async () => (await ctx.store.listFiles(run.id)).map((file) => fileNodeShape(run, file)),
+    metrics: async () =>
+      (await ctx.store.listMetricStreams(run.id))
+        .filter((s) => !s.stream.startsWith("track."))
+        .map((s) => ({ name: s.stream === "" ? "None" : s.stream })),
+    trackCount: async () =>
+      (await ctx.store.listMetricStreams(run.id)).filter((s) => s.stream.startsWith("track.")).length,
+    parameters: async () => ({ id: run.id, data: await ctx.store.getParams(run.id) }),
+    displayPath: run.prefix,
   };
 }
 
+/** The runs of `runs` the caller may read. */
+function readable(ctx: Context, runs: readonly StoredRun[]): StoredRun[] {
+  return runs.filter((run) => ctx.principal.project === "*" || ctx.principal.project === run.project);
+}
+
+function page<T>(items: readonly T[], limit: number, offset: number) {
+  const start = Math.max(0, offset);
+  const slice = items.slice(start, start + Math.max(0, limit));
+  return { slice, totalCount: items.length, hasMore: start + slice.length < items.length };
+}
+
+type PageArgs = { limit: number; offset: number };
+
+/** ML-Dash's listing queries (its `list_projects_graphql`, `list_experiments_graphql`, …). */
+const lists = {
+  experiment: async (
+    args: { namespaceSlug?: string | null; projectSlug: string; experimentName: string },
+    ctx: Context,
+  ) => {
+    checkProject(ctx.principal, args.projectSlug);
+    const runs = args.namespaceSlug
+      ? await runsUnder(ctx.store, `${args.namespaceSlug}/${args.projectSlug}`)
+      : await runsUnder(ctx.store, undefined, { project: args.projectSlug });
+    const run = runs.find((r) => r.name === args.experimentName);
+    return run ? experimentValue(ctx, run) : null;
+  },
+  projectsPaginated: async (args: PageArgs & { namespaceSlug?: string | null }, ctx: Context) => {
+    const runs = readable(ctx, await runsUnder(ctx.store, args.namespaceSlug ?? undefined));
+    const keys = [...new Set(runs.map((run) => `${run.owner}/${run.project}`))];
+    const { slice, ...rest } = page(keys, args.limit, args.offset);
+    return {
+      projects: slice.map((key) => projectValue(ctx, key.split("/")[0]!, key.split("/")[1]!)),
+      ...rest,
+    };
+  },
+  experimentsPaginated: async (
+    args: PageArgs & { namespaceSlug?: string | null; projectSlug: string; status?: RunStatus | null },
+    ctx: Context,
+  ) => {
+    checkProject(ctx.principal, args.projectSlug);
+    const query = { project: args.projectSlug, ...(args.status ? { status: args.status } : {}) };
+    const prefix = args.namespaceSlug ? `${args.namespaceSlug}/${args.projectSlug}` : undefined;
+    const { slice, ...rest } = page(await runsUnder(ctx.store, prefix, query), args.limit, args.offset);
+    return { experiments: slice.map((run) => experimentValue(ctx, run)), ...rest };
+  },
+  searchExperimentsPaginated: async (args: PageArgs & { pattern: string }, ctx: Context) => {
+    if (args.pattern.length > 1000) throw new BadRequestError("The pattern is longer than 1000 characters.");
+    const runs = readable(ctx, await runsUnder(ctx.store, undefined)).filter(
+      (run) =>
+        globMatch(args.pattern, `${run.owner}/${run.project}/${run.name}`) ||
+        globMatch(args.pattern, run.prefix),
+    );
+    const { slice, ...rest } = page(runs, args.limit, args.offset);
+    return { experiments: slice.map((run) => experimentValue(ctx, run)), ...rest };
+  },
+};
+
 const root = {
+  ...lists,
   me: (_args: unknown, ctx: Context) => ({
     id: ctx.principal.id,
     username: null,

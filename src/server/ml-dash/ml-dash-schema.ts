@@ -16,6 +16,39 @@ export const mlDashSchema: GraphQLSchema = buildSchema(`
     project(id: ID, namespaceSlug: String, projectSlug: String): Project
     experimentById(id: ID!): Experiment
     experimentNode(experimentId: ID!): Node
+    experiment(namespaceSlug: String, projectSlug: String!, experimentName: String!): Experiment
+    projectsPaginated(namespaceSlug: String, limit: Int!, offset: Int!): ProjectPage!
+    experimentsPaginated(
+      namespaceSlug: String
+      projectSlug: String!
+      status: ExperimentStatus
+      limit: Int!
+      offset: Int!
+    ): ExperimentPage!
+    searchExperimentsPaginated(pattern: String!, limit: Int!, offset: Int!): ExperimentPage!
+  }
+
+  enum ExperimentStatus { RUNNING COMPLETED FAILED CANCELLED }
+
+  type ProjectPage {
+    projects: [Project!]!
+    totalCount: Int!
+    hasMore: Boolean!
+  }
+
+  type ExperimentPage {
+    experiments: [Experiment!]!
+    totalCount: Int!
+    hasMore: Boolean!
+  }
+
+  type Metric {
+    name: String!
+  }
+
+  type Parameters {
+    id: ID!
+    data: JSON
   }
 
   type User {
@@ -38,6 +71,9 @@ export const mlDashSchema: GraphQLSchema = buildSchema(`
     id: ID!
     slug: String!
     name: String!
+    description: String
+    tags: [String!]!
+    experimentCount: Int
     namespace: Namespace!
     nodes(parentId: ID, maxDepth: Int): [Node!]!
   }
@@ -64,6 +100,11 @@ export const mlDashSchema: GraphQLSchema = buildSchema(`
     projectId: ID!
     project: Project!
     filesPaginated(limit: Int!, offset: Int!): FilePage!
+    files: [File!]!
+    metrics: [Metric!]!
+    parameters: Parameters
+    trackCount: Int!
+    displayPath: String!
   }
 
   type FilePage {

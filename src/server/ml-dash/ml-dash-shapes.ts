@@ -1,4 +1,4 @@
-import type { Store, StoredFile, StoredRun } from "../../store/store.js";
+import type { RunQuery, Store, StoredFile, StoredRun } from "../../store/store.js";
 import { nodeId } from "./ml-dash-ids.js";
 
 /** A run's prefix cut the way ML-Dash names it: namespace, project, folders, experiment name. */
@@ -94,15 +94,21 @@ export function fileNodeShape(run: StoredRun, file: StoredFile) {
   };
 }
 
-/** Every live run under `prefix` (a namespace, or `namespace/project`), page by page. */
-export async function runsUnder(store: Store, prefix: string): Promise<StoredRun[]> {
+/** Every live run matching `query` (under a prefix, of a project, with a status), page by page. */
+export async function runsUnder(
+  store: Store,
+  prefix: string | undefined,
+  query: Omit<RunQuery, "prefix" | "limit" | "cursor" | "sort"> = {},
+): Promise<StoredRun[]> {
   const runs: StoredRun[] = [];
   let cursor: string | undefined;
   do {
     const page = await store.searchRuns({
-      prefix,
+      ...query,
+      ...(prefix ? { prefix } : {}),
       limit: 1000,
       sort: "prefix",
+      order: "asc",
       ...(cursor ? { cursor } : {}),
     });
     runs.push(...page.runs);
