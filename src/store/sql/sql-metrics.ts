@@ -57,8 +57,17 @@ export async function readMetrics(
   if (!row) return { stream, count: 0, downsampled: false, points: [] };
   // Reads by time or field, with edges or of the last points: the decoded chunks, by the one rule. The
   // summaries below apply the same rule to whole chunks.
-  if ((range.by !== undefined && range.by !== "index") || range.edges || range.last !== undefined)
-    return readSelected(tx, row, stream, range);
+  const byIndex = range.by === undefined || range.by === "index";
+  if (byIndex && range.edges && range.last === undefined) {
+    // By index, the edges are one more index each side: the summaries still answer.
+    const { edges: _edges, by: _by, ...rest } = range;
+    return readMetrics(tx, runId, stream, {
+      ...rest,
+      ...(range.from !== undefined ? { from: Math.max(0, range.from - 1) } : {}),
+      ...(range.to !== undefined ? { to: range.to + 1 } : {}),
+    });
+  }
+  if (!byIndex || range.edges || range.last !== undefined) return readSelected(tx, row, stream, range);
   const count = Number(row.count);
   const from = Math.min(range.from ?? 0, count);
   const to = Math.max(from, Math.min(range.to ?? count, count));
