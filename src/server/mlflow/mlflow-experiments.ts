@@ -82,6 +82,9 @@ export function experimentJson(experiment: Experiment): Record<string, unknown> 
   };
 }
 
+/** Reads every project and never writes (not even Default's record): the catalog's own look-ups. */
+const allExperimentsReader: Principal = Object.freeze({ id: "mlflow-catalog", project: "*", readOnly: true });
+
 /**
  * MLflow experiments kept as labrun runs: experiment `name` is the run `mlflow/<name>` (tagged
  * `mlflow-experiment`, its record in metadata), and its runs are `mlflow/<name>/<run>`. Experiment "0"
@@ -100,7 +103,7 @@ export class ExperimentCatalog {
     let experiment = run && asExperiment(run);
     // A renamed experiment keeps its first project (prefix): look for its new name among the records.
     if (!experiment || experiment.record.name !== name) {
-      experiment = (await this.list({ project: "*", readOnly: true } as Principal)).find(
+      experiment = (await this.list(allExperimentsReader)).find(
         (candidate) => candidate.record.name === name,
       );
     }

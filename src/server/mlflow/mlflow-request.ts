@@ -6,7 +6,7 @@ import { decodeUtf8, readBodyBytes, parseJsonText, validate } from "../body.js";
 import type { ServerContext } from "../context.js";
 import { queryObject } from "../query.js";
 
-/** MLflow reads GET (and DELETE) fields from the query string and everything else from a JSON body. */
+/** MLflow reads GET fields from the query string and everything else from a JSON body. */
 export async function input<T>(c: Context<ServerEnv>, schema: z.ZodType<T>, ctx: ServerContext): Promise<T> {
   if (c.req.method === "GET") return validate(schema, queryObject(c), "query");
   const bytes = await readBodyBytes(c.req.raw, ctx.limits.jsonBodyBytes);
