@@ -42,7 +42,7 @@ def _code(error: BaseException) -> str:
 
 
 class _Item:
-    __slots__ = ("kind", "seq", "path", "text", "upload", "unwritten")
+    __slots__ = ("kind", "seq", "path", "text", "upload", "unwritten", "data")
 
     def __init__(self, kind: str, seq: int, path: Optional[str], text: Optional[str], upload: Optional[Dict[str, Any]]):
         self.kind = kind
@@ -52,6 +52,8 @@ class _Item:
         self.upload = upload
         # While the buffer refused its file (a full disk): (name, envelope), written again at stop().
         self.unwritten: Optional[Tuple[str, str]] = None
+        # A file's bytes while the buffer refused its staged copy (written at stop() if the disk takes them).
+        self.data: Optional[bytes] = None
 
 
 def remove_buffered(item: _Item) -> None:

@@ -100,8 +100,9 @@ class RemoteSender:
             self._changed.notify_all()
         self._wake.set()
 
-    def enqueue_file(self, upload: Dict[str, Any]) -> None:
-        """Queues a file upload: ``folder, filename, sha256, size, contentType, source, staged``."""
+    def enqueue_file(self, upload: Dict[str, Any], data: Optional[bytes] = None) -> None:
+        """Queues a file upload: ``folder, filename, sha256, size, contentType, source, staged``; ``data`` holds
+        the bytes in memory when the buffer's disk refused the staged copy (capped like batches)."""
         with self._lock:
             n = self._next_file
             self._next_file += 1
@@ -110,9 +111,13 @@ class RemoteSender:
             envelope = self._envelope("file", order, f'"n":{n},' + json.dumps(upload)[1:-1])
             name = f"{self.client_id}-f{n}.file.json"
             path = self._write(name, envelope)
-            if path is None and not self._hold_in_memory(len(envelope), False):
+            held = (0 if path else len(envelope)) + len(data or b"")
+            if held and not self._hold_in_memory(held, False):
+                if path is not None:
+                    os.remove(path)
                 return
             item = _Item("file", n, path, None, json.loads(envelope))
+            item.data = data
             if path is None:
                 item.unwritten = (name, envelope)
             self._queue.append(item)
@@ -139,6 +144,8 @@ class RemoteSender:
             self._changed.notify_all()
             # Batches the buffer refused when they were queued (a full disk): the disk may take them now.
             for item in self._queue:
+                if item.data is not None and not self._write_held_bytes(item):
+                    break
                 if item.path is not None or item.unwritten is None:
                     continue
                 target = os.path.join(self.buffer_dir, item.unwritten[0])
@@ -214,9 +221,29 @@ class RemoteSender:
         )
         return False
 
+    def _write_held_bytes(self, item: _Item) -> bool:
+        """Writes a held file's bytes to their staged path; when the disk still refuses, its envelope goes too."""
+        source = (item.upload or {})["source"]
+        try:
+            with open(source, "wb") as f:
+                f.write(item.data or b"")
+            item.data = None
+            return True
+        except OSError:
+            for path in (source, item.path):
+                try:
+                    if path:
+                        os.remove(path)
+                except OSError:
+                    pass
+            item.path, item.unwritten = None, None
+            return False
+
     def _forget(self, item: _Item) -> None:
         if item.unwritten is not None:
             self._memory -= len(item.unwritten[1]) + len(item.text or "")
+        if item.data is not None:
+            self._memory -= len(item.data)
 
     def _write(self, name: str, text: str) -> Optional[str]:
         path = os.path.join(self.buffer_dir, name)
@@ -318,26 +345,33 @@ class RemoteSender:
                 return None
             raise
 
+    def _upload(self, run_path: str, upload: Dict[str, Any], raw: Any, size: int) -> None:
+        self.client.request(
+            "PUT",
+            f"{run_path}/files",
+            query={"prefix": upload.get("folder") or "", "filename": upload["filename"]},
+            raw=raw,
+            headers={
+                "Content-Type": upload.get("contentType") or "application/octet-stream",
+                "Content-Length": str(size),
+                "X-Labrun-Sha256": upload["sha256"],
+            },
+            timeout=300,
+        )
+
     def _send(self, item: _Item) -> None:
         run_path = f"/api/runs/{self.run_id}"
         if item.kind == "file":
             upload = item.upload or {}
+            if item.data is not None:
+                self._upload(run_path, upload, item.data, len(item.data))
+                self.counts["uploaded"] += 1
+                return
             if not os.path.exists(upload["source"]):
                 # Replaced or deleted before its turn: nothing left to send.
                 raise FileNotFoundError(f"{upload['source']} was removed before it was uploaded")
             with open(upload["source"], "rb") as f:  # streamed, not read into memory
-                self.client.request(
-                    "PUT",
-                    f"{run_path}/files",
-                    query={"prefix": upload.get("folder") or "", "filename": upload["filename"]},
-                    raw=f,
-                    headers={
-                        "Content-Type": upload.get("contentType") or "application/octet-stream",
-                        "Content-Length": str(os.fstat(f.fileno()).st_size),
-                        "X-Labrun-Sha256": upload["sha256"],
-                    },
-                    timeout=300,
-                )
+                self._upload(run_path, upload, f, os.fstat(f.fileno()).st_size)
             self.counts["uploaded"] += 1
             return
         text = item.text

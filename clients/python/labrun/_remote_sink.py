@@ -167,25 +167,17 @@ class RemoteSink:
         """Copies the file into the buffer (staged) and queues its upload; returns the staged copy and a record."""
         sender = self._sender()
         staged = sender.staged_path()
-        os.makedirs(os.path.dirname(staged), exist_ok=True)
-        try:
-            if isinstance(source, (bytes, bytearray, memoryview)):
-                with open(staged, "wb") as f:
-                    f.write(bytes(source))
-            else:
-                shutil.copyfile(source, staged)
-        except BaseException:
-            try:
-                os.unlink(staged)  # a partial copy would hold the space a full disk needs back
-            except OSError:
-                pass
-            raise
+        held = _stage_copy(source, staged)
         digest = hashlib.sha256()
-        with open(staged, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-        size = os.path.getsize(staged)
-        self.upload(path, filename, staged, digest.hexdigest(), size, staged=True)
+        if held is not None:
+            digest.update(held)
+            size = len(held)
+        else:
+            with open(staged, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(chunk)
+            size = os.path.getsize(staged)
+        self.upload(path, filename, staged, digest.hexdigest(), size, staged=True, data=held)
         record = file_record(
             digest.hexdigest()[:16], experiment_id(prefix), path, filename, size, digest.hexdigest(),
             description=description, tags=tags, bindrs=bindrs, metadata=metadata,
@@ -194,7 +186,9 @@ class RemoteSink:
         self.saved_files.append(record)
         return staged, record
 
-    def upload(self, path: str, filename: str, source: str, sha256: str, size: int, staged: bool) -> None:
+    def upload(
+        self, path: str, filename: str, source: str, sha256: str, size: int, staged: bool, data: Optional[bytes] = None
+    ) -> None:
         """Queues the upload of the file at ``source`` (a staged copy is deleted once uploaded)."""
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         self._sender().enqueue_file(
@@ -206,7 +200,8 @@ class RemoteSink:
                 "contentType": content_type,
                 "source": source,
                 "staged": staged,
-            }
+            },
+            data,
         )
 
     def delete_file(self, folder: str, filename: str) -> Optional[Dict[str, Any]]:
@@ -273,3 +268,25 @@ class RemoteSink:
         done = sender.drain(timeout)
         sender.stop()
         return done
+
+
+def _stage_copy(source: Union[str, bytes, bytearray, memoryview], staged: str) -> Optional[bytes]:
+    """Copies the bytes to ``staged`` in the buffer; when the buffer's disk refuses them (full), returns the bytes
+    to hold in memory instead (the sender caps them), so a save never raises a disk error into training."""
+    try:
+        os.makedirs(os.path.dirname(staged), exist_ok=True)
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            with open(staged, "wb") as f:
+                f.write(bytes(source))
+        else:
+            shutil.copyfile(source, staged)
+        return None
+    except OSError:
+        try:
+            os.unlink(staged)  # a partial copy would hold the space a full disk needs back
+        except OSError:
+            pass
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return bytes(source)
+        with open(source, "rb") as f:
+            return f.read()

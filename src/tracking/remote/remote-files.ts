@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ChecksumMismatchError, RunStateError, TrackedFileNotFoundError } from "../../errors.js";
 import { checkFileName } from "../../format/names.js";
@@ -69,21 +69,14 @@ export class RemoteFiles extends RunFiles {
     const { sender } = this.#context;
     const { filename } = await checkSaveSource(source, options);
     const staged = sender.stagedPath();
-    await mkdir(dirname(staged), { recursive: true });
-    if (typeof source === "string") await copyFile(source, staged);
-    else await writeFile(staged, source);
-    const sha256 = await sha256OfFile(staged);
-    const size = (await stat(staged)).size;
+    const held = await stageCopy(source, staged);
+    const sha256 = held ? sha256OfBytes(held) : await sha256OfFile(staged);
+    const size = held ? held.length : (await stat(staged)).size;
     const contentType = contentTypeOf(filename);
-    sender.enqueueFile({
-      folder: remoteFolder,
-      filename,
-      sha256,
-      size,
-      contentType,
-      source: staged,
-      staged: true,
-    });
+    sender.enqueueFile(
+      { folder: remoteFolder, filename, sha256, size, contentType, source: staged, staged: true },
+      held,
+    );
     const saved = this.#context.saved;
     const at = saved.findIndex((f) => f.path === this.folder && f.filename === filename);
     const record = newFileRecord(
@@ -142,4 +135,30 @@ export class RemoteFiles extends RunFiles {
     if (actual !== file.sha256) throw new ChecksumMismatchError(target, file.sha256, actual);
     return target;
   }
+}
+
+/**
+ * Copies the bytes to `staged` in the buffer; when the buffer's disk refuses them (full), returns the bytes
+ * to hold in memory instead (the sender caps them), so a save never throws a disk error into training.
+ */
+async function stageCopy(source: string | Uint8Array, staged: string): Promise<Uint8Array | undefined> {
+  try {
+    await mkdir(dirname(staged), { recursive: true });
+    if (typeof source === "string") await copyFile(source, staged);
+    else await writeFile(staged, source);
+    return undefined;
+  } catch (error) {
+    if (!isSystemError(error)) throw error;
+    await rm(staged, { force: true });
+    return typeof source === "string" ? readFile(source) : source;
+  }
+}
+
+function isSystemError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code);
+}
+
+function sha256OfBytes(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }

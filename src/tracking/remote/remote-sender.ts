@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { TrackedFileNotFoundError } from "../../errors.js";
-import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RunUpsert } from "../../store/store.js";
 import { isAuthRefusal, isRetryable } from "../../store/http/http-client.js";
@@ -49,6 +49,8 @@ interface QueueItem {
   /** The RunBatch JSON, while kept in memory. */
   text: string | undefined;
   readonly upload?: BufferedFile;
+  /** A file's bytes while the buffer disk refused its staged copy (written at `stop()` if the disk takes them). */
+  bytes?: Uint8Array;
 }
 
 /** Items whose text stays in memory; beyond, it is read back from the buffer file when its turn comes. */
@@ -165,6 +167,7 @@ export class RemoteSender {
       BufferedFile,
       "labrunBuffer" | "kind" | "url" | "prefix" | "upsert" | "clientId" | "order" | "n" | "createdAt"
     >,
+    bytes?: Uint8Array,
   ): void {
     const n = this.#nextFile++;
     const order = this.#nextOrder++;
@@ -173,7 +176,11 @@ export class RemoteSender {
     const item = JSON.parse(envelope) as BufferedFile;
     const name = `${clientId}-f${n}.file.json`;
     const file = this.#write(name, () => envelope);
-    if (!file && !this.#holdInMemory(envelope.length, false)) return;
+    const held = (file ? 0 : envelope.length) + (bytes?.length ?? 0);
+    if (held > 0 && !this.#holdInMemory(held, false)) {
+      if (file) rmSync(file, { force: true });
+      return;
+    }
     this.#queue.push({
       kind: "file",
       order,
@@ -182,6 +189,7 @@ export class RemoteSender {
       text: undefined,
       upload: item,
       ...(file ? {} : { unwritten: { name, envelope } }),
+      ...(bytes ? { bytes } : {}),
     });
     this.#kick();
   }
@@ -215,6 +223,7 @@ export class RemoteSender {
     this.#stopped = true;
     // Batches the buffer refused when they were queued (a full disk): the disk may take them now.
     for (const item of this.#queue) {
+      if (item.bytes && !this.#writeHeldBytes(item)) break;
       if (item.file !== undefined || !item.unwritten) continue;
       try {
         item.file = writeBufferedText(this.#options.bufferDir, item.unwritten.name, item.unwritten.envelope);
@@ -271,8 +280,23 @@ export class RemoteSender {
     return false;
   }
 
+  /** Writes a held file's bytes to their staged path; when the disk still refuses, its envelope goes too. */
+  #writeHeldBytes(item: QueueItem): boolean {
+    try {
+      writeFileSync(item.upload!.source, item.bytes!);
+      delete item.bytes;
+      return true;
+    } catch {
+      if (item.file) rmSync(item.file, { force: true });
+      item.file = undefined;
+      delete item.unwritten;
+      return false;
+    }
+  }
+
   #forget(item: QueueItem): void {
     if (item.unwritten) this.#memoryBytes -= item.unwritten.envelope.length + (item.text?.length ?? 0);
+    if (item.bytes) this.#memoryBytes -= item.bytes.length;
   }
 
   #write(name: string, text: () => string): string | undefined {
@@ -376,7 +400,7 @@ export class RemoteSender {
     const runId = this.#runId!;
     if (item.kind === "file") {
       const upload = item.upload!;
-      if (!existsSync(upload.source)) {
+      if (!item.bytes && !existsSync(upload.source)) {
         // Replaced (saved again under its name) or deleted before its turn: nothing left to send.
         throw new TrackedFileNotFoundError(
           upload.source,
@@ -384,7 +408,7 @@ export class RemoteSender {
           "It was replaced or removed before it was sent.",
         );
       }
-      await this.#options.store.uploadFile(runId, createReadStream(upload.source), {
+      await this.#options.store.uploadFile(runId, item.bytes ?? createReadStream(upload.source), {
         prefix: upload.folder,
         filename: upload.filename,
         sha256: upload.sha256,
