@@ -205,6 +205,18 @@ describe.each(serverBackends())("the real ml-dash client (0.11) on labrun serve 
     const local = JSON.parse(shown.stdout);
     expect(local.params).toMatchObject({ lr: 0.001, batch_size: 32 });
     expect(local.metrics.find((m: any) => m.name === "train" || m.stream === "train")).toBeDefined();
+    // `labrun sync` of the hybrid root to the same server sends only what the server lacks: nothing.
+    const synced = runCli(
+      ["sync", "--root", root, "--url", server.url, "--token", tokens.admin, "--no-buffer"],
+      {
+        workspace: dir,
+      },
+    );
+    expect(synced.code, synced.stderr + synced.stdout).toBe(0);
+    expect(synced.stdout).toContain("Synced 8 run(s)");
+    expect(synced.stdout).toContain(`${prefix}: up to date`);
+    expect(synced.stdout).not.toMatch(/sent|uploaded/);
+    await checkStored(prefix, got);
   }, 300_000);
 
   it("RemoteClient's listing helpers, log query and single track append work on the same runs", () => {
