@@ -141,9 +141,14 @@ export interface ExtremePoint {
 
 /**
  * The points holding the min and max of each of `fields` over a group of consecutive summaries (one bucket
- * of a downsampled read), in index order. Every summary must carry its extreme rows.
+ * of a downsampled read), in index order, with their values of `fields` and `carry`. Every summary must carry
+ * its extreme rows.
  */
-export function groupExtremes(summaries: readonly ChunkSummary[], fields: readonly string[]): ExtremePoint[] {
+export function groupExtremes(
+  summaries: readonly ChunkSummary[],
+  fields: readonly string[],
+  carry: readonly string[] = [],
+): ExtremePoint[] {
   const wanted = new Set<number>();
   for (const field of fields) {
     let min = Infinity;
@@ -164,7 +169,9 @@ export function groupExtremes(summaries: readonly ChunkSummary[], fields: readon
     const data = summary.data;
     const f = data[0]!;
     const bits = new Uint32Array(data.buffer, data.byteOffset, data.length * 2);
-    const positions = fields.map((field) => summary.fields.indexOf(field));
+    // The extremes' fields, and the fields carried along (a chart's x, e.g. step).
+    const returned = carry.length > 0 ? [...new Set([...fields, ...carry])] : fields;
+    const positions = returned.map((field) => summary.fields.indexOf(field));
     for (let r = 0, at = 2 + stat * f; r < data[1]!; r++, at += 2 + f) {
       const index = data[at]!;
       if (!wanted.has(index)) continue;
@@ -173,7 +180,7 @@ export function groupExtremes(summaries: readonly ChunkSummary[], fields: readon
       positions.forEach((k, j) => {
         if (k < 0) return;
         const p = at + 2 + k;
-        if (!isMissing({ values: data, bits }, p)) picked[fields[j]!] = data[p]!;
+        if (!isMissing({ values: data, bits }, p)) picked[returned[j]!] = data[p]!;
       });
       out.push({ index, ts: data[at + 1]!, fields: picked });
     }

@@ -7,6 +7,7 @@ import { groupExtremes, maxRowFields, readSummary, summarize } from "../metrics/
 import type { MetricPoint, MetricRange, MetricSeries, MetricStreamSummary } from "../store.js";
 import { placeholders } from "./rows.js";
 import type { SqlExecutor } from "./sql-driver.js";
+import { indexRangeOf } from "./sql-metric-x.js";
 import type { StreamRow } from "./sql-metric-append.js";
 import { chunkSize, streamColumns } from "./sql-metric-append.js";
 
@@ -48,6 +49,7 @@ export async function readMetrics(
   runId: string,
   stream: string,
   range: MetricRange = {},
+  carry: readonly string[] = [],
 ): Promise<MetricSeries> {
   const rows = await tx.all<StreamRow>(
     `SELECT ${streamColumns} FROM metric_streams WHERE run_id = ? AND stream = ?`,
@@ -67,6 +69,22 @@ export async function readMetrics(
       ...(range.to !== undefined ? { to: range.to + 1 } : {}),
     });
   }
+  if (!byIndex && range.maxPoints !== undefined && range.last === undefined) {
+    // A chart by step or time: mapped to an index range, downsampled from the summaries like any other.
+    const mapped = await indexRangeOf(tx, Number(row.id), Number(row.count), range);
+    if (mapped && mapped.to - mapped.from > range.maxPoints) {
+      const { by, edges: _edges, ...rest } = range;
+      // The field compared comes back with the points (it is their x), its extremes not kept.
+      const series = await readMetrics(
+        tx,
+        runId,
+        stream,
+        { ...rest, from: mapped.from, to: mapped.to },
+        by === "ts" ? [] : [by!],
+      );
+      return { ...series, inRange: mapped.to - mapped.from };
+    }
+  }
   if (!byIndex || range.edges || range.last !== undefined) return readSelected(tx, row, stream, range);
   const count = Number(row.count);
   const from = Math.min(range.from ?? 0, count);
@@ -75,7 +93,8 @@ export async function readMetrics(
   const n = to - from;
   const inRange = `stream_id = ? AND first_index < ? AND first_index > ?`;
   const rangeParams = [Number(row.id), to, from - chunkSize];
-  const loadChunks = async (extra = "", extraParams: readonly unknown[] = [], fields = only) => {
+  const decoded = only && carry.length > 0 ? new Set([...only, ...carry]) : only;
+  const loadChunks = async (extra = "", extraParams: readonly unknown[] = [], fields = decoded) => {
     const chunks = await tx.all<{ first_index: number | string; data: Uint8Array }>(
       `SELECT first_index, data FROM metric_chunks WHERE ${inRange}${extra} ORDER BY first_index`,
       [...rangeParams, ...extraParams],
@@ -99,7 +118,7 @@ export async function readMetrics(
   const numericFields = Object.keys(parseJson(row.summary) as object).filter((f) => !only || only.has(f));
   const maxPoints = range.maxPoints;
   // Nothing to keep extremes of: evenly spaced points, by the one rule.
-  if (numericFields.length === 0) return readSelected(tx, row, stream, range);
+  if (numericFields.length === 0) return readSelected(tx, row, stream, range, carry);
   const buckets = bucketCount(maxPoints, numericFields.length);
   const metas = await tx.all<ChunkMeta>(
     `SELECT first_index, count, summary_fields, summary FROM metric_chunks WHERE ${inRange} ORDER BY first_index`,
@@ -107,7 +126,8 @@ export async function readMetrics(
   );
   const toPoints = (groups: ChunkSummary[][]) => {
     const points: (MetricPoint & { index: number })[] = [];
-    for (const group of groups) for (const point of groupExtremes(group, numericFields)) points.push(point);
+    for (const group of groups)
+      for (const point of groupExtremes(group, numericFields, carry)) points.push(point);
     return { stream, count, downsampled: true, points };
   };
 
@@ -150,7 +170,7 @@ export async function readMetrics(
     return toPoints(grouped);
   }
   // Few chunks, many buckets: the chunks are decoded and the points picked by the one rule (downsample.ts).
-  return readSelected(tx, row, stream, range);
+  return readSelected(tx, row, stream, range, carry);
 }
 
 /**
@@ -162,6 +182,7 @@ async function readSelected(
   row: StreamRow,
   stream: string,
   range: MetricRange,
+  carry: readonly string[] = [],
 ): Promise<MetricSeries> {
   const count = Number(row.count);
   const by = range.by ?? "index";
@@ -175,7 +196,8 @@ async function readSelected(
   }
   if (hi <= lo) return { stream, count, downsampled: false, inRange: 0, points: [] };
   const only = range.fields ? new Set(range.fields) : undefined;
-  const returned = only && by !== "index" && by !== "ts" ? new Set([...only, by]) : only;
+  const extra = by !== "index" && by !== "ts" ? [...carry, by] : carry;
+  const returned = only && extra.length > 0 ? new Set([...only, ...extra]) : only;
   const rawChunks = await tx.all<{ first_index: number | string; data: Uint8Array }>(
     `SELECT first_index, data FROM metric_chunks WHERE stream_id = ? AND first_index < ? AND first_index > ?
      ORDER BY first_index`,

@@ -159,6 +159,25 @@ export function metricCases(ctx: ContractContext): void {
       // A range that cuts chunks in the middle.
       const part = await store.readMetrics(runId, "train", { from: 12_345, to: 98_765, maxPoints: 300 });
       checkDownsampled(part, logged, 12_345, 98_765, 300);
+      // By a field or by time: the same points, the field compared returned with them.
+      const byField = await store.readMetrics(runId, "train", {
+        by: "i",
+        from: 12_345,
+        to: 98_764,
+        maxPoints: 300,
+        fields: ["loss"],
+      });
+      checkDownsampled(byField, logged, 12_345, 98_765, 300);
+      expect(byField.inRange).toBe(98_765 - 12_345);
+      expect(byField.points.every((p) => p.fields.i === p.index)).toBe(true);
+      const byTime = await store.readMetrics(runId, "train", {
+        by: "ts",
+        from: 1e9 + 12_345,
+        to: 1e9 + 98_764,
+        maxPoints: 300,
+        fields: ["loss"],
+      });
+      checkDownsampled(byTime, logged, 12_345, 98_765, 300);
       // Two numeric fields: the budget is shared.
       const both = await store.readMetrics(runId, "train", { maxPoints: 400 });
       checkDownsampled(both, logged, 0, 120_000, 400);
@@ -233,6 +252,7 @@ export function metricCases(ctx: ContractContext): void {
       expect(sampled.inRange).toBe(3000);
       expect(sampled.points.length).toBeLessThanOrEqual(100);
       expect(sampled.points.map((p) => p.fields.loss)).toContain(logged[1500]!.fields.loss);
+      expect(sampled.points.every((p) => p.fields.step === 5 * p.index)).toBe(true);
       expect(indices(sampled)).toEqual([...indices(sampled)].sort((a, b) => a - b));
       // Points without the field compared are left out.
       const eval_ = await runWith(
