@@ -186,8 +186,9 @@ describe.each(serverBackends())("the real ml-dash client (0.11) on labrun serve 
     await checkStored(prefix, got);
   }, 300_000);
 
-  it("remote mode without buffering: single appends (…/metrics/:name/append)", async () => {
-    const prefix = "alice/vision/unbuffered/guide";
+  it("remote mode without buffering: single appends (…/metrics/:name/append), a prefix 4 folders deep", async () => {
+    // Four folders deep: deeper than the project tree ml-dash queries before an upload (it falls back to ROOT).
+    const prefix = "alice/vision/unbuffered/a/b/c/guide";
     const got = runGuide(prefix, "remote", { ML_DASH_BUFFER_ENABLED: "false" });
     checkRead(got, "remote");
     await checkStored(prefix, got);
@@ -233,7 +234,7 @@ describe.each(serverBackends())("the real ml-dash client (0.11) on labrun serve 
     expect(got.failed).toEqual([
       "alice/vision/hybrid/guide-failed",
       "alice/vision/remote/guide-failed",
-      "alice/vision/unbuffered/guide-failed",
+      "alice/vision/unbuffered/a/b/c/guide-failed",
     ]);
     expect(got.search).toEqual([
       "job_000",
