@@ -139,13 +139,16 @@ class FileFolder:
 
     upload = save
 
-    def save_text(self, content: str, name: str, **options: Any) -> StoredFile:
+    def save_text(self, content: str, name: Optional[str] = None, **options: Any) -> StoredFile:
+        """Stores ``content`` as a UTF-8 text file named ``name`` (or ML-Dash's ``to=``)."""
         return self.save(str(content).encode("utf-8"), name, **options)
 
-    def save_json(self, content: Any, name: str, **options: Any) -> StoredFile:
+    def save_json(self, content: Any, name: Optional[str] = None, **options: Any) -> StoredFile:
+        """Stores ``content`` as a JSON file named ``name`` (or ML-Dash's ``to=``)."""
         return self.save(jio.dumps(jio.json_value(content, "file")).encode("utf-8"), name, **options)
 
-    def save_blob(self, data: bytes, name: str, **options: Any) -> StoredFile:
+    def save_blob(self, data: bytes, name: Optional[str] = None, **options: Any) -> StoredFile:
+        """Stores bytes as a file named ``name`` (or ML-Dash's ``to=``)."""
         return self.save(bytes(data), name, **options)
 
     def delete(self, name: Optional[str] = None) -> Dict[str, Any]:

@@ -50,7 +50,7 @@ class RunInfo:
     * ``project_root``: nearest folder above ``entry`` with pyproject.toml / package.json / .git
       (settable).
     * ``path_stem``: ``entry`` relative to ``project_root`` without its extension, '/'-separated.
-    * ``user``: ``$LABRUN_USER``, else ``$USER``, else the login name.
+    * ``user``: ``$LABRUN_USER``, else ``$ML_DASH_USER`` (ML-Dash's), else ``$USER``, else the login name.
     * ``now``: the time this module was imported (one value for the whole process).
     """
 
@@ -98,7 +98,7 @@ class RunInfo:
 
     @property
     def user(self) -> str:
-        for var in ("LABRUN_USER", "USER"):
+        for var in ("LABRUN_USER", "ML_DASH_USER", "USER"):
             value = os.environ.get(var)
             if value:
                 return value
