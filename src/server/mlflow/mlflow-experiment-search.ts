@@ -1,6 +1,6 @@
 import { invalidParameter } from "./mlflow-errors.js";
 import type { Experiment } from "./mlflow-experiments.js";
-import { matches, parseFilter } from "./mlflow-search.js";
+import { matches, parseFilter, sortByOrders } from "./mlflow-search.js";
 
 const attributes: Readonly<Record<string, (e: Experiment) => string | number>> = {
   name: (e) => e.record.name,
@@ -57,12 +57,5 @@ export function searchExperiments(
     return { read: attribute(match[1]!), desc: (match[2] ?? "ASC").toUpperCase() === "DESC" };
   });
   if (orders.length === 0) return found;
-  return found.sort((a, b) => {
-    for (const { read, desc } of orders) {
-      const x = read(a);
-      const y = read(b);
-      if (x !== y) return (x < y ? -1 : 1) * (desc ? -1 : 1);
-    }
-    return 0;
-  });
+  return sortByOrders(found, orders, (experiment, order) => order.read(experiment));
 }

@@ -23,13 +23,7 @@ import {
   loggedModelTagsSchema,
   mlflowLimits,
 } from "./mlflow-schemas.js";
-import {
-  decodePageToken,
-  encodePageToken,
-  matches,
-  parseFilter,
-  type FilterClause,
-} from "./mlflow-search.js";
+import { pageOf, sortByOrders, matches, parseFilter, type FilterClause } from "./mlflow-search.js";
 
 const base = "/api/2.0/mlflow/logged-models";
 
@@ -151,22 +145,9 @@ export function mlflowModelRoutes(
       return { entity: mapped, key, desc: order.ascending === false };
     });
     if (orders.length === 0) orders.push({ entity: "attribute", key: "creation_timestamp_ms", desc: true });
-    found.sort((a, b) => {
-      for (const order of orders) {
-        const x = modelValue(a, order.entity, order.key);
-        const y = modelValue(b, order.entity, order.key);
-        if (x === y) continue;
-        if (x === undefined) return 1;
-        if (y === undefined) return -1;
-        return (x < y ? -1 : 1) * (order.desc ? -1 : 1);
-      }
-      return 0;
-    });
-    const offset = decodePageToken(body.page_token);
-    return sendJson({
-      models: found.slice(offset, offset + max),
-      ...(offset + max < found.length ? { next_page_token: encodePageToken(offset + max) } : {}),
-    });
+    sortByOrders(found, orders, (model, order) => modelValue(model, order.entity, order.key));
+    const { page, ...next } = pageOf(found, body.page_token, max);
+    return sendJson({ models: page, ...next });
   });
 
   app.get(`${base}/:modelId`, async (c) =>

@@ -6,7 +6,7 @@ import { invalidParameter } from "./mlflow-errors.js";
 import { mlflowMetadata, type ExperimentCatalog } from "./mlflow-experiments.js";
 import { runJson, type RunRecord } from "./mlflow-runs.js";
 import { mlflowLimits, runSearchSchema } from "./mlflow-schemas.js";
-import { decodePageToken, encodePageToken, matches, type FilterClause } from "./mlflow-search.js";
+import { matches, pageOf, sortByOrders, type FilterClause } from "./mlflow-search.js";
 import { parseFilter } from "./mlflow-search.js";
 
 type RunJson = {
@@ -89,20 +89,7 @@ export async function searchMlflowRuns(
     return { entity, key: match[2]!, desc: (match[3] ?? "ASC").toUpperCase() === "DESC" };
   });
   if (orders.length === 0) orders.push({ entity: "attribute", key: "start_time", desc: true });
-  found.sort((a, b) => {
-    for (const order of orders) {
-      const x = valueOf(a, order.entity, order.key);
-      const y = valueOf(b, order.entity, order.key);
-      if (x === y) continue;
-      if (x === undefined) return 1;
-      if (y === undefined) return -1;
-      return (x < y ? -1 : 1) * (order.desc ? -1 : 1);
-    }
-    return 0;
-  });
-  const offset = decodePageToken(body.page_token);
-  return {
-    runs: found.slice(offset, offset + max),
-    ...(offset + max < found.length ? { next_page_token: encodePageToken(offset + max) } : {}),
-  };
+  sortByOrders(found, orders, (run, order) => valueOf(run, order.entity, order.key));
+  const { page, ...next } = pageOf(found, body.page_token, max);
+  return { runs: page, ...next };
 }

@@ -52,3 +52,38 @@ export function decodePageToken(token: string | undefined): number {
 }
 
 export const encodePageToken = (offset: number): string => Buffer.from(String(offset)).toString("base64");
+
+/**
+ * Sorts `found` in place by each order in turn (MLflow's `order_by`): a missing value sorts last whatever the
+ * direction, as in MLflow.
+ */
+export function sortByOrders<T, O extends { readonly desc: boolean }>(
+  found: T[],
+  orders: readonly O[],
+  valueOf: (item: T, order: O) => string | number | undefined,
+): T[] {
+  return found.sort((a, b) => {
+    for (const order of orders) {
+      const x = valueOf(a, order);
+      const y = valueOf(b, order);
+      if (x === y) continue;
+      if (x === undefined) return 1;
+      if (y === undefined) return -1;
+      return (x < y ? -1 : 1) * (order.desc ? -1 : 1);
+    }
+    return 0;
+  });
+}
+
+/** One page of a sorted result, and the token of the next page when there is one. */
+export function pageOf<T>(
+  found: readonly T[],
+  pageToken: string | undefined,
+  max: number,
+): { page: T[]; next_page_token?: string } {
+  const offset = decodePageToken(pageToken);
+  return {
+    page: found.slice(offset, offset + max),
+    ...(offset + max < found.length ? { next_page_token: encodePageToken(offset + max) } : {}),
+  };
+}
