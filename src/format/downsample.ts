@@ -34,9 +34,25 @@ export function lowerBound(x: ArrayLike<number>, value: number): number {
   return lo;
 }
 
+// Columns only grow (metric-columns.ts): what is known sorted is checked again only where it grew.
+const sortedUpTo = new WeakMap<ArrayBufferLike, { offset: number; length: number; sorted: boolean }>();
+
 function isSorted(x: ArrayLike<number>): boolean {
-  for (let i = 1; i < x.length; i++) if (!(x[i]! >= x[i - 1]!)) return false;
-  return true;
+  const view = ArrayBuffer.isView(x) ? (x as unknown as Float64Array) : undefined;
+  const known = view ? sortedUpTo.get(view.buffer) : undefined;
+  let from = 1;
+  if (known && view && known.offset === view.byteOffset && known.length <= x.length) {
+    if (!known.sorted) return false;
+    from = Math.max(1, known.length);
+  }
+  let sorted = true;
+  for (let i = from; i < x.length; i++)
+    if (!(x[i]! >= x[i - 1]!)) {
+      sorted = false;
+      break;
+    }
+  if (view) sortedUpTo.set(view.buffer, { offset: view.byteOffset, length: x.length, sorted });
+  return sorted;
 }
 
 /** How many buckets fit in `maxPoints` when each keeps a minimum and a maximum of `fieldCount` fields. */
@@ -47,14 +63,15 @@ export function bucketCount(maxPoints: number, fieldCount: number): number {
 /**
  * The rows of `ys` (columns of equal length, NaN where a point has no number) against `x` with
  * `from <= x <= to`, at most about `maxPoints` of them. With `edges`, a sorted x keeps one row either side of
- * the range, so a zoomed line reaches the edges of the chart.
+ * the range, so a zoomed line reaches the edges of the chart. With `last`, only the range's last rows (of a
+ * sorted x) are selected from.
  */
 export function selectRows(
   x: ArrayLike<number>,
   ys: readonly ArrayLike<number>[],
   range: XRange,
   maxPoints: number,
-  options: { readonly edges?: boolean } = {},
+  options: { readonly edges?: boolean; readonly last?: number } = {},
 ): Selection {
   let start = 0;
   let end = x.length;
@@ -66,6 +83,8 @@ export function selectRows(
       start = Math.max(0, start - 1);
       end = Math.min(x.length, end + 1);
     }
+    // Only the last rows of the range: the others are not looked at.
+    if (options.last !== undefined) start = Math.max(start, end - options.last);
   }
   const inRange = (i: number) =>
     sorted ||

@@ -60,6 +60,10 @@ export class ColumnSet {
 
   clear(): void {
     this.#count = 0;
+    // New buffers: what downsample.ts knows of the old ones (sorted up to a row) no longer holds.
+    this.#index = new Float64Array(1024);
+    this.#starts = new Float64Array(1024);
+    this.#lengths = new Float64Array(1024);
     this.#fields.clear();
     this.#all.clear();
   }
@@ -187,7 +191,7 @@ export class MetricColumns extends ColumnSet {
         let end = first.start + first.length;
         while (j + 1 < rows.length) {
           const next = this.line(rows[j + 1]!);
-          if (next.start - end > 65_536 || next.start + next.length - first.start > 16 * 2 ** 20) break;
+          if (next.start - end > 4096 || next.start + next.length - first.start > 2 ** 20) break;
           end = next.start + next.length;
           j++;
         }

@@ -108,6 +108,7 @@ export class FilesMetrics {
     const ys = numeric.map((f) => columns.column(f)!);
     const selection = selectRows(x, ys, xRange, range.maxPoints ?? Number.MAX_SAFE_INTEGER, {
       edges: range.edges === true,
+      ...(range.last !== undefined && range.maxPoints === undefined ? { last: range.last } : {}),
     });
     const picked =
       range.last === undefined
