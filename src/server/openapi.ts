@@ -98,7 +98,7 @@ const operations: readonly Operation[] = [
   {
     method: "get",
     path: "/api/runs/{runId}/metrics/{stream}",
-    summary: "Points of a stream (unnamed stream: _), downsampled keeping extremes",
+    summary: "Points of a stream (the unnamed stream: None), downsampled keeping extremes",
     query: metricQuerySchema,
     response: "MetricSeries",
   },

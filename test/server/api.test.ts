@@ -72,7 +72,25 @@ describe.each(serverBackends())("JSON API on %s", (backend) => {
       seq: 1,
       metrics: [{ stream: "", points }],
     });
-    const series = (await s.json("GET", `/api/runs/${run.id}/metrics/_`)).body;
+    const series = (await s.json("GET", `/api/runs/${run.id}/metrics/None`)).body;
+    expect(series.stream).toBe("None");
+    expect((await s.json("GET", `/api/runs/${run.id}/metrics`)).body.streams).toMatchObject([
+      { stream: "None" },
+    ]);
+    // A batch may name the unnamed stream `None` too; `_` is an ordinary stream.
+    await s.json("POST", `/api/runs/${run.id}/batches`, {
+      clientId: "c",
+      seq: 2,
+      metrics: [
+        { stream: "None", points: [{ fields: { loss: 2 }, ts: 5 }] },
+        { stream: "_", points: [{ fields: { loss: 3 }, ts: 5 }] },
+      ],
+    });
+    expect((await s.json("GET", `/api/runs/${run.id}/metrics/None`)).body.count).toBe(5);
+    expect((await s.json("GET", `/api/runs/${run.id}/metrics/_`)).body).toMatchObject({
+      stream: "_",
+      count: 1,
+    });
     expect(series.points.map((p: any) => p.fields.loss)).toEqual(["NaN", "Infinity", "-Infinity", 1.5]);
   });
 

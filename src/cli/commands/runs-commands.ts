@@ -13,6 +13,14 @@ import { metricDataFile } from "../../format/metric-read.js";
 import { jsonlProblem } from "../../format/jsonl-file.js";
 import { subdirectories } from "../../util/subdirectories.js";
 import { findRuns, openRunForReading } from "./run-lookup.js";
+import {
+  printLogs,
+  printTracks,
+  readAllLogs,
+  readTracks,
+  streamArgument,
+  streamLabel,
+} from "./run-extras.js";
 
 export interface RunsGlobal {
   readonly root?: string;
@@ -65,7 +73,18 @@ export function runsListCommand(
   return 0;
 }
 
-export async function runsShowCommand(prefix: string, global: RunsGlobal): Promise<number> {
+export interface RunsShowOptions {
+  /** Also every log record, with its metadata. */
+  readonly logs?: boolean;
+  /** Also the tracks: topic, entry count, last entry. */
+  readonly tracks?: boolean;
+}
+
+export async function runsShowCommand(
+  prefix: string,
+  global: RunsGlobal,
+  options: RunsShowOptions = {},
+): Promise<number> {
   // A run in remote mode leaves its last session's status in the workspace's buffer (remote-status.json).
   const remote = readRemoteStatus(
     join(new Workspace(global.workspace).root, "buffer"),
@@ -92,13 +111,18 @@ export async function runsShowCommand(prefix: string, global: RunsGlobal): Promi
   const warnings = new RecordWarnings();
   const info = run.info();
   const params = skipCorrupt(() => run.params.get(), {}, warnings.add);
-  const metrics = run.metrics
-    .list()
-    .map((summary) => ({ ...summary, last: run.metrics(summary.name).last()?.data ?? null }));
+  const metrics = run.metrics.list().map((summary) => ({
+    ...summary,
+    name: streamLabel(summary.name),
+    last: run.metrics(summary.name).last()?.data ?? null,
+  }));
   const files = skipCorrupt(() => run.listFiles(), [], warnings.add);
   const writing = info.status === "RUNNING";
   const jsonlFiles: { file: string; expectedLines?: number }[] = [
-    ...metrics.map((m) => ({ file: metricDataFile(run.dir, m.name), expectedLines: m.totalDataPoints })),
+    ...metrics.map((m) => ({
+      file: metricDataFile(run.dir, streamArgument(m.name)),
+      expectedLines: m.totalDataPoints,
+    })),
     { file: join(run.dir, "logs", "logs.jsonl") },
     ...subdirectories(join(run.dir, "tracks")).map((folder) => ({
       file: join(run.dir, "tracks", folder, "data.jsonl"),
@@ -109,9 +133,20 @@ export async function runsShowCommand(prefix: string, global: RunsGlobal): Promi
     const problem = await jsonlProblem(file, { writing, ...(expectedLines ? { expectedLines } : {}) });
     if (problem) warnings.add({ file, problem });
   }
+  const logs = options.logs ? await readAllLogs(run) : undefined;
+  const tracks = options.tracks ? await readTracks(run) : undefined;
   for (const warning of run.warnings.list) warnings.add(warning);
   if (global.json) {
-    printJson({ ...info, params, metrics, files, ...(remote ? { remote } : {}), warnings: warnings.list });
+    printJson({
+      ...info,
+      params,
+      metrics,
+      files,
+      ...(logs ? { logs } : {}),
+      ...(tracks ? { tracks } : {}),
+      ...(remote ? { remote } : {}),
+      warnings: warnings.list,
+    });
     return 0;
   }
   printWarnings(warnings.list, false);
@@ -141,14 +176,12 @@ export async function runsShowCommand(prefix: string, global: RunsGlobal): Promi
     metrics.length
       ? formatTable(
           ["stream", "points", "last"],
-          metrics.map((m) => [
-            m.name ?? "(unnamed)",
-            String(m.totalDataPoints),
-            m.last ? encodeJson(m.last as never) : "-",
-          ]),
+          metrics.map((m) => [m.name, String(m.totalDataPoints), m.last ? encodeJson(m.last as never) : "-"]),
         )
       : "  (none)",
   );
+  if (tracks) printTracks(tracks);
+  if (logs) printLogs(logs);
   console.log(`\nfiles: ${files.length}`);
   if (remote) console.log(`\n${describeRemoteStatus(remote)}`);
   return 0;
@@ -170,7 +203,7 @@ export async function runsMetricsCommand(
   const maxPoints = number("--max-points", options.maxPoints);
   const from = number("--from", options.from);
   const to = number("--to", options.to);
-  const result = await run.metrics(name === "-" ? null : name).read({
+  const result = await run.metrics(streamArgument(name)).read({
     ...(maxPoints !== undefined ? { maxPoints } : {}),
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),
@@ -184,7 +217,7 @@ export async function runsMetricsCommand(
     printWarnings(
       [
         {
-          file: metricDataFile(run.dir, name === "-" ? null : name),
+          file: metricDataFile(run.dir, streamArgument(name)),
           problem: [
             result.skipped > 0 ? `${result.skipped} line(s) that are not JSON records, skipped` : "",
             result.torn ? "an incomplete last line (a write in progress, or cut short), skipped" : "",

@@ -22,6 +22,11 @@ export const uiTableCommand = command({
     port: portOption("4500", "port to listen on (0: any free port)"),
     host: hostOption("address to listen on (0.0.0.0 to reach it from other machines)"),
     allowedHosts: allowedHostsOption(`${allowedHostsWords})`),
+    root: {
+      argument: "<dir>",
+      description:
+        "show this folder of runs (an ML-Dash root, e.g. dash_root) instead of the workspace (default: $LABRUN_RUNS)",
+    },
   },
   action: (_args, options) => uiCommand(options),
 });

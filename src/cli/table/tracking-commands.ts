@@ -76,13 +76,17 @@ export const runsGroup = group("look at tracked runs (yours and launched jobs')"
     action: (_args, options) => runsListCommand(options, options),
   }),
   show: command({
-    description: "a run's status, parameters, last metrics and files",
+    description: "a run's status, parameters, last metrics and files (and its logs, its tracks)",
     arguments: [{ name: "<prefix>", description: "owner/project/path/name" }],
-    options: { root: runsRootOption },
-    action: ([prefix], options) => runsShowCommand(prefix, options),
+    options: {
+      root: runsRootOption,
+      logs: { description: "also every log record: time, level, message and metadata" },
+      tracks: { description: "also the tracks: topic, entry count and last entry" },
+    },
+    action: ([prefix], options) => runsShowCommand(prefix, options, options),
   }),
   metrics: command({
-    description: "the points of one metric stream (use - for the unnamed stream)",
+    description: "the points of one metric stream (None: the unnamed stream)",
     arguments: [
       { name: "<prefix>", description: "owner/project/path/name" },
       { name: "<name>", description: "metric stream" },

@@ -1,3 +1,4 @@
+import type { JsonValue } from "../../format/json-codec.js";
 /**
  * What the dashboard shows, whatever holds it: the local workspace (`labrun ui`, `WorkspaceSource`) or the
  * team server's store (`labrun serve`). The web app only talks to the JSON API built on this interface, so
@@ -172,6 +173,8 @@ export interface RunLogRecord {
   readonly timestamp: string;
   readonly level: string;
   readonly message: string;
+  /** The record's fields besides its message (`exp.log("…", epoch=3)`); absent when it has none. */
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
 }
 
 export interface RunFileDto {

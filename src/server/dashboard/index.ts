@@ -1,7 +1,7 @@
 export { dashboardApp } from "./dashboard-app.js";
 export type { DashboardAppOptions } from "./dashboard-app.js";
 export type * from "./dashboard-source.js";
-export { WorkspaceSource } from "./workspace-source.js";
+export { RunsRootSource, WorkspaceSource } from "./workspace-source.js";
 export { startDashboard } from "./start-dashboard.js";
 export type { DashboardServer, StartDashboardOptions } from "./start-dashboard.js";
 export { assetsBuilt, defaultAssetsDir } from "./static-assets.js";

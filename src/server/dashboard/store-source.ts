@@ -31,6 +31,7 @@ const levels: readonly LogLevel[] = ["debug", "info", "warn", "error", "fatal"];
 /** The URL and folder name of ML-Dash's unnamed stream (`""` in a Store). */
 const unnamed = "None";
 const storeStream = (name: string) => (name === unnamed ? "" : name);
+const streamName = (stream: string) => (stream === "" ? unnamed : stream);
 
 /** Where the bytes of stored files are: the server's `FileStorage`, or the run folders of a workspace. */
 export interface FileBytes {
@@ -113,13 +114,22 @@ export class StoreSource implements DashboardSource {
         ...(cursor ? { cursor } : {}),
       });
       if (!cursor) for (const problem of (await this.store.problems?.()) ?? []) warnings.add(problem);
-      for (const run of page.runs) runs.push(await this.#row(run, warnings.add));
+      for (const run of page.runs) {
+        const streams = await this.store.listMetricStreams(run.id, { summary: false }).catch(() => []);
+        runs.push(
+          await this.#row(
+            run,
+            warnings.add,
+            streams.map((s) => streamName(s.stream)),
+          ),
+        );
+      }
       cursor = page.nextCursor;
     } while (cursor);
     return { runs, warnings: warnings.list };
   }
 
-  async #row(run: StoredRun, warn: OnRecordWarning): Promise<RunRow> {
+  async #row(run: StoredRun, warn: OnRecordWarning, streams: readonly string[] = []): Promise<RunRow> {
     let params: Readonly<Record<string, JsonValue>> = {};
     try {
       params = await this.store.getParams(run.id);
@@ -136,7 +146,7 @@ export class StoreSource implements DashboardSource {
       createdAt: run.createdAt || null,
       endedAt: run.endedAt ?? null,
       params,
-      streams: [],
+      streams,
     };
   }
 
@@ -149,17 +159,20 @@ export class StoreSource implements DashboardSource {
   async run(id: string): Promise<RunDetail> {
     const run = await this.#run(id);
     const warnings = new RecordWarnings();
-    const row = await this.#row(run, warnings.add);
     const streams = await this.store.listMetricStreams(id, { summary: false });
+    const row = await this.#row(
+      run,
+      warnings.add,
+      streams.map((s) => streamName(s.stream)),
+    );
     for (const problem of (await this.store.problems?.(id)) ?? []) warnings.add(problem);
     const metrics = [];
     for (const s of streams) {
       const [last] = (await this.store.readMetrics(id, s.stream, { last: 1 })).points;
-      metrics.push({ name: s.stream === "" ? unnamed : s.stream, points: s.count, latest: numbers(last) });
+      metrics.push({ name: streamName(s.stream), points: s.count, latest: numbers(last) });
     }
     return {
       ...row,
-      streams: streams.map((s) => (s.stream === "" ? unnamed : s.stream)),
       warnings: warnings.list,
       description: run.description ?? null,
       host: run.folder ? run.folder.host : typeof run.metadata.host === "string" ? run.metadata.host : null,
@@ -173,13 +186,22 @@ export class StoreSource implements DashboardSource {
     ids: readonly string[],
     keys: readonly string[],
   ): Promise<Record<string, Record<string, number>>> {
-    const streams = [...new Set(keys.map((key) => key.slice(0, Math.max(0, key.indexOf(".")))))];
     const out: Record<string, Record<string, number>> = {};
     for (const id of ids) {
       await this.#run(id);
+      // A key is `stream.field`, and both may hold dots (`val.loss.mean`): the longest stream of the run
+      // that the key starts with is its stream.
+      const names = (await this.store.listMetricStreams(id, { summary: false }))
+        .map((s) => streamName(s.stream))
+        .sort((a, b) => b.length - a.length);
+      const byStream = new Map<string, string[]>();
+      for (const key of keys) {
+        const stream = names.find((name) => key.startsWith(`${name}.`));
+        if (stream !== undefined)
+          byStream.set(stream, [...(byStream.get(stream) ?? []), key.slice(stream.length + 1)]);
+      }
       const values: Record<string, number> = {};
-      for (const stream of streams) {
-        const fields = keys.filter((k) => k.startsWith(`${stream}.`)).map((k) => k.slice(stream.length + 1));
+      for (const [stream, fields] of byStream) {
         const series = await this.store
           .readMetrics(id, storeStream(stream), { last: 1, fields })
           .catch(() => undefined);
@@ -263,7 +285,12 @@ export class StoreSource implements DashboardSource {
       ...(query.regex ? { regex: query.regex } : {}),
       tail: query.tail ?? 5000,
     });
-    return logs.map((l) => ({ timestamp: l.timestamp, level: l.level, message: l.message }));
+    return logs.map((l) => ({
+      timestamp: l.timestamp,
+      level: l.level,
+      message: l.message,
+      ...(l.metadata && Object.keys(l.metadata).length > 0 ? { metadata: l.metadata } : {}),
+    }));
   }
 
   async files(id: string): Promise<RunFileDto[]> {

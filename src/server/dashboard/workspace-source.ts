@@ -46,3 +46,25 @@ export class WorkspaceSource extends StoreSource {
     await this.store.close();
   }
 }
+
+/**
+ * The dashboard over a folder of runs alone (`labrun ui --root DIR`, `$LABRUN_RUNS`): an ML-Dash root as
+ * ML-Dash's local mode (`dash_root=DIR`) or labrun's SDK write it, read through a `FilesStore`; no experiments.
+ * A run's id is its folder relative to the root.
+ */
+export class RunsRootSource extends StoreSource {
+  readonly root: string;
+
+  constructor(root: string) {
+    const folder = resolve(root);
+    super(new ValidatingStore(new FilesStore({ root: folder, base: folder })), {
+      label: folder,
+      files: workspaceFiles(folder),
+    });
+    this.root = folder;
+  }
+
+  override async close(): Promise<void> {
+    await this.store.close();
+  }
+}

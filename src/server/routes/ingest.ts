@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { MetricAppend, RunBatch } from "../../store/store.js";
-import { checkStreamName } from "../../format/names.js";
+import { checkStreamName, unnamedMetricDir } from "../../format/names.js";
 import type { ServerEnv } from "../auth.js";
 import { readJson } from "../body.js";
 import { loadRun, sendJson, type ServerContext } from "../context.js";
@@ -13,9 +13,11 @@ function decodeMetrics(
   maxDepth: number,
 ): MetricAppend[] {
   return metrics.map((append, i) => {
-    if (append.stream !== "") checkStreamName("Metric name", append.stream);
+    // The unnamed stream is `""` or `None` (its name everywhere else).
+    const stream = append.stream === unnamedMetricDir ? "" : append.stream;
+    if (stream !== "") checkStreamName("Metric name", stream);
     return {
-      stream: append.stream,
+      stream,
       points: checkPoints(append.points, `body.metrics.${i}.points`, maxDepth),
     };
   });

@@ -4,9 +4,13 @@ import type { ServerEnv } from "../auth.js";
 import { loadRun, sendJson, type ServerContext } from "../context.js";
 import { readQuery } from "../query.js";
 import { metricQuerySchema } from "../schemas.js";
+import { unnamedMetricDir } from "../../format/names.js";
 
-/** The URL name of ML-Dash's unnamed metric stream. */
-export const unnamedStreamInUrl = "_";
+/**
+ * The name of ML-Dash's unnamed metric stream (`""` in a Store) on the HTTP API, as on the dashboard, in the
+ * CLI, in ML-Dash's protocol and in a run folder (`metrics/None/`): `None`, a name no other stream can take.
+ */
+export const unnamedStreamName = unnamedMetricDir;
 
 /** Metric streams of a run and their (downsampled) points. */
 export function metricRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
@@ -15,7 +19,10 @@ export function metricRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
   app.get("/api/runs/:runId/metrics", async (c) => {
     const run = await loadRun(c, store, c.req.param("runId"));
     const summary = c.req.query("summary") !== "0";
-    return sendJson({ streams: await store.listMetricStreams(run.id, summary ? {} : { summary: false }) });
+    const streams = await store.listMetricStreams(run.id, summary ? {} : { summary: false });
+    return sendJson({
+      streams: streams.map((s) => (s.stream === "" ? { ...s, stream: unnamedStreamName } : s)),
+    });
   });
 
   app.get("/api/runs/:runId/metrics/:stream", async (c) => {
@@ -25,7 +32,7 @@ export function metricRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
       throw new BadRequestError(`query: "to" (${query.to}) is before "from" (${query.from}).`);
     }
     const name = c.req.param("stream");
-    const stream = name === unnamedStreamInUrl ? "" : name;
+    const stream = name === unnamedStreamName ? "" : name;
     const fields = query.fields
       ?.split(",")
       .map((field) => field.trim())
@@ -40,6 +47,6 @@ export function metricRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
       ...(query.maxPoints !== undefined ? { maxPoints: query.maxPoints } : {}),
       ...(fields && fields.length > 0 ? { fields } : {}),
     });
-    return sendJson(series);
+    return sendJson(stream === "" ? { ...series, stream: unnamedStreamName } : series);
   });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, relative, sep } from "node:path";
 import {
@@ -39,7 +39,8 @@ import type {
 import { BatchLedger } from "./batch-ledger.js";
 import { addFileRecord, listFileRecords } from "./files-files.js";
 import { appendLogs, queryLogs } from "./files-logs.js";
-import { FilesMetrics } from "./files-metrics.js";
+import { FilesMetrics, metricFile } from "./files-metrics.js";
+import { readTrackStream, trackStreamPrefix, trackStreams, trackSummary } from "./files-tracks.js";
 import { searchPage } from "./files-search.js";
 import { RunFolders, storedRun } from "./run-folders.js";
 import { runProblems } from "./run-problems.js";
@@ -198,11 +199,22 @@ export class FilesStore implements Store {
     runId: string,
     options?: StreamListOptions,
   ): Promise<readonly MetricStreamSummary[]> {
-    return this.#metrics.list(this.#live(runId).dir, options);
+    const dir = this.#live(runId).dir;
+    const streams = this.#metrics.list(dir, options);
+    const names = new Set(streams.map((s) => s.stream));
+    // ML-Dash's tracks, as the streams `track.<topic>` (unless sent to the store as such, under metrics/).
+    const tracks = trackStreams(dir)
+      .filter((stream) => !names.has(stream))
+      .map((stream) => trackSummary(dir, stream))
+      .filter((summary) => summary.count > 0);
+    return [...streams, ...tracks].sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
   }
 
   async readMetrics(runId: string, stream: string, range?: MetricRange): Promise<MetricSeries> {
-    return this.#metrics.read(this.#live(runId).dir, stream, range);
+    const dir = this.#live(runId).dir;
+    if (stream.startsWith(trackStreamPrefix) && !existsSync(metricFile(dir, stream)))
+      return readTrackStream(dir, stream, range);
+    return this.#metrics.read(dir, stream, range);
   }
 
   queryLogs(runId: string, query?: LogQuery): Promise<readonly StoredLog[]> {

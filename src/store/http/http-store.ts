@@ -20,6 +20,10 @@ import type {
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
 import { decodeWireDeep as decodeDeep } from "../../format/wire-json.js";
 import { decodeSeries, encodePoint } from "./wire.js";
+import { unnamedMetricDir } from "../../format/names.js";
+
+/** The server names the unnamed stream `None`; a Store names it `""`. */
+const storeStream = (name: string): string => (name === unnamedMetricDir ? "" : name);
 
 export type HttpStoreOptions = HttpClientOptions;
 
@@ -148,6 +152,7 @@ export class HttpStore implements Store {
     );
     return streams.map((stream) => ({
       ...stream,
+      stream: storeStream(stream.stream),
       summary: decodeDeep(stream.summary as never) as MetricStreamSummary["summary"],
     }));
   }
@@ -155,7 +160,7 @@ export class HttpStore implements Store {
   async readMetrics(runId: string, stream: string, range: MetricRange = {}): Promise<MetricSeries> {
     const series = await this.#json<MetricSeries>(
       "GET",
-      `/api/runs/${enc(runId)}/metrics/${enc(stream === "" ? "_" : stream)}`,
+      `/api/runs/${enc(runId)}/metrics/${enc(stream === "" ? unnamedMetricDir : stream)}`,
       {
         query: {
           by: range.by,
@@ -169,7 +174,7 @@ export class HttpStore implements Store {
         },
       },
     );
-    return decodeSeries(series);
+    return { ...decodeSeries(series), stream: storeStream(series.stream) };
   }
 
   async queryLogs(runId: string, query: LogQuery = {}): Promise<readonly StoredLog[]> {

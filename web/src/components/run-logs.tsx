@@ -47,9 +47,25 @@ export function RunLogs({ runId, live }: { runId: string; live: boolean }) {
         {(data?.logs ?? []).map((r, i) => (
           <div key={i} className={`lvl-${r.level}`} data-level={r.level}>
             {r.timestamp.slice(0, 19).replace("T", " ")} {r.level.toUpperCase().padEnd(5)} {r.message}
+            {r.metadata && (
+              <span className="muted" data-testid="log-metadata">
+                {" "}
+                {metadataText(r.metadata)}
+              </span>
+            )}
           </div>
         ))}
       </div>
     </div>
   );
+}
+
+/** A record's metadata as `key=value` pairs (values as JSON; NaN and infinities as words). */
+function metadataText(metadata: Readonly<Record<string, unknown>>): string {
+  return Object.entries(metadata)
+    .map(
+      ([key, value]) =>
+        `${key}=${typeof value === "string" ? value : (JSON.stringify(value) ?? String(value))}`,
+    )
+    .join(" ");
 }
