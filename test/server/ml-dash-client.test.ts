@@ -106,7 +106,7 @@ describe.each(serverBackends())("the real ml-dash client (0.11) on labrun serve 
     });
     const streams = (await get(`/api/runs/${run.id}/metrics`)).streams;
     expect(Object.fromEntries(streams.map((s: any) => [s.stream, s.count]))).toEqual({
-      "": 1,
+      None: 1,
       eval: 2,
       train: 6,
       "track.robot_pos": 2,
