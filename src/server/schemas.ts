@@ -8,7 +8,7 @@ const isoDate = z
   .max(64)
   .refine((text) => !Number.isNaN(Date.parse(text)), "expected an ISO 8601 date-time");
 
-export const runStatusSchema = z.enum(["RUNNING", "COMPLETED", "FAILED", "CANCELLED"]);
+export const runStatusSchema = z.enum(["RUNNING", "COMPLETED", "FAILED", "CANCELLED", "UNKNOWN"]);
 export const logLevelSchema = z.enum(["debug", "info", "warn", "error", "fatal"]);
 
 const shortText = z.string().max(1024);

@@ -78,7 +78,11 @@ export interface StoreCapabilities {
   readonly serverSideDownsampling: boolean;
 }
 
-export type RunStatus = "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+/**
+ * A run's status. UNKNOWN: its writer recorded none (an ML-Dash local run, uploaded by `labrun sync`); it is not
+ * final (a later status replaces it) and not running.
+ */
+export type RunStatus = "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED" | "UNKNOWN";
 
 export interface RunUpsert {
   /** `owner/project/path.../name`, validated before it reaches a backend. */

@@ -45,7 +45,7 @@ export const storeLimits = Object.freeze({
   runPageLimit: 1000,
 });
 
-export const runStatuses = ["RUNNING", "COMPLETED", "FAILED", "CANCELLED"] as const;
+export const runStatuses = ["RUNNING", "COMPLETED", "FAILED", "CANCELLED", "UNKNOWN"] as const;
 export const logLevels = ["debug", "info", "warn", "error", "fatal"] as const;
 
 /** A run prefix (≥ 2 segments, as for local runs) of bounded length. */

@@ -48,6 +48,8 @@ const toMlflow: Readonly<Record<RunStatus, string>> = {
   COMPLETED: "FINISHED",
   FAILED: "FAILED",
   CANCELLED: "KILLED",
+  // MLflow has no unknown status: SCHEDULED is its one status that is neither running nor final.
+  UNKNOWN: "SCHEDULED",
 };
 const fromMlflow: Readonly<Record<string, RunStatus>> = {
   RUNNING: "RUNNING",

@@ -335,9 +335,16 @@ export class FilesStore implements Store {
 }
 
 function applyStatus(runId: string, record: RunRecord, change: StatusChange, now: string): void {
+  // A folder's UNKNOWN is no status at all (what ML-Dash writes): it is left like RUNNING, by any status.
   const from = record.status ?? "RUNNING";
   const to = change.status;
   if (to === "RUNNING") return;
+  if (to === "UNKNOWN") {
+    if (from !== "RUNNING") throw new RunStatusTransitionError(runId, from, to);
+    delete record.status;
+    Object.assign(record, { statusReason: null, endedAt: null, error: null });
+    return;
+  }
   if (from === "RUNNING") {
     Object.assign(record, {
       status: to,

@@ -114,9 +114,10 @@ export function storedRun(id: string, record: RunRecord, deleted: boolean, now =
   const prefix = typeof record.prefix === "string" ? record.prefix.replace(/^\/+|\/+$/g, "") : "";
   const segments = prefix.split("/");
   const derived = deriveStatus(record, now);
-  const status: RunStatus = (runStatuses as readonly string[]).includes(derived.status)
-    ? (derived.status as RunStatus)
-    : "COMPLETED";
+  const status: RunStatus =
+    derived.status === "UNKNOWN" || (runStatuses as readonly string[]).includes(derived.status)
+      ? (derived.status as RunStatus)
+      : "COMPLETED";
   const error = record.error?.message;
   const endedAt = typeof record.endedAt === "string" ? record.endedAt : undefined;
   const created = typeof record.created_at === "string" ? record.created_at : "";

@@ -104,9 +104,11 @@ export async function updateRunFields(
   if (patch.status) {
     const from = row.status;
     const to = patch.status.status;
-    if (to === "RUNNING") {
-      sets.push("status = 'RUNNING'", "ended_at = NULL", "error = NULL");
-    } else if (from === "RUNNING") {
+    // UNKNOWN (no status recorded) is left like RUNNING: by any status; only a live run becomes UNKNOWN.
+    const open = from === "RUNNING" || from === "UNKNOWN";
+    if (to === "RUNNING" || (to === "UNKNOWN" && open)) {
+      sets.push(`status = '${to}'`, "ended_at = NULL", "error = NULL");
+    } else if (open && to !== "UNKNOWN") {
       sets.push("status = ?", "ended_at = ?", "error = ?");
       params.push(to, patch.status.at ?? now, patch.status.error ?? null);
     } else if (from !== to) {

@@ -81,6 +81,22 @@ export function runCases(ctx: ContractContext): void {
       expect(done.endedAt).toBeDefined();
     });
 
+    it("UNKNOWN (no status recorded) is neither running nor final: any status replaces it", async () => {
+      const store = ctx.store();
+      const run = await store.upsertRun({ prefix: `${ctx.owner()}/p/r` });
+      const unknown = await store.updateRun(run.id, { status: { status: "UNKNOWN" } });
+      expect(unknown.status).toBe("UNKNOWN");
+      expect(unknown.endedAt).toBeUndefined();
+      expect((await store.searchRuns({ prefix: run.prefix, status: "UNKNOWN" })).total).toBe(1);
+      const done = await store.updateRun(run.id, { status: { status: "COMPLETED" } });
+      expect(done.status).toBe("COMPLETED");
+      expect(done.endedAt).toBeDefined();
+      expect(await codeOf(store.updateRun(run.id, { status: { status: "UNKNOWN" } }))).toBe(
+        "RUN_STATUS_TRANSITION",
+      );
+      expect((await store.getRun(run.id))?.status).toBe("COMPLETED");
+    });
+
     it("stores a batch all or nothing: a refused status change stores none of its data", async () => {
       const store = ctx.store();
       const run = await store.upsertRun({ prefix: `${ctx.owner()}/p/r` });

@@ -144,7 +144,7 @@ export async function syncLocalRun(store: HttpStore, info: RunInfo): Promise<Loc
     files++;
   }
 
-  // The final status, when the local run has one the server does not show yet.
+  // The final status, when the local run has one the server does not show yet; UNKNOWN for none.
   let status: string | undefined;
   const final = info.status === "COMPLETED" || info.status === "FAILED" || info.status === "CANCELLED";
   const current = (await store.getRun(runId))?.status;
@@ -158,6 +158,10 @@ export async function syncLocalRun(store: HttpStore, info: RunInfo): Promise<Loc
       },
     });
     status = info.status;
+  } else if (info.status === "UNKNOWN" && current === "RUNNING") {
+    // A run that recorded no status (ML-Dash's local mode) is not running on the server either.
+    await store.updateRun(runId, { status: { status: "UNKNOWN" } });
+    status = "UNKNOWN";
   }
   return {
     prefix: info.prefix,
