@@ -105,4 +105,18 @@ describe.skipIf(!existsSync(chromiumPath))("the dashboard over a server's store,
     await page.locator('[data-file="dot.png"]').click();
     await until(`document.querySelector("[data-testid=image-preview]")?.naturalWidth === 1`);
   });
+
+  it("answers a file id the run does not have with the documented 404 error body", async () => {
+    const missing = await fetch(`${server.url}/api/dashboard/runs/${runId}/files/no-such-file`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({
+      error: {
+        code: "FILE_NOT_FOUND",
+        message: expect.stringContaining("no-such-file"),
+        details: { runId, fileId: "no-such-file" },
+      },
+    });
+  });
 });

@@ -1,7 +1,12 @@
 import { Hono } from "hono";
 import type { Context, Env } from "hono";
 import { streamSSE } from "hono/streaming";
-import { MethodNotAllowedError, RouteNotFoundError, UsageError } from "../../errors.js";
+import {
+  MethodNotAllowedError,
+  RouteNotFoundError,
+  StoredFileNotFoundError,
+  UsageError,
+} from "../../errors.js";
 import { methodsFor } from "../method-not-allowed.js";
 import { compileUserRegex } from "../../util/user-regex.js";
 import type { RequestPolicy } from "../../util/request-policy.js";
@@ -221,8 +226,7 @@ export function dashboardApi(source: DashboardSource, options: DashboardAppOptio
   api.get("/runs/:id/files", async (c) => json(c, { files: await source.files(c.req.param("id")) }));
   api.get("/runs/:id/files/:fileId", async (c) => {
     const file = await source.file(c.req.param("id"), c.req.param("fileId"));
-    if (!file)
-      return json(c, { error: { code: "FILE_NOT_FOUND", message: "No such file in this run." } }, 404);
+    if (!file) throw new StoredFileNotFoundError(c.req.param("id"), c.req.param("fileId"));
     const disposition = c.req.query("download") === "1" ? "attachment" : "inline";
     return c.body(file.stream(), 200, {
       "content-type": file.contentType,
