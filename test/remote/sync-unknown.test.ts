@@ -45,6 +45,19 @@ with Experiment(prefix=${JSON.stringify(prefix)}, dash_root=${JSON.stringify(roo
     expect(runs).toEqual([expect.objectContaining({ status: "UNKNOWN" })]);
     expect(runs[0]!.endedAt).toBeUndefined();
 
+    // ML-Dash's own listing shows it, and filters by it.
+    const graphql = await fetch(`${served.server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `{ experimentsPaginated(namespaceSlug: "dana", projectSlug: "nlp", status: UNKNOWN, limit: 10, offset: 0)
+          { experiments { name status } totalCount } }`,
+      }),
+    });
+    expect(await graphql.json()).toEqual({
+      data: { experimentsPaginated: { experiments: [{ name: "run-1", status: "UNKNOWN" }], totalCount: 1 } },
+    });
+
     // Again: nothing to send, still UNKNOWN.
     const second = sync();
     expect(JSON.parse(second.stdout).runs).toEqual([

@@ -28,7 +28,7 @@ export const mlDashSchema: GraphQLSchema = buildSchema(`
     searchExperimentsPaginated(pattern: String!, limit: Int!, offset: Int!): ExperimentPage!
   }
 
-  enum ExperimentStatus { RUNNING COMPLETED FAILED CANCELLED }
+  enum ExperimentStatus { RUNNING COMPLETED FAILED CANCELLED UNKNOWN }
 
   type ProjectPage {
     projects: [Project!]!
