@@ -64,7 +64,7 @@ const api = async (url: string, path: string, init?: RequestInit): Promise<any> 
 describe("labrun ui over an ML-Dash root", () => {
   it("--root lists the root's runs with every stream (dots kept, the unnamed one as None)", async () => {
     await withUi(["--root", root], {}, async (url) => {
-      expect(await api(url, "/info")).toMatchObject({ label: root });
+      expect(await api(url, "/info")).toMatchObject({ label: root, capabilities: { experiments: false } });
       const { runs } = await api(url, "/runs");
       expect(runs.map((r: any) => [r.id, r.prefix, r.status])).toEqual([[prefix, prefix, "UNKNOWN"]]);
       expect(runs[0].streams).toEqual(["None", "track.robot_pos", "train", "val.loss"]);
