@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { JsonValue } from "../../format/json-codec.js";
-import type { MetricAppend, Store, StoredRun } from "../../store/store.js";
+import type { Store, StoredRun } from "../../store/store.js";
 import { checkProject, type Principal } from "../auth.js";
 import { doesNotExist, invalidParameter } from "./mlflow-errors.js";
 import { mlflowMetadata, replaceMlflowMetadata, type Experiment } from "./mlflow-experiments.js";
-import { metricKeyOfStream, streamOfMetricKey } from "./mlflow-names.js";
-import type { MetricInput } from "./mlflow-runs.js";
+import { metricKeyOfStream } from "./mlflow-names.js";
+import { metricAppends, type MetricInput } from "./mlflow-runs.js";
 
 /** What the labrun run behind a logged model keeps in `metadata.mlflow`. */
 export interface ModelRecord {
@@ -117,21 +117,10 @@ export async function logModelMetrics(
   model: MlflowModel,
   metrics: readonly MetricInput[],
 ): Promise<void> {
-  const streams = new Map<string, MetricAppend["points"][number][]>();
-  const now = Date.now();
-  for (const metric of metrics) {
-    const stream = streamOfMetricKey(metric.key);
-    let points = streams.get(stream);
-    if (!points) streams.set(stream, (points = []));
-    points.push({
-      fields: { value: metric.value, step: metric.step ?? 0 },
-      ts: (metric.timestamp ?? now) / 1000,
-    });
-  }
   await store.applyBatch(model.run.id, {
     clientId: `mlflow-${randomUUID()}`,
     seq: 1,
-    metrics: [...streams].map(([stream, points]) => ({ stream, points })),
+    metrics: metricAppends(metrics),
   });
 }
 

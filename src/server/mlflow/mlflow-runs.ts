@@ -55,6 +55,22 @@ export interface MetricInput {
   readonly step?: number | undefined;
 }
 
+/** MLflow metrics as labrun appends: one stream per key (`streamOfMetricKey`), fields `value` and `step`. */
+export function metricAppends(metrics: readonly MetricInput[]): MetricAppend[] {
+  const streams = new Map<string, MetricAppend["points"][number][]>();
+  const now = Date.now();
+  for (const metric of metrics) {
+    const stream = streamOfMetricKey(metric.key);
+    let points = streams.get(stream);
+    if (!points) streams.set(stream, (points = []));
+    points.push({
+      fields: { value: metric.value, step: metric.step ?? 0 },
+      ts: (metric.timestamp ?? now) / 1000,
+    });
+  }
+  return [...streams].map(([stream, points]) => ({ stream, points }));
+}
+
 /** The run behind an MLflow run id (labrun's run id), after the project check. */
 export async function loadMlflowRun(
   store: Store,
@@ -178,18 +194,7 @@ export async function logBatch(
     }
     paramRecord[param.key] = param.value;
   }
-  const streams = new Map<string, MetricAppend["points"][number][]>();
-  const now = Date.now();
-  for (const metric of metrics) {
-    const stream = streamOfMetricKey(metric.key);
-    let points = streams.get(stream);
-    if (!points) streams.set(stream, (points = []));
-    points.push({
-      fields: { value: metric.value, step: metric.step ?? 0 },
-      ts: (metric.timestamp ?? now) / 1000,
-    });
-  }
-  const appends: MetricAppend[] = [...streams].map(([stream, points]) => ({ stream, points }));
+  const appends = metricAppends(metrics);
   if (appends.length > 0 || params.length > 0) {
     await store.applyBatch(mlflowRun.run.id, {
       clientId: `mlflow-${randomUUID()}`,
