@@ -12,3 +12,9 @@ export function errorCodeOf(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === "string" ? code : ((error as Error | undefined)?.message ?? String(error));
 }
+
+/** True for an error the system raised for a file operation (an errno code: ENOSPC, EIO, EACCES, …). */
+export function isSystemIoError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code);
+}

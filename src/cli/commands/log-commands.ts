@@ -5,6 +5,7 @@ import { checkLogLevel } from "../../format/log-writer.js";
 import type { JsonValue } from "../../format/json-codec.js";
 import { unflattenParams } from "../../tracking/params.js";
 import { openRunForLogging } from "./run-lookup.js";
+import { isSystemIoError } from "../../util/disk-full.js";
 
 export interface LogTarget {
   readonly prefix?: string;
@@ -80,8 +81,8 @@ async function writing<T>(run: Run, what: string, write: () => T | Promise<T>): 
   try {
     result = await write();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) throw error;
+    if (!isSystemIoError(error)) throw error;
+    const { code } = error;
     await run.complete();
     throw new RunWriteError(run.prefix, what, { code, message: (error as Error).message });
   }

@@ -3,6 +3,7 @@ import { copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises
 import { basename, dirname, join, resolve } from "node:path";
 import { ChecksumMismatchError, RunStateError, TrackedFileNotFoundError } from "../../errors.js";
 import { checkFileName } from "../../format/names.js";
+import { isSystemIoError } from "../../util/disk-full.js";
 import {
   checkSaveSource,
   contentTypeOf,
@@ -148,15 +149,10 @@ async function stageCopy(source: string | Uint8Array, staged: string): Promise<U
     else await writeFile(staged, source);
     return undefined;
   } catch (error) {
-    if (!isSystemError(error)) throw error;
+    if (!isSystemIoError(error)) throw error;
     await rm(staged, { force: true });
     return typeof source === "string" ? readFile(source) : source;
   }
-}
-
-function isSystemError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" && /^E[A-Z]+$/.test(code);
 }
 
 function sha256OfBytes(bytes: Uint8Array): string {
