@@ -22,7 +22,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { writeResultsSection } from "./results-file.js";
+import { formatWithPrettier, writeResultsSection } from "./results-file.js";
 import { clockTicks, machineBusyMs } from "./machine-load.js";
 import { stat, type Stat } from "./stats.js";
 
@@ -209,7 +209,10 @@ function measure(): Samples {
     benchSeconds: (Date.now() - started) / 1000,
     measuredAt: new Date().toISOString(),
   };
-  if (!QUICK) writeFileSync(samplesFile, `${JSON.stringify(samples, null, 1)}\n`);
+  if (!QUICK) {
+    writeFileSync(samplesFile, `${JSON.stringify(samples, null, 1)}\n`);
+    formatWithPrettier(samplesFile);
+  }
   return samples;
 }
 

@@ -3,7 +3,9 @@
 // only when asked (`--report`, or LABRUN_BENCH_REPORT=1 as `npm run bench:report` sets), so a trial run on a
 // busy or different machine does not replace the recorded figures.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
 /** Whether this run should write its figures into bench/RESULTS.md. */
 export const reportRequested = process.argv.includes("--report") || process.env.LABRUN_BENCH_REPORT === "1";
@@ -27,5 +29,20 @@ export function writeResultsSection(file: string, name: string, markdown: string
     from >= 0 && to >= 0
       ? text.slice(0, from) + block + text.slice(to + end.length)
       : `${text.trimEnd()}${text.trim() ? "\n\n" : ""}${block}\n`;
-  writeFileSync(file, next);
+  writeFileSync(`${file}.tmp`, next);
+  renameSync(`${file}.tmp`, file);
+  formatWithPrettier(file);
+}
+
+/**
+ * Formats a file the benchmark wrote with the project's prettier, so `npm run lint:format` (part of `npm test`)
+ * stays clean after a `--report` run.
+ */
+export function formatWithPrettier(file: string): void {
+  const prettier = createRequire(import.meta.url).resolve("prettier/bin/prettier.cjs");
+  const result = spawnSync(process.execPath, [prettier, "--write", "--log-level", "warn", file], {
+    stdio: "inherit",
+  });
+  if (result.status !== 0)
+    console.error(`prettier could not format ${file}: run \`npx prettier --write ${file}\``);
 }
