@@ -10,6 +10,7 @@ import {
   monitorTableCommand,
   planGroup,
   serveTableCommand,
+  storeGroup,
   tokenGroup,
   uiTableCommand,
 } from "./table/server-commands.js";
@@ -28,6 +29,7 @@ export const cliTable = {
   monitor: monitorTableCommand,
   serve: serveTableCommand,
   token: tokenGroup,
+  store: storeGroup,
   sync: syncTableCommand,
   plan: planGroup,
 } as const satisfies CommandTable;

@@ -73,6 +73,8 @@ export type ErrorCode =
   | "PARAM_IMMUTABLE"
   | "RUN_STATUS_TRANSITION"
   | "STORE_UNAVAILABLE"
+  | "STORE_COPY_CONFLICT"
+  | "STORE_COPY_INCOMPLETE"
   // clusters (Slurm, SSH tunnels, packagers)
   | "TUNNEL_FAILED"
   | "SLURM_SUBMIT_REJECTED"

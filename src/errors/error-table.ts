@@ -98,6 +98,8 @@ export const errorTable = Object.freeze({
   RUN_STATUS_TRANSITION: { class: store.RunStatusTransitionError, status: 409 },
   // a database hiccup: clients retry the batch
   STORE_UNAVAILABLE: { class: store.StoreUnavailableError, status: 503 },
+  STORE_COPY_CONFLICT: { class: store.StoreCopyConflictError, status: 409 },
+  STORE_COPY_INCOMPLETE: { class: store.StoreCopyIncompleteError, status: 500 },
   TUNNEL_FAILED: { class: cluster.TunnelError, status: 400 },
   SLURM_SUBMIT_REJECTED: { class: cluster.SlurmSubmitError, status: 400 },
   PACKAGE_UNCOMMITTED: { class: cluster.UncommittedChangesError, status: 400 },

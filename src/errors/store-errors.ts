@@ -61,3 +61,28 @@ export class StoreUnavailableError extends LabrunError {
     );
   }
 }
+
+/**
+ * `labrun store copy`: the target database already holds other data under ids the source uses (a run or a
+ * token changed on either side since the last copy, or another server's data).
+ */
+export class StoreCopyConflictError extends LabrunError {
+  override readonly code = "STORE_COPY_CONFLICT";
+  constructor(target: string, conflicts: readonly string[]) {
+    const shown = conflicts.slice(0, 5).join("; ");
+    super(
+      `The target ${target} already holds different data under ${conflicts.length} id(s) of the source ` +
+        `(${shown}${conflicts.length > 5 ? "; …" : ""}). Nothing was written. Copy into an empty database, or ` +
+        "pass --force to replace those runs and tokens in the target with the source's.",
+      { details: { target, conflicts: conflicts.slice(0, 100), count: conflicts.length } },
+    );
+  }
+}
+
+/**
+ * `labrun store copy`: the copy is not exact (verification found a difference) or cannot be made (a file's
+ * bytes are missing from the source's file storage).
+ */
+export class StoreCopyIncompleteError extends LabrunError {
+  override readonly code = "STORE_COPY_INCOMPLETE";
+}

@@ -1,6 +1,7 @@
 import { monitorCommand } from "../commands/monitor.js";
 import { planRunCommand } from "../commands/plan-command.js";
 import { serveCommand } from "../commands/serve.js";
+import { storeCopyCommand } from "../commands/store-copy.js";
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from "../commands/token.js";
 import { uiCommand } from "../commands/ui.js";
 import { command, group } from "../option-table.js";
@@ -113,6 +114,41 @@ export const tokenGroup = group("bearer tokens of the team server (stored hashed
     arguments: [{ name: "<id>", description: "the token id shown by `labrun token list`" }],
     options: tokenStore,
     action: ([id], options) => tokenRevokeCommand(id, options),
+  }),
+});
+
+/** `labrun store copy`: moves a server's data (a SQLite server to PostgreSQL and object storage). */
+export const storeGroup = group("the team server's database and files as a whole", {
+  copy: command({
+    description:
+      "copy a server's runs, metrics, logs, files and tokens into another database and file storage (idempotent, resumable)",
+    options: {
+      from: {
+        argument: "<uri>",
+        description: "the source database: sqlite:PATH (or postgres://…); stop its server for the final copy",
+        required: true,
+      },
+      to: {
+        argument: "<uri>",
+        description: "the target database: postgres://user:pass@host/db (or sqlite:PATH)",
+        required: true,
+      },
+      filesFrom: {
+        argument: "<dir>",
+        description: "the source server's files folder (its --files; default: files/ beside a SQLite source)",
+      },
+      filesTo: {
+        argument: "<dir|s3://bucket/prefix>",
+        description: "where the files' bytes go (the target servers' --files)",
+      },
+      force: { description: "replace runs and tokens that differ in the target under the source's ids" },
+      verify: {
+        negate: true,
+        description: "skip the comparison of both sides after the copy (counts, file SHA-256)",
+      },
+      ...globalOptions,
+    },
+    action: (_args, options) => storeCopyCommand(options),
   }),
 });
 
