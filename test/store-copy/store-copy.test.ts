@@ -188,6 +188,17 @@ describe.skipIf(!hasPostgres)("labrun store copy: a SQLite server into PostgreSQ
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain("copied 1 run(s) (2 already in the target)");
     expect(await countRows(target.uri)).toEqual(target1);
+
+    // And back: PostgreSQL (read through a REPEATABLE READ snapshot) into a new SQLite file.
+    const back = cli(
+      ...["store", "copy", "--from", target.uri, "--to", `sqlite:${join(dir, "back.db")}`],
+      ...["--files-from", join(dir, "pg-files"), "--files-to", join(dir, "back-files"), "--json"],
+    );
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout).comparison).toMatchObject({
+      differences: [],
+      target: report.comparison.source,
+    });
   });
 
   it("killed (SIGKILL) in the middle, the next copy finishes an exact copy: nothing missing, nothing twice", async () => {
