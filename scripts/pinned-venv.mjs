@@ -6,14 +6,15 @@ import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 
 /**
  * @param {{ venv: string, distribution: string, version: string, module: string, purpose: string,
- *   also?: readonly { distribution: string, version: string, module: string }[] }} spec
+ *   extras?: string, also?: readonly { distribution: string, version: string, module: string }[] }} spec
  *   venv: absolute folder ending in "/"; distribution: the pip name; module: what must import;
+ *   extras: the distribution's extras to install (`server` for `moto[server]`);
  *   also: more pinned packages installed beside it (e.g. scikit-learn for MLflow's model flavours).
  */
-export function ensurePinnedVenv({ venv, distribution, version, module, purpose, also = [] }) {
+export function ensurePinnedVenv({ venv, distribution, version, module, purpose, extras, also = [] }) {
   const python = `${venv}bin/python`;
-  const all = [{ distribution, version, module }, ...also];
-  const specs = all.map((p) => `${p.distribution}==${p.version}`);
+  const all = [{ distribution, version, module, extras }, ...also];
+  const specs = all.map((p) => `${p.distribution}${p.extras ? `[${p.extras}]` : ""}==${p.version}`);
   const check = all
     .map((p) => `import ${p.module}; assert m.version("${p.distribution}") == "${p.version}"`)
     .join("; ");

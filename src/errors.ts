@@ -18,6 +18,7 @@ export * from "./errors/usage-errors.js";
 export * from "./errors/config-errors.js";
 export * from "./errors/tracking-errors.js";
 export * from "./errors/server-errors.js";
+export * from "./errors/file-storage-errors.js";
 export * from "./errors/remote-errors.js";
 export * from "./errors/store-errors.js";
 export * from "./errors/cluster-errors.js";

@@ -64,6 +64,9 @@ export type ErrorCode =
   | "METHOD_NOT_ALLOWED"
   | "SHUTTING_DOWN"
   | "INTERNAL"
+  // the server's file storage (an S3-compatible object store)
+  | "FILE_STORAGE_UNAVAILABLE"
+  | "FILE_STORAGE_ACCESS"
   // remote mode (HttpStore, the remote sink, `labrun sync`)
   | "SERVER_UNREACHABLE"
   // stores (SQLite, PostgreSQL, openStore)

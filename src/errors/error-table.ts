@@ -3,6 +3,7 @@ import type { LabrunError } from "./labrun-error.js";
 import { LabrunError as BaseError } from "./labrun-error.js";
 import * as cluster from "./cluster-errors.js";
 import * as config from "./config-errors.js";
+import * as fileStorage from "./file-storage-errors.js";
 import * as launch from "./experiment-errors.js";
 import * as plan from "./plan-errors.js";
 import * as remote from "./remote-errors.js";
@@ -90,6 +91,10 @@ export const errorTable = Object.freeze({
   METHOD_NOT_ALLOWED: { class: server.MethodNotAllowedError, status: 405 },
   SHUTTING_DOWN: { class: server.ShuttingDownError, status: 503 },
   INTERNAL: { class: server.InternalServerError, status: 500 },
+  // the object store of `--files s3://…` is unreachable: nothing kept, clients retry
+  FILE_STORAGE_UNAVAILABLE: { class: fileStorage.FileStorageUnavailableError, status: 503 },
+  // the bucket is missing or the credentials refused: the operator must fix the configuration
+  FILE_STORAGE_ACCESS: { class: fileStorage.FileStorageAccessError, status: 500 },
   SERVER_UNREACHABLE: { class: remote.ServerUnreachableError, status: 502 },
   STORE_URI: { class: store.StoreUriError, status: 400 },
   STORE_SCHEMA: { class: store.StoreSchemaError, status: 500 },

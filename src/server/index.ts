@@ -11,6 +11,9 @@ export { RunEvents } from "./events.js";
 export type { RunEvent } from "./events.js";
 export type { FileStorage, PutOptions, StoredBlob } from "./files/file-storage.js";
 export { LocalFileStorage } from "./files/local-file-storage.js";
+export { S3FileStorage, type S3FileStorageOptions } from "./files/s3-file-storage.js";
+export type { S3Location } from "./files/s3-location.js";
+export type { DownloadUrlOptions } from "./files/file-storage.js";
 export { startServer } from "./start-server.js";
 export type { StartServerOptions, StartedServer } from "./start-server.js";
 export {

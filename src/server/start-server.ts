@@ -5,10 +5,12 @@ import { Workspace } from "../workspace/workspace.js";
 import { createServer } from "./create-server.js";
 import { mountDashboard } from "./dashboard/dashboard-app.js";
 import { StoreSource } from "./dashboard/store-source.js";
-import { LocalFileStorage } from "./files/local-file-storage.js";
+import { openFileStorage, type FileStorageOptions } from "./files/open-file-storage.js";
+import { isS3Uri } from "./files/s3-location.js";
 import type { RunningServer } from "./listen.js";
 import { openServerDatabase } from "./open-database.js";
 import type { ServerLimits } from "./options.js";
+import type { FileStorage } from "./files/file-storage.js";
 import { requestPolicy } from "../util/request-policy.js";
 
 export interface StartServerOptions {
@@ -16,8 +18,10 @@ export interface StartServerOptions {
   readonly host: string;
   /** `sqlite:PATH` or `postgres://…` (default: `sqlite:<workspace>/server/labrun.db`). */
   readonly db?: string;
-  /** Folder of uploaded files (default: `<workspace>/server/files`). */
+  /** Folder of uploaded files, or `s3://bucket/prefix` (default: `<workspace>/server/files`). */
   readonly files?: string;
+  /** How to reach the object store of an `s3://` `files`, and whether downloads are presigned. */
+  readonly fileStorage?: FileStorageOptions;
   /** False only on a loopback address. */
   readonly auth: boolean;
   readonly workspace?: string;
@@ -32,6 +36,7 @@ export interface StartServerOptions {
 
 export interface StartedServer extends RunningServer {
   readonly db: string;
+  /** The files folder, or `s3://bucket/prefix` (with its endpoint). */
   readonly filesDir: string;
   readonly store: ServerStore;
 }
@@ -55,11 +60,14 @@ export async function startServer(options: StartServerOptions): Promise<StartedS
     );
   }
   const db = options.db ?? defaultDbUri(options.workspace);
-  const filesDir = resolve(options.files ?? join(new Workspace(options.workspace).root, "server", "files"));
+  const filesAt = options.files ?? join(new Workspace(options.workspace).root, "server", "files");
   const store = await openServerDatabase(db);
+  let files: FileStorage | undefined;
   try {
-    const files = new LocalFileStorage(filesDir);
-    await files.sweep();
+    const opened = await openFileStorage(isS3Uri(filesAt) ? filesAt : resolve(filesAt), options.fileStorage);
+    files = opened.storage;
+    const filesDir = opened.where;
+    await files.sweep?.();
     const server = createServer({
       store,
       authStore: store,
@@ -73,8 +81,14 @@ export async function startServer(options: StartServerOptions): Promise<StartedS
       ...(options.version ? { version: options.version } : {}),
     });
     const running = await server.listen({ port: options.port, host: options.host });
-    return { ...running, close: running.close, db, filesDir, store };
+    const storage = files;
+    const close = async () => {
+      await running.close();
+      await storage.close?.();
+    };
+    return { ...running, close, db, filesDir, store };
   } catch (error) {
+    await files?.close?.();
     await store.close();
     throw error;
   }

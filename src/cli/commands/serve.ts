@@ -8,6 +8,10 @@ export interface ServeOptions {
   readonly host: string;
   readonly db?: string | undefined;
   readonly files?: string | undefined;
+  readonly s3Endpoint?: string | undefined;
+  readonly s3Addressing?: "path" | "virtual" | undefined;
+  /** Seconds a presigned download URL is valid (S3 only). */
+  readonly filesPresign?: number | undefined;
   readonly auth: boolean;
   /** Largest JSON request body, MiB. */
   readonly maxBodyMb?: number | undefined;
@@ -29,6 +33,11 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     version,
     ...(options.db ? { db: options.db } : {}),
     ...(options.files ? { files: options.files } : {}),
+    fileStorage: {
+      ...(options.s3Endpoint ? { s3Endpoint: options.s3Endpoint } : {}),
+      ...(options.s3Addressing ? { s3Addressing: options.s3Addressing } : {}),
+      ...(options.filesPresign ? { presignSeconds: options.filesPresign } : {}),
+    },
     ...(options.workspace ? { workspace: options.workspace } : {}),
     ...(options.allowedHosts !== undefined ? { allowedHosts: [...options.allowedHosts] } : {}),
     limits: {

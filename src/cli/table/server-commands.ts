@@ -4,6 +4,7 @@ import { serveCommand } from "../commands/serve.js";
 import { storeCopyCommand } from "../commands/store-copy.js";
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from "../commands/token.js";
 import { uiCommand } from "../commands/ui.js";
+import { UsageError } from "../../errors.js";
 import { command, group } from "../option-table.js";
 import {
   allowedHostsOption,
@@ -55,7 +56,28 @@ export const serveTableCommand = command({
       description:
         "sqlite:PATH or postgres://user:pass@host/db (default: sqlite:<workspace>/server/labrun.db)",
     },
-    files: { argument: "<dir>", description: "folder of uploaded files (default: <workspace>/server/files)" },
+    files: {
+      argument: "<dir|s3-uri>",
+      description:
+        "where uploaded files' bytes live: a folder, or s3://bucket/prefix with the AWS_* environment variables (default: <workspace>/server/files)",
+    },
+    s3Endpoint: {
+      argument: "<url>",
+      description:
+        "S3-compatible endpoint for --files s3://… (MinIO, Ceph, moto; default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS)",
+    },
+    s3Addressing: {
+      argument: "<style>",
+      description:
+        "path (endpoint/bucket/key) or virtual (bucket.endpoint/key); default: path with an endpoint",
+      parse: addressingStyle,
+    },
+    filesPresign: {
+      argument: "<seconds>",
+      description:
+        "with --files s3://…: file downloads of the API answer 302 to a presigned S3 URL valid this long (bytes skip the server)",
+      parse: positiveNumber("--files-presign"),
+    },
     auth: {
       negate: true,
       description: "accept requests without a token (refused unless --host is a loopback address)",
@@ -74,6 +96,11 @@ export const serveTableCommand = command({
   },
   action: (_args, options) => serveCommand(options),
 });
+
+function addressingStyle(text: string): "path" | "virtual" {
+  if (text === "path" || text === "virtual") return text;
+  throw new UsageError(`--s3-addressing takes path or virtual, not ${JSON.stringify(text)}.`);
+}
 
 /** The database of the token commands, and the shared options placed before their own (as `--help` shows). */
 const tokenStore = {

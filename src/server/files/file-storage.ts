@@ -13,6 +13,12 @@ export interface PutOptions {
   readonly expectedSha256?: string;
 }
 
+/** What a presigned download must answer with besides the bytes. */
+export interface DownloadUrlOptions {
+  readonly contentDisposition: string;
+  readonly contentType: string;
+}
+
 /**
  * Keeps the bytes of uploaded files; the Store keeps their metadata. Keys are chosen by the server
  * (`newKey`), never by clients, so no client-supplied name reaches a path.
@@ -27,6 +33,13 @@ export interface FileStorage {
   /** The bytes of `key`, or undefined when it does not exist. */
   get(key: string): Promise<{ readonly stream: Readable; readonly size: number } | undefined>;
   delete(key: string): Promise<void>;
-  /** Removes what unfinished uploads left behind (at start); returns how many were removed. */
-  sweep?(): Promise<number>;
+  /** Removes what unfinished uploads older than `graceMs` left behind (at start); returns how many. */
+  sweep?(graceMs?: number): Promise<number>;
+  /**
+   * A URL the client may download the bytes from directly (an object store's presigned GET), or undefined
+   * to stream them through the server. The download routes answer 302 to it.
+   */
+  downloadUrl?(key: string, options: DownloadUrlOptions): Promise<string | undefined>;
+  /** Releases connections (at server stop). */
+  close?(): Promise<void>;
 }

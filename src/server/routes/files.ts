@@ -49,7 +49,7 @@ export function fileRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
     const fileId = c.req.param("fileId");
     const file = fileId.length <= 200 ? await store.getFile(run.id, fileId) : undefined;
     if (!file) throw new StoredFileNotFoundError(run.id, fileId);
-    return downloadResponse(ctx, file, c.req.header("if-none-match"));
+    return downloadResponse(ctx, file, c.req.header("if-none-match"), { redirect: true });
   });
 }
 
@@ -88,24 +88,36 @@ export async function storeUpload(
   return stored;
 }
 
-/** The bytes of a stored file, with its type, length and SHA-256 as ETag. */
+/**
+ * The bytes of a stored file, with its type, length and SHA-256 as ETag; with `redirect`, a 302 to the file
+ * storage's presigned URL when it gives one (only labrun's own route: ML-Dash's client does not follow redirects).
+ */
 export async function downloadResponse(
   ctx: ServerContext,
   file: StoredFile,
   ifNoneMatch?: string,
+  options: { readonly redirect?: boolean } = {},
 ): Promise<Response> {
   const etag = `"${file.sha256}"`;
   if (ifNoneMatch === etag) return new Response(null, { status: 304, headers: { etag } });
+  const safeName = file.filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  const contentType = file.contentType ?? "application/octet-stream";
+  const contentDisposition = `attachment; filename="${safeName}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`;
+  // An object store's presigned URL: the client fetches the bytes there, they never pass through here.
+  const url =
+    options.redirect !== true
+      ? undefined
+      : await ctx.files.downloadUrl?.(file.storageKey, { contentType, contentDisposition });
+  if (url !== undefined) return new Response(null, { status: 302, headers: { location: url, etag } });
   const blob = await ctx.files.get(file.storageKey);
   if (!blob)
     throw new StoredFileNotFoundError(file.id, "(its bytes are missing from the server's file storage)");
-  const safeName = file.filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
   return new Response(Readable.toWeb(blob.stream) as ReadableStream, {
     headers: {
-      "content-type": file.contentType ?? "application/octet-stream",
+      "content-type": contentType,
       "content-length": String(blob.size),
       etag,
-      "content-disposition": `attachment; filename="${safeName}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+      "content-disposition": contentDisposition,
     },
   });
 }
