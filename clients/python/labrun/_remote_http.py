@@ -78,8 +78,6 @@ class HttpClient:
             if pairs:
                 url += "?" + urllib.parse.urlencode(pairs)
         all_headers = dict(headers or {})
-        if self.token:
-            all_headers["Authorization"] = f"Bearer {self.token}"
         data: Any = None
         if text is not None:
             data = text.encode("utf-8")
@@ -90,6 +88,10 @@ class HttpClient:
         elif raw is not None:
             data = raw
         req = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+        if self.token:
+            # Not sent on after a redirect: a file download may answer 302 to an object store's presigned
+            # URL, which must not see the token (and S3 refuses a second authentication).
+            req.add_unredirected_header("Authorization", f"Bearer {self.token}")
         try:
             with urllib.request.urlopen(req, timeout=timeout or self.timeout) as response:
                 payload = response.read()
