@@ -18,6 +18,7 @@ const packages = {
   chromium: () => existsSync("/usr/bin/chromium"), // the dashboard's browser tests (playwright-core)
   "fonts-liberation": () => existsSync("/usr/share/fonts/truetype/liberation"), // readable screenshots
   postgresql: postgresServer, // PostgresStore's contract tests start their own server from it
+  nginx: () => existsSync("/usr/sbin/nginx"), // the replica tests put labrun serve processes behind their own nginx
   "openssh-server": () => existsSync("/usr/sbin/sshd"), // SSHTunnel tests
   "openssh-client": onPath("ssh"),
   tmux: onPath("tmux"), // the terminal monitor's tests read its screen through tmux

@@ -3,7 +3,7 @@ import { StoredRunNotFoundError } from "../errors.js";
 import type { Store, StoredRun } from "../store/store.js";
 import { stringifyWire } from "../format/wire-json.js";
 import { checkProject, type ServerEnv } from "./auth.js";
-import type { RunEvents } from "./events.js";
+import type { EventBus } from "./events.js";
 import type { FileStorage } from "./files/file-storage.js";
 import type { ServerLimits } from "./options.js";
 
@@ -11,7 +11,7 @@ import type { ServerLimits } from "./options.js";
 export interface ServerContext {
   readonly store: Store;
   readonly files: FileStorage;
-  readonly events: RunEvents;
+  readonly events: EventBus;
   readonly limits: ServerLimits;
   readonly version: string;
 }

@@ -4,13 +4,13 @@ import { methodsFor } from "./method-not-allowed.js";
 import { authMiddleware, type ServerEnv } from "./auth.js";
 import type { ServerContext } from "./context.js";
 import { errorResponse } from "./error-mapper.js";
-import { RunEvents } from "./events.js";
 import { mlflowErrorResponse } from "./mlflow/mlflow-errors.js";
 import { mlflowRoutes } from "./mlflow/mlflow-routes.js";
 import { mlDashRoutes } from "./ml-dash/ml-dash-routes.js";
 import { defaultLimits, type ServerOptions } from "./options.js";
 import { openApiDocument } from "./openapi.js";
 import { eventRoutes } from "./routes/events.js";
+import { eventsFor } from "./shared-events.js";
 import { fileRoutes } from "./routes/files.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { logRoutes } from "./routes/logs.js";
@@ -54,7 +54,7 @@ export function createServer(options: ServerOptions): LabrunServer {
   const context: ServerContext = {
     store: options.store,
     files: options.files,
-    events: new RunEvents(),
+    events: options.events ?? eventsFor(options.store),
     limits,
     version: options.version ?? "0.0.0",
   };

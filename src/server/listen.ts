@@ -104,6 +104,7 @@ export async function listen(
       }
       server.closeAllConnections();
       await closed;
+      await context.events.close();
       await context.store.close();
     })());
   return { url: `http://${host}:${address.port}`, port: address.port, close };

@@ -41,6 +41,11 @@ export interface ServerOptions {
    * state-changing requests always apply). `labrun serve` passes `requestPolicy(host, --allowed-hosts)`.
    */
   readonly requestPolicy?: RequestPolicy;
+  /**
+   * Live updates (default: shared with the other servers on the same database when the store has a channel,
+   * PostgreSQL's LISTEN/NOTIFY; in this process otherwise).
+   */
+  readonly events?: import("./events.js").EventBus;
   /** Where unexpected errors are reported (default: stderr). */
   readonly logError?: (error: unknown) => void;
 }

@@ -180,6 +180,15 @@ export interface RunBatch {
 
 export interface BatchResult {
   readonly duplicate: boolean;
+  /**
+   * Database backends, for a stored batch: where its records went, so that another process can read them back
+   * (the live updates of several servers on one database). `metrics`: stream → index of the batch's first
+   * point in it; `logs`: sequence of the batch's first log record.
+   */
+  readonly positions?: {
+    readonly metrics: Readonly<Record<string, number>>;
+    readonly logs?: number;
+  };
 }
 
 export interface StatusChange {
@@ -339,5 +348,28 @@ export interface CreatedToken {
   readonly token: TokenInfo;
 }
 
+/**
+ * Short messages among the processes that share one database (PostgreSQL's LISTEN/NOTIFY): how several
+ * servers on one database tell each other what they stored, without a broker.
+ *
+ * Deliberately left out: delivery guarantees. A message sent while the connection is down may be lost; the
+ * listener is told (`reconnected`) after every reconnection, so it can make its own readers re-read.
+ */
+export interface StoreChannel {
+  /** Largest payload in bytes (UTF-8) `send` accepts. */
+  readonly maxPayloadBytes: number;
+  /** Sends to every listening process, this one included. Never throws: queued while disconnected. */
+  send(payload: string): void;
+  /**
+   * Starts listening (one connection per channel, re-established by itself). `reconnected` is called after the
+   * connection was lost and made again: messages of the gap are lost.
+   */
+  listen(handlers: { message(payload: string): void; reconnected(): void }): void;
+  close(): Promise<void>;
+}
+
 /** What `labrun serve` opens: a database backend holds both the runs and the tokens. */
-export interface ServerStore extends Store, AuthStore {}
+export interface ServerStore extends Store, AuthStore {
+  /** The channel among the processes sharing this database, when the backend has one (PostgreSQL). */
+  channel(): StoreChannel | undefined;
+}

@@ -16,6 +16,7 @@ import type {
   ServerStore,
   Store,
   StoreCapabilities,
+  StoreChannel,
   StoreProblem,
   StreamListOptions,
   StoredFile,
@@ -131,6 +132,9 @@ export class ValidatingStore implements Store {
 export class ValidatingServerStore extends ValidatingStore implements ServerStore {
   constructor(private readonly server: ServerStore) {
     super(server);
+  }
+  channel(): StoreChannel | undefined {
+    return this.server.channel();
   }
   createToken(token: NewToken): Promise<CreatedToken> {
     return call(() => this.server.createToken(checkNewToken(token)));

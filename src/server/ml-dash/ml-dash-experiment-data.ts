@@ -9,6 +9,7 @@ import type { ServerEnv } from "../auth.js";
 import { readJson, validate } from "../body.js";
 import { loadRun, sendJson, type ServerContext } from "../context.js";
 import { checkPoints } from "../fast-points.js";
+import { publishBatch } from "../publish-batch.js";
 import { metricRowsFormat, rowBlocks } from "./ml-dash-metric-rows.js";
 
 const levels = ["debug", "info", "warn", "error", "fatal"] as const;
@@ -62,11 +63,8 @@ function toPoints(
 
 async function write(ctx: ServerContext, run: StoredRun, batch: Omit<RunBatch, "clientId" | "seq">) {
   // Each ML-Dash request is one batch of its own (the client retries nothing): a fresh client id.
-  await ctx.store.applyBatch(run.id, { clientId: randomUUID(), seq: 0, ...batch });
-  if (!ctx.events.hasListeners(run.id)) return;
-  for (const append of batch.metrics ?? [])
-    if (append.points.length > 0) ctx.events.publish(run.id, { type: "metrics", data: append });
-  if (batch.logs?.length) ctx.events.publish(run.id, { type: "logs", data: { logs: batch.logs } });
+  const result = await ctx.store.applyBatch(run.id, { clientId: randomUUID(), seq: 0, ...batch });
+  await publishBatch(ctx, run.id, batch, result);
 }
 
 const runOf = (c: Context<ServerEnv>, ctx: ServerContext) => loadRun(c, ctx.store, c.req.param("id")!);

@@ -5,6 +5,7 @@ import type { ServerEnv } from "../auth.js";
 import { readJson } from "../body.js";
 import { loadRun, sendJson, type ServerContext } from "../context.js";
 import { checkPoints } from "../fast-points.js";
+import { publishBatch } from "../publish-batch.js";
 import { runBatchWireSchema } from "../schemas.js";
 
 /** Checks stream names and points, turning "NaN"/"Infinity" strings of metric fields into numbers. */
@@ -28,24 +29,14 @@ const skipPoints = (key: string, depth: number) => key === "points" && depth ===
 
 /** Batches (metrics, logs, params, status in one all-or-nothing write) and parameters. */
 export function ingestRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
-  const { store, events, limits } = ctx;
+  const { store, limits } = ctx;
 
   app.post("/api/runs/:runId/batches", async (c) => {
     const run = await loadRun(c, store, c.req.param("runId"));
     const { metrics, ...rest } = await readJson(c.req.raw, runBatchWireSchema, limits, skipPoints);
     const batch: RunBatch = metrics ? { ...rest, metrics: decodeMetrics(metrics, limits.jsonDepth) } : rest;
     const result = await store.applyBatch(run.id, batch);
-    if (!result.duplicate && events.hasListeners(run.id)) {
-      for (const append of batch.metrics ?? []) {
-        if (append.points.length > 0) events.publish(run.id, { type: "metrics", data: append });
-      }
-      if (batch.logs && batch.logs.length > 0)
-        events.publish(run.id, { type: "logs", data: { logs: batch.logs } });
-      if (batch.status || batch.description !== undefined || batch.tags) {
-        const updated = await store.getRun(run.id);
-        if (updated) events.publish(run.id, { type: "status", data: { run: updated } });
-      }
-    }
+    await publishBatch(ctx, run.id, batch, result);
     return sendJson({ duplicate: result.duplicate });
   });
 

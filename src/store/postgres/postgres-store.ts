@@ -2,6 +2,7 @@ import { isLabrunError, StoreUnavailableError, StoreUriError } from "../../error
 import { migrate } from "../sql/migrate.js";
 import { migrations } from "../sql/schema.js";
 import { SqlStore } from "../sql/sql-store.js";
+import { PostgresChannel } from "./postgres-channel.js";
 import type { PostgresDriverOptions } from "./postgres-driver.js";
 import { PostgresDriver } from "./postgres-driver.js";
 
@@ -13,8 +14,12 @@ import { PostgresDriver } from "./postgres-driver.js";
  * const store = await PostgresStore.open("postgres://labrun:secret@db:5432/labrun");
  */
 export class PostgresStore extends SqlStore {
+  readonly #url: string;
+  #channel: PostgresChannel | undefined;
+
   private constructor(driver: PostgresDriver, url: string) {
     super("postgres", driver, redact(url), " FOR UPDATE");
+    this.#url = url;
   }
 
   static async open(url: string, options: PostgresDriverOptions = {}): Promise<PostgresStore> {
@@ -29,6 +34,16 @@ export class PostgresStore extends SqlStore {
       throw new StoreUnavailableError(redact(url), describe(error), error);
     }
     return new PostgresStore(driver, url);
+  }
+
+  /** LISTEN/NOTIFY among the servers on this database, on a connection of its own (opened on first use). */
+  override channel(): PostgresChannel {
+    return (this.#channel ??= new PostgresChannel(this.#url));
+  }
+
+  override async close(): Promise<void> {
+    await this.#channel?.close();
+    await super.close();
   }
 
   /** Schema versions applied to this database, oldest first. */

@@ -37,13 +37,14 @@ function slices<T>(items: readonly T[], size = rowsPerStatement): T[][] {
  * Appends the points of a batch to their streams with a fixed number of statements whatever the number of
  * streams (a run may log thousands). Small appends become small "open" chunk rows (an insert, no rewrite);
  * once a stream's open rows reach `chunkSize` points they are merged into sealed chunks, so each point is
- * written at most twice.
+ * written at most twice. `firstIndex`, when given, receives each stream's index of its first new point.
  */
 export async function appendMetrics(
   tx: SqlExecutor,
   runId: string,
   appends: readonly MetricAppend[],
   forUpdate: string,
+  firstIndex?: Map<string, number>,
 ): Promise<Map<string, string>> {
   const byStream = new Map<string, MetricPoint[]>();
   for (const append of appends) {
@@ -76,6 +77,7 @@ export async function appendMetrics(
     const points = byStream.get(name)!;
     const count = Number(row.count);
     const openCount = Number(row.open_count);
+    firstIndex?.set(name, count);
     const written: ChunkColumns[] = [];
     const add = (firstIndex: number, chunk: readonly MetricPoint[], sealed: boolean) => {
       const columns = toColumns(chunk);

@@ -18,6 +18,7 @@ import type {
   RunUpsert,
   ServerStore,
   StoreCapabilities,
+  StoreChannel,
   StoredFile,
   StoredLog,
   StoredRun,
@@ -123,11 +124,13 @@ export class SqlStore implements ServerStore {
         await setParams(tx, runId, batch.params, batch.immutableParams === true);
       }
       let latest: string | undefined;
+      const firstIndex = new Map<string, number>();
       if (batch.metrics && batch.metrics.length > 0) {
-        const streams = await appendMetrics(tx, runId, batch.metrics, this.forUpdate);
+        const streams = await appendMetrics(tx, runId, batch.metrics, this.forUpdate, firstIndex);
         if (streams.size > 0) latest = mergeRunLatest(row.latest, streams);
       }
-      if (batch.logs && batch.logs.length > 0) await appendLogs(tx, runId, Number(row.log_count), batch.logs);
+      const firstLog = Number(row.log_count);
+      if (batch.logs && batch.logs.length > 0) await appendLogs(tx, runId, firstLog, batch.logs);
       await updateRunFields(
         tx,
         row,
@@ -139,7 +142,13 @@ export class SqlStore implements ServerStore {
         },
         time,
       );
-      return { duplicate: false };
+      return {
+        duplicate: false,
+        positions: {
+          metrics: Object.fromEntries(firstIndex),
+          ...(batch.logs && batch.logs.length > 0 ? { logs: firstLog } : {}),
+        },
+      };
     });
   }
 
@@ -238,6 +247,11 @@ export class SqlStore implements ServerStore {
 
   findToken(secret: string): Promise<TokenInfo | undefined> {
     return findToken(this.db(), secret);
+  }
+
+  /** None by default (SQLite: one server process per file); PostgreSQL has LISTEN/NOTIFY. */
+  channel(): StoreChannel | undefined {
+    return undefined;
   }
 
   async close(): Promise<void> {
