@@ -66,6 +66,8 @@ export function createServer(options: ServerOptions): LabrunServer {
       return c.json(body, status as 400);
     }
     const { status, body } = errorResponse(error, logError);
+    // The database is unreachable (restarting, failing over): clients retry, and a proxy may try another replica.
+    if (status === 503) c.header("retry-after", "1");
     return c.json(body, status as 400);
   });
   app.notFound((c) => {

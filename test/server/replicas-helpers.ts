@@ -282,3 +282,91 @@ export function streamedPoints(events: readonly SseEvent[], stream = "train"): a
     .filter((e) => e.event === "metrics" && e.data.stream === stream)
     .flatMap((e) => e.data.points as any[]);
 }
+
+/** What a writer saw: points acknowledged, and each failed attempt's status or error code. */
+export interface WriterTally {
+  readonly runId: string;
+  acked: number;
+  batches: number;
+  retries: number;
+  readonly failures: Map<string, number>;
+  /** performance.now() of each acknowledged batch. */
+  readonly ackTimes: number[];
+}
+
+/**
+ * A writer as the SDKs write: batches of `points` points of stream `train` ({loss, step}), each POSTed until
+ * acknowledged with the same `(clientId, seq)` (retried after network errors, 5xx, 408 and 429, as
+ * src/store/http/http-client.ts's `isRetryable` says), until `stop()` is true.
+ */
+export async function runWriter(options: {
+  readonly url: string;
+  readonly token: string;
+  readonly runId: string;
+  readonly points: number;
+  readonly stop: () => boolean;
+  readonly pauseMs?: number;
+}): Promise<WriterTally> {
+  const tally: WriterTally = {
+    runId: options.runId,
+    acked: 0,
+    batches: 0,
+    retries: 0,
+    failures: new Map(),
+    ackTimes: [],
+  };
+  const clientId = `w-${options.runId}`;
+  for (let seq = 1; !options.stop(); seq++) {
+    const from = tally.acked;
+    const body = JSON.stringify({
+      clientId,
+      seq,
+      metrics: [
+        {
+          stream: "train",
+          points: Array.from({ length: options.points }, (_, i) => ({
+            fields: { loss: 1 / (from + i + 1), step: from + i },
+            ts: 1_700_000_000 + from + i,
+          })),
+        },
+      ],
+    });
+    for (let attempt = 0; ; attempt++) {
+      let failure: string;
+      try {
+        const response = await fetch(`${options.url}/api/runs/${options.runId}/batches`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${options.token}`, "content-type": "application/json" },
+          body,
+          signal: AbortSignal.timeout(30_000),
+        });
+        const text = await response.text();
+        if (response.status === 200) {
+          tally.acked += options.points;
+          tally.batches++;
+          tally.ackTimes.push(performance.now());
+          break;
+        }
+        const code = (JSON.parse(text || "{}") as { error?: { code?: string } }).error?.code ?? "";
+        failure = `${response.status} ${code}`.trim();
+        if (!(response.status >= 500 || response.status === 408 || response.status === 429))
+          throw new Error(`refused: ${failure}: ${text}`);
+      } catch (error) {
+        if ((error as Error).message.startsWith("refused:")) throw error;
+        failure = ((error as Error).cause as { code?: string } | undefined)?.code ?? (error as Error).name;
+      }
+      tally.failures.set(failure, (tally.failures.get(failure) ?? 0) + 1);
+      tally.retries++;
+      await sleep(Math.min(1_000, 50 * 2 ** Math.min(attempt, 4)));
+    }
+    if (options.pauseMs) await sleep(options.pauseMs);
+  }
+  return tally;
+}
+
+/** Failures of all writers, summed by kind. */
+export function failureCounts(tallies: readonly WriterTally[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of tallies) for (const [k, n] of t.failures) out[k] = (out[k] ?? 0) + n;
+  return out;
+}

@@ -21,6 +21,7 @@ import {
   streamedPoints,
   type Nginx,
   type Replica,
+  type SseEvent,
 } from "./replicas-helpers.js";
 
 const pgUrl = process.env.LABRUN_TEST_PG_URL;
@@ -88,7 +89,7 @@ describe.skipIf(skip)("labrun serve replicas on one PostgreSQL", () => {
     const patched = await api(b.url, "PATCH", `/api/runs/${runId}`, admin, { description: "from B" });
     expect(patched.status).toBe(200);
 
-    const complete = (events: readonly { event: string; data: any }[]) =>
+    const complete = (events: readonly SseEvent[]) =>
       streamedPoints(events).length >= 2_003 &&
       events.filter((e) => e.event === "logs").flatMap((e) => e.data.logs).length >= 300 &&
       events.some((e) => e.event === "status" && e.data.run.description === "from B");
@@ -276,7 +277,7 @@ describe.skipIf(skip)("labrun serve replicas on one PostgreSQL", () => {
         body: JSON.stringify(batchOf("o", 1, 1, 1)),
       });
       expect(cross.status).toBe(403);
-      expect((await cross.json()).error.code).toBe("CROSS_ORIGIN");
+      expect(((await cross.json()) as any).error.code).toBe("CROSS_ORIGIN");
       expect(await statusWithHost(a.port, "evil.example")).toBe(403);
       expect(await statusWithHost(a.port, "labrun.lab.test")).toBe(200);
     });

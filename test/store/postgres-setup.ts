@@ -13,6 +13,8 @@ export interface TestPostgres {
   /** Creates an empty database and returns its URL. */
   createDatabase(name?: string): Promise<string>;
   dropDatabase(name: string): Promise<void>;
+  /** Fast shutdown (clients are disconnected), `downMs` of nothing listening, then the same server again. */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,42 +97,55 @@ export async function startTestPostgres(options: StartPostgresOptions = {}): Pro
     "max_connections=200",
     ...(options.fast ? ["fsync=off", "synchronous_commit=off", "full_page_writes=off"] : []),
   ];
-  const server: ChildProcess = spawn(
-    join(bin, "postgres"),
-    ["-D", data, ...settings.flatMap((s) => ["-c", s])],
-    {
-      ...asUser,
-      cwd: dir,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
   let output = "";
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-    if (output.length > 20_000) output = output.slice(-10_000);
-    options.log?.(chunk.toString());
-  };
-  server.stdout!.on("data", collect);
-  server.stderr!.on("data", collect);
-  const exited = new Promise<void>((resolveExit) => server.once("exit", () => resolveExit()));
-  const url = `postgres://labrun@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const client = new pg.Client({ connectionString: url });
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      if (server.exitCode !== null || Date.now() > deadline) {
-        server.kill("SIGKILL");
-        rmSync(dir, { recursive: true, force: true });
-        throw new Error(`PostgreSQL did not start (${(error as Error).message}):\n${output}`);
+  const launch = async (): Promise<{ server: ChildProcess; exited: Promise<void> }> => {
+    const server: ChildProcess = spawn(
+      join(bin, "postgres"),
+      ["-D", data, ...settings.flatMap((s) => ["-c", s])],
+      {
+        ...asUser,
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.length > 20_000) output = output.slice(-10_000);
+      options.log?.(chunk.toString());
+    };
+    server.stdout!.on("data", collect);
+    server.stderr!.on("data", collect);
+    const exited = new Promise<void>((resolveExit) => server.once("exit", () => resolveExit()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const client = new pg.Client({ connectionString: url });
+      try {
+        await client.connect();
+        await client.end();
+        return { server, exited };
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        if (server.exitCode !== null || Date.now() > deadline) {
+          server.kill("SIGKILL");
+          rmSync(dir, { recursive: true, force: true });
+          throw new Error(`PostgreSQL did not start (${(error as Error).message}):\n${output}`);
+        }
+        await sleep(100);
       }
-      await sleep(100);
     }
-  }
+  };
+  const url = `postgres://labrun@127.0.0.1:${port}/postgres`;
+  let { server, exited } = await launch();
+  const shutdown = async () => {
+    if (server.exitCode === null) {
+      server.kill("SIGINT"); // fast shutdown: disconnects clients, no waiting for them
+      const timer = new AbortController();
+      await Promise.race([exited, sleep(15_000, undefined, { signal: timer.signal }).catch(() => undefined)]);
+      timer.abort();
+      if (server.exitCode === null) server.kill("SIGKILL");
+      await exited;
+    }
+  };
   const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -149,17 +164,13 @@ export async function startTestPostgres(options: StartPostgresOptions = {}): Pro
     async dropDatabase(name) {
       await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
+    async restart(downMs = 0) {
+      await shutdown();
+      await sleep(downMs);
+      ({ server, exited } = await launch());
+    },
     async stop() {
-      if (server.exitCode === null) {
-        server.kill("SIGINT"); // fast shutdown: disconnects clients, no waiting for them
-        const timer = new AbortController();
-        await Promise.race([
-          exited,
-          sleep(15_000, undefined, { signal: timer.signal }).catch(() => undefined),
-        ]);
-        timer.abort();
-        if (server.exitCode === null) server.kill("SIGKILL");
-      }
+      await shutdown();
       rmSync(dir, { recursive: true, force: true });
     },
   };

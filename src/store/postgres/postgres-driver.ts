@@ -10,6 +10,8 @@ export interface PostgresDriverOptions {
 // Deadlocks and serialization failures are safe to retry: a transaction writes nothing outside the database.
 const retryable = new Set(["40P01", "40001"]);
 
+const ignore = () => undefined;
+
 /** node-postgres behind the `SqlDriver`: a pool, `?` placeholders turned into `$1, $2, …`. */
 export class PostgresDriver implements SqlDriver {
   readonly dialect = "postgres" as const;
@@ -54,7 +56,7 @@ export class PostgresDriver implements SqlDriver {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      const client = await this.#checkout();
       const tx: SqlExecutor = {
         all: async <R>(sql: string, params: readonly unknown[] = []) =>
           (await client.query(this.#text(sql), params as unknown[])).rows as R[],
@@ -65,7 +67,7 @@ export class PostgresDriver implements SqlDriver {
         await client.query("BEGIN");
         const result = await fn(tx);
         await client.query("COMMIT");
-        client.release();
+        this.#release(client);
         return result;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
@@ -73,7 +75,7 @@ export class PostgresDriver implements SqlDriver {
         const reported =
           typeof (error as { code?: unknown }).code === "string" &&
           /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
-        client.release(reported ? undefined : (error as Error));
+        this.#release(client, reported ? undefined : (error as Error));
         if (attempt < 5 && retryable.has((error as { code?: string }).code ?? "")) continue;
         throw error;
       }
@@ -81,15 +83,28 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.#checkout();
     try {
       // Two servers starting on one database migrate one after the other.
       await client.query("SELECT pg_advisory_lock(7243001)");
       return await fn();
     } finally {
       await client.query("SELECT pg_advisory_unlock(7243001)").catch(() => undefined);
-      client.release();
+      this.#release(client);
     }
+  }
+
+  // A checked-out client whose connection is lost between two queries (a PostgreSQL restart) emits "error":
+  // unhandled, it would end the process. The next query on it fails, and that failure is what is reported.
+  async #checkout(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    client.on("error", ignore);
+    return client;
+  }
+
+  #release(client: pg.PoolClient, error?: Error): void {
+    client.off("error", ignore);
+    client.release(error);
   }
 
   async close(): Promise<void> {
