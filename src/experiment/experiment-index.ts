@@ -200,17 +200,41 @@ export function indexWhileDriving(
       index = undefined;
     }
   };
+  // At once: the experiment is listed from its launch, not from the first tick.
+  flush();
   const timer = setInterval(flush, options.intervalMs ?? 1000);
   timer.unref();
   return {
     flush,
     stop() {
       clearInterval(timer);
+      // The last changes must not be skipped for a moment's contention (another driver writing its rows).
+      index?.setBusyTimeout(finalBusyTimeoutMs);
       flush();
       index?.close();
       index = undefined;
     },
   };
+}
+
+const finalBusyTimeoutMs = 5000;
+
+/**
+ * Brings one experiment's index rows up to date now, after its driver rewrote experiment.json (its end):
+ * the file is read again, and only the job files whose stamps changed. Returns false, quietly, when the
+ * index cannot be written (a cache: the next listing reads the file instead).
+ */
+export function indexExperiment(workspace: Workspace, experimentDir: string): boolean {
+  let index: WorkspaceIndex | undefined;
+  try {
+    index = WorkspaceIndex.open(workspace.root, { experimentState, busyTimeoutMs: finalBusyTimeoutMs });
+    syncExperiment(index, workspace.root, relative(workspace.root, experimentDir), experimentIndexReader, []);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    index?.close();
+  }
 }
 
 function listingOf(experiment: IndexedExperiment): ExperimentListing {

@@ -24,6 +24,7 @@ import { checkDirtyGit } from "./git-check.js";
 import { experimentOptionNames } from "./experiment-options.js";
 import { ConsoleReporter } from "./console-reporter.js";
 import { driveJobs } from "./experiment-drive.js";
+import { indexExperiment } from "./experiment-index.js";
 import { experimentIdFor, reserveExperimentDir } from "./experiment-id.js";
 import type { ExperimentRecord, ExperimentState } from "./experiment-record.js";
 import {
@@ -543,6 +544,7 @@ export class Experiment {
     if (!alreadyOver) {
       this.#record = { ...this.#record!, finishedAt: new Date().toISOString() };
       saveExperimentRecord(dir, this.#record);
+      indexExperiment(this.workspace, dir); // the listing finds the end without reading the file again
     }
     const result = this.#result(false);
     for (const plugin of new Set(this.#planned.flatMap((job) => job.plugins)))

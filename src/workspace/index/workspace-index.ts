@@ -81,6 +81,11 @@ export class WorkspaceIndex {
     for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(file + suffix, { force: true });
   }
 
+  /** How long a write waits for another process's from now on. */
+  setBusyTimeout(ms: number): void {
+    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
+  }
+
   close(): void {
     if (this.#db.open) this.#db.close();
   }
