@@ -1,25 +1,43 @@
 // Workspaces for bench/dashboard.ts, written directly in labrun's on-disk formats (no jobs are run).
 import { mkdirSync, openSync, closeSync, writeSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { experimentIndexReader } from "../src/experiment/experiment-index.js";
+import { experimentState } from "../src/experiment/experiment-record.js";
+import { syncExperiment, WorkspaceIndex } from "../src/workspace/index/index.js";
 import type { JobState } from "../src/workspace/job-record.js";
 import { writeFakeExperiment } from "../test/index/fake-workspace.js";
 
-/** `count` experiments of `jobs` jobs each, 5 % still running, over 100 titles and 8 hosts. */
-export function writeExperiments(root: string, count: number, jobs: number): void {
-  for (let i = 0; i < count; i++) {
-    const running = i % 20 === 0;
-    const states: JobState[] = Array.from({ length: jobs }, (_, j) =>
-      running && j >= jobs / 2 ? "RUNNING" : j % 17 === 3 ? "FAILED" : "COMPLETED",
-    );
-    writeFakeExperiment(root, {
-      title: `title-${i % 100}`,
-      id: `title-${i % 100}_${String(i).padStart(6, "0")}`,
-      host: `node-${i % 8}`,
-      createdAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
-      jobs: states,
-      finished: !running,
-    });
+/**
+ * `count` experiments of `jobs` jobs each, 5 % still running, over 100 titles and 8 hosts. With `indexed`,
+ * each experiment is also recorded in the workspace index as its driver does when it writes its records
+ * (`syncExperiment`, what `indexWhileDriving` and `indexExperiment` call): the workspace labrun's own writers
+ * leave. Without, the files are written behind the index's back (a copy, rsync).
+ */
+export function writeExperiments(root: string, count: number, jobs: number, indexed = false): void {
+  const index = indexed ? WorkspaceIndex.open(root, { experimentState }) : undefined;
+  try {
+    for (let i = 0; i < count; i++) {
+      const { dir } = writeExperiment(root, i, jobs);
+      if (index) syncExperiment(index, root, relative(root, dir), experimentIndexReader);
+    }
+  } finally {
+    index?.close();
   }
+}
+
+function writeExperiment(root: string, i: number, jobs: number): { dir: string } {
+  const running = i % 20 === 0;
+  const states: JobState[] = Array.from({ length: jobs }, (_, j) =>
+    running && j >= jobs / 2 ? "RUNNING" : j % 17 === 3 ? "FAILED" : "COMPLETED",
+  );
+  return writeFakeExperiment(root, {
+    title: `title-${i % 100}`,
+    id: `title-${i % 100}_${String(i).padStart(6, "0")}`,
+    host: `node-${i % 8}`,
+    createdAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+    jobs: states,
+    finished: !running,
+  });
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
