@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { StoreCopyIncompleteError } from "../../errors.js";
-import { openFileStorage } from "../../server/files/open-file-storage.js";
+import { openFileStorage, type OpenedFileStorage } from "../../server/files/open-file-storage.js";
 import type { CopyServerReport } from "../../server/store-copy/copy-server.js";
 import { copyServer } from "../../server/store-copy/copy-server.js";
 import { sqlitePath } from "../../store/open-store.js";
@@ -15,6 +15,8 @@ export interface StoreCopyOptions {
   readonly to: string;
   readonly filesFrom?: string | undefined;
   readonly filesTo?: string | undefined;
+  readonly s3Endpoint?: string | undefined;
+  readonly s3Addressing?: "path" | "virtual" | undefined;
   readonly force?: boolean | undefined;
   readonly verify: boolean;
   readonly json?: boolean | undefined;
@@ -45,8 +47,31 @@ function defaultFilesFrom(from: string): string | undefined {
  */
 export async function storeCopyCommand(options: StoreCopyOptions): Promise<void> {
   const filesFromSpec = options.filesFrom ?? defaultFilesFrom(options.from);
-  const filesFrom = filesFromSpec ? await openFileStorage(filesFromSpec) : undefined;
-  const filesTo = options.filesTo ? await openFileStorage(options.filesTo) : undefined;
+  const s3 = {
+    ...(options.s3Endpoint ? { s3Endpoint: options.s3Endpoint } : {}),
+    ...(options.s3Addressing ? { s3Addressing: options.s3Addressing } : {}),
+  };
+  const forSpec = (spec: string) => (/^s3:\/\//i.test(spec) ? s3 : {});
+  const filesFrom = filesFromSpec ? await openFileStorage(filesFromSpec, forSpec(filesFromSpec)) : undefined;
+  try {
+    const filesTo = options.filesTo
+      ? await openFileStorage(options.filesTo, forSpec(options.filesTo))
+      : undefined;
+    try {
+      await copyWithReport(options, filesFrom, filesTo);
+    } finally {
+      await filesTo?.storage.close?.();
+    }
+  } finally {
+    await filesFrom?.storage.close?.();
+  }
+}
+
+async function copyWithReport(
+  options: StoreCopyOptions,
+  filesFrom: OpenedFileStorage | undefined,
+  filesTo: OpenedFileStorage | undefined,
+): Promise<void> {
   let lastPrint = 0;
   let last: CopyProgress | undefined;
   const report = await copyServer({

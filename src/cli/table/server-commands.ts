@@ -168,6 +168,16 @@ export const storeGroup = group("the team server's database and files as a whole
         argument: "<dir|s3://bucket/prefix>",
         description: "where the files' bytes go (the target servers' --files)",
       },
+      s3Endpoint: {
+        argument: "<url>",
+        description:
+          "S3-compatible endpoint for s3://… file storage (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS)",
+      },
+      s3Addressing: {
+        argument: "<style>",
+        description: "path or virtual S3 addressing (default: path with an endpoint)",
+        parse: addressingStyle,
+      },
       force: { description: "replace runs and tokens that differ in the target under the source's ids" },
       verify: {
         negate: true,
