@@ -10,7 +10,7 @@ import { fillStore } from "./fill-store.js";
 const hasPostgres = Boolean(process.env.LABRUN_TEST_PG_URL);
 
 /** Row counts of a server database (PostgreSQL), to see that a second copy adds nothing. */
-async function countRows(url: string): Promise<Record<string, number>> {
+async function countRows(url: string): Promise<Record<string, number> & { runs: number; points: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -29,7 +29,7 @@ async function countRows(url: string): Promise<Record<string, number>> {
     counts.points = Number(
       (await client.query(`SELECT COALESCE(SUM(count), 0) AS n FROM metric_chunks`)).rows[0].n,
     );
-    return counts;
+    return counts as Record<string, number> & { runs: number; points: number };
   } finally {
     await client.end();
   }
