@@ -70,13 +70,18 @@ describe.skipIf(motoMissing)("labrun serve --files s3://… (moto)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A server with its own SQLite database, files under `s3://labrun-e2e/<name>`; returns it and a token. */
+  /** A server with its own SQLite database, files under `s3://labrun-e2e/<name>`; returns it and its tokens. */
   const serve = async (name: string, ...args: string[]) => {
     const db = `sqlite:${join(dir, `${name}.db`)}`;
-    const token = runCli(["token", "create", "--project", "vision", "--db", db, "--json"], {
-      workspace: dir,
-    });
-    expect(token.code, token.stderr).toBe(0);
+    const create = (project: string) => {
+      const result = runCli(["token", "create", "--project", project, "--db", db, "--json"], {
+        workspace: dir,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { secret: string }).secret;
+    };
+    const token = create("vision");
+    const adminToken = create("*"); // the dashboard's API reads every project
     const server = await serveProcess(
       ["--db", db, "--files", `s3://${bucket}/${name}`, "--s3-endpoint", moto.endpoint, ...args],
       { ...env, LABRUN_HOME: dir },
@@ -85,7 +90,7 @@ describe.skipIf(motoMissing)("labrun serve --files s3://… (moto)", () => {
       server.child.kill("SIGKILL");
       await server.exited;
     });
-    return { ...server, token: (JSON.parse(token.stdout) as { secret: string }).secret };
+    return { ...server, token, adminToken };
   };
 
   it("takes uploads from the TypeScript and Python clients and serves downloads by presigned URL", async () => {
@@ -132,6 +137,14 @@ describe.skipIf(motoMissing)("labrun serve --files s3://… (moto)", () => {
     const direct = await fetch(location);
     expect(direct.headers.get("content-disposition")).toMatch(/attachment; filename="big.bin"/);
     expect(sha(Buffer.from(await direct.arrayBuffer()))).toBe(sha(big));
+
+    // The dashboard streams the bytes itself (its download is a same-origin link), presigning or not.
+    const dashboard = await fetch(`${server.url}/api/dashboard/runs/${run.id}/files/${file.id}?download=1`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+      redirect: "manual",
+    });
+    expect(dashboard.status).toBe(200);
+    expect(sha(Buffer.from(await dashboard.arrayBuffer()))).toBe(sha(big));
 
     const python = await runPython(pythonScript, [server.url, server.token, dir]);
     expect(python.code, python.stderr).toBe(0);
