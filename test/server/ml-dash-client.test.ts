@@ -250,7 +250,7 @@ describe.each(serverBackends())("the real ml-dash client (0.11) on labrun serve 
     expect(got.one).toEqual({ name: "job_001", params: { lr: 0.01 }, metrics: ["train"] });
     expect(got.by_path).toEqual(["guide", "COMPLETED", "alice"]);
     expect(got.logs).toEqual([["warn", "careful", { epoch: 0 }]]);
-    expect(got.tracks).toEqual([["robot_pos", 3]]);
+    expect(got.tracks).toEqual([["robot/pos", 3]]);
     expect(got.track_jsonl).toEqual([
       { timestamp: 2.5, x: 1.5, y: 2.5 },
       { timestamp: 3.5, x: 2, y: 3 },

@@ -10,6 +10,7 @@ import { readJson, validate } from "../body.js";
 import { loadRun, sendJson, type ServerContext } from "../context.js";
 import { checkPoints } from "../fast-points.js";
 import { publishBatch } from "../publish-batch.js";
+import { setRunMetadata } from "../run-metadata.js";
 import { metricRowsFormat, rowBlocks } from "./ml-dash-metric-rows.js";
 
 const levels = ["debug", "info", "warn", "error", "fatal"] as const;
@@ -65,6 +66,24 @@ async function write(ctx: ServerContext, run: StoredRun, batch: Omit<RunBatch, "
   // Each ML-Dash request is one batch of its own (the client retries nothing): a fresh client id.
   const result = await ctx.store.applyBatch(run.id, { clientId: randomUUID(), seq: 0, ...batch });
   await publishBatch(ctx, run.id, batch, result);
+}
+
+/** Where a run keeps the topics whose stream name lost their `/` (`track.robot_pos` ← `robot/pos`). */
+const trackTopicsKey = "mlDashTrackTopics";
+
+function topicsOf(run: StoredRun): Readonly<Record<string, string>> {
+  const value = run.metadata[trackTopicsKey];
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, string>)
+    : {};
+}
+
+/** Records a topic with `/` once, so that list_tracks answers `robot/pos` as the client named it. */
+async function rememberTopic(ctx: ServerContext, run: StoredRun, topic: string): Promise<void> {
+  const folder = trackDirName(topic);
+  const topics = topicsOf(run);
+  if (folder === topic || topics[folder] === topic) return;
+  await setRunMetadata(ctx.store, run, trackTopicsKey, { ...topics, [folder]: topic });
 }
 
 const runOf = (c: Context<ServerEnv>, ctx: ServerContext) => loadRun(c, ctx.store, c.req.param("id")!);
@@ -202,6 +221,7 @@ export function mlDashExperimentRoutes(app: Hono<ServerEnv>, ctx: ServerContext)
     const { timestamp, data } = await readJson(c.req.raw, trackOneSchema, limits);
     const points = toPoints([{ ...data, timestamp }], "timestamp", "body");
     await write(ctx, run, { metrics: [{ stream: `track.${trackDirName(topic)}`, points }] });
+    await rememberTopic(ctx, run, topic);
     return sendJson({ timestamp, data });
   });
 
@@ -211,6 +231,7 @@ export function mlDashExperimentRoutes(app: Hono<ServerEnv>, ctx: ServerContext)
     const { entries } = await readJson(c.req.raw, trackBatchSchema, limits);
     const points = toPoints(entries, "timestamp", "body.entries");
     await write(ctx, run, { metrics: [{ stream: `track.${trackDirName(topic)}`, points }] });
+    await rememberTopic(ctx, run, topic);
     return sendJson({ count: entries.length });
   });
 
@@ -220,7 +241,10 @@ export function mlDashExperimentRoutes(app: Hono<ServerEnv>, ctx: ServerContext)
     return sendJson({
       tracks: streams
         .filter((s) => s.stream.startsWith("track."))
-        .map((s) => ({ topic: s.stream.slice("track.".length), entryCount: s.count, fields: s.fields })),
+        .map((s) => {
+          const folder = s.stream.slice("track.".length);
+          return { topic: topicsOf(run)[folder] ?? folder, entryCount: s.count, fields: s.fields };
+        }),
     });
   });
 

@@ -1,13 +1,15 @@
 import type { Hono } from "hono";
 import type { StoredFile } from "../../store/store.js";
 import { checkFileName, normaliseFileFolder } from "../../format/names.js";
-import type { ServerEnv } from "../auth.js";
+import type { Principal, ServerEnv } from "../auth.js";
 import { sendJson, type ServerContext } from "../context.js";
 import { MlflowRequestError } from "../../errors.js";
 import { downloadResponse, storeUpload } from "../routes/files.js";
 import { doesNotExist, invalidParameter } from "./mlflow-errors.js";
 import { loadModel, modelsFolder } from "./mlflow-models.js";
 import { loadMlflowRun } from "./mlflow-runs.js";
+import { isMlflowRun, loadRunToRead } from "./mlflow-project-runs.js";
+import { projectExperimentId } from "./mlflow-project-experiments.js";
 
 const base = "/api/2.0/mlflow-artifacts/artifacts";
 
@@ -40,15 +42,22 @@ function parseArtifactPath(
 export function mlflowArtifactRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
   const { store } = ctx;
 
-  // The labrun run holding the files: the MLflow run's, or the logged model's (`<exp>/models/<id>/artifacts`).
-  const load = async (principal: Parameters<typeof loadMlflowRun>[2], raw: string) => {
+  // The labrun run holding the files: the MLflow run's, the logged model's (`<exp>/models/<id>/artifacts`),
+  // or, to read, a labrun run of a project experiment.
+  const load = async (principal: Principal, raw: string, write = false) => {
     const target = parseArtifactPath(raw);
-    const { run, record } =
+    const found =
       "modelId" in target
         ? await loadModel(store, target.modelId, principal)
-        : await loadMlflowRun(store, target.runId, principal);
+        : write
+          ? await loadMlflowRun(store, target.runId, principal)
+          : await loadRunToRead(store, target.runId, principal);
+    const run = found.run;
+    const experimentId = isMlflowRun(found)
+      ? found.record.experimentId
+      : projectExperimentId(run.owner, run.project);
     const id = "modelId" in target ? target.modelId : target.runId;
-    if (record.experimentId !== target.experimentId) {
+    if (experimentId !== target.experimentId) {
       throw doesNotExist(`${id} is not in experiment ${target.experimentId}.`);
     }
     return { path: target.path, id, run: { run } };
@@ -60,7 +69,7 @@ export function mlflowArtifactRoutes(app: Hono<ServerEnv>, ctx: ServerContext): 
     const principal = c.get("principal");
     if (principal.readOnly)
       throw new MlflowRequestError("PERMISSION_DENIED", "This token is read-only.", 403);
-    const target = await load(principal, tail(c.req.path));
+    const target = await load(principal, tail(c.req.path), true);
     const slash = target.path.lastIndexOf("/");
     const filename = checkFileName(target.path.slice(slash + 1));
     const folder = normaliseFileFolder(slash < 0 ? "" : target.path.slice(0, slash)).slice(1);

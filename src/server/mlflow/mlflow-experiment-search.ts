@@ -1,8 +1,8 @@
 import { invalidParameter } from "./mlflow-errors.js";
-import type { Experiment } from "./mlflow-experiments.js";
+import type { ExperimentView } from "./mlflow-experiments.js";
 import { matches, parseFilter, sortByOrders } from "./mlflow-search.js";
 
-const attributes: Readonly<Record<string, (e: Experiment) => string | number>> = {
+const attributes: Readonly<Record<string, (e: ExperimentView) => string | number>> = {
   name: (e) => e.record.name,
   experiment_id: (e) => e.id,
   creation_time: (e) => e.record.creationTime,
@@ -10,7 +10,7 @@ const attributes: Readonly<Record<string, (e: Experiment) => string | number>> =
   lifecycle_stage: (e) => e.record.lifecycleStage,
 };
 
-function attribute(key: string): (e: Experiment) => string | number {
+function attribute(key: string): (e: ExperimentView) => string | number {
   const read = attributes[key];
   if (!read) {
     throw invalidParameter(
@@ -26,20 +26,20 @@ function attribute(key: string): (e: Experiment) => string | number {
  * without one, Default first, then the store's order).
  */
 export function searchExperiments(
-  experiments: readonly Experiment[],
+  experiments: readonly ExperimentView[],
   body: {
     filter?: string | undefined;
     order_by?: string | string[] | undefined;
     view_type?: string | undefined;
   },
-): Experiment[] {
+): ExperimentView[] {
   const view = body.view_type ?? "ACTIVE_ONLY";
   if (!["ACTIVE_ONLY", "DELETED_ONLY", "ALL"].includes(view))
     throw invalidParameter(`Invalid view_type '${view}': use ACTIVE_ONLY, DELETED_ONLY or ALL.`);
   const clauses = parseFilter(body.filter);
   const readers = clauses.map((clause) =>
     clause.entity === "tag"
-      ? (e: Experiment) => e.record.tags[clause.key]
+      ? (e: ExperimentView) => e.record.tags[clause.key]
       : clause.entity === "attribute"
         ? attribute(clause.key)
         : (() => {

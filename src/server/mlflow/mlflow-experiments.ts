@@ -1,9 +1,17 @@
 import type { JsonValue } from "../../format/json-codec.js";
 import type { Store, StoredRun } from "../../store/store.js";
 import { checkProject, type Principal } from "../auth.js";
+import { setRunMetadata } from "../run-metadata.js";
 import { doesNotExist } from "./mlflow-errors.js";
 import { MlflowRequestError } from "../../errors.js";
 import { defaultExperimentId, defaultExperimentName, mlflowOwner, nameSegment } from "./mlflow-names.js";
+import {
+  isProjectExperimentId,
+  projectExperimentRoot,
+  ProjectExperiments,
+  readOnlyError,
+  type ProjectExperiment,
+} from "./mlflow-project-experiments.js";
 
 /** The labrun tag of the run that records an MLflow experiment (`mlflow/<experiment>`). */
 export const experimentTag = "mlflow-experiment";
@@ -18,12 +26,17 @@ export interface ExperimentRecord {
   readonly lastUpdateTime: number;
 }
 
-export interface Experiment {
+/** What experiments/search and experiments/get show of an experiment, MLflow's own or a project's. */
+export interface ExperimentView {
   readonly id: string;
-  readonly run: StoredRun;
   readonly record: ExperimentRecord;
   /** The prefix segment (= labrun project) of the experiment and of its runs. */
   readonly project: string;
+}
+
+/** An experiment MLflow created: its record is the run `mlflow/<name>`. */
+export interface Experiment extends ExperimentView {
+  readonly run: StoredRun;
 }
 
 export function mlflowMetadata(run: StoredRun): Record<string, JsonValue> | undefined {
@@ -33,32 +46,14 @@ export function mlflowMetadata(run: StoredRun): Record<string, JsonValue> | unde
     : undefined;
 }
 
-/**
- * Replaces `metadata.mlflow` of a run. Upserting a prefix resumes a finished run, so a finished run gets its
- * final status (and end time) back: setting a tag does not reopen it.
- */
+/** Replaces `metadata.mlflow` of a run; a finished run keeps its final status. */
 export async function replaceMlflowMetadata(
   store: Store,
   stored: StoredRun,
   value: unknown,
   description?: string,
 ): Promise<StoredRun> {
-  const before = (await store.getRun(stored.id)) ?? stored;
-  let run = await store.upsertRun({
-    prefix: before.prefix,
-    metadata: { ...before.metadata, mlflow: value as JsonValue },
-    ...(description !== undefined ? { description } : {}),
-  });
-  if (before.status !== "RUNNING" && run.status !== before.status) {
-    run = await store.updateRun(run.id, {
-      status: {
-        status: before.status,
-        ...(before.error !== undefined ? { error: before.error } : {}),
-        ...(before.endedAt !== undefined ? { at: before.endedAt } : {}),
-      },
-    });
-  }
-  return run;
+  return setRunMetadata(store, stored, "mlflow", value, description);
 }
 
 function asExperiment(run: StoredRun): Experiment | undefined {
@@ -70,7 +65,7 @@ function asExperiment(run: StoredRun): Experiment | undefined {
 }
 
 /** MLflow's JSON of an experiment. */
-export function experimentJson(experiment: Experiment): Record<string, unknown> {
+export function experimentJson(experiment: ExperimentView): Record<string, unknown> {
   return {
     experiment_id: experiment.id,
     name: experiment.record.name,
@@ -82,16 +77,42 @@ export function experimentJson(experiment: Experiment): Record<string, unknown> 
   };
 }
 
+/** Names `labrun/…` belong to the project experiments: MLflow cannot create or rename one to such a name. */
+export function checkNotProjectName(name: string): void {
+  if (name.startsWith(`${projectExperimentRoot}/`)) {
+    throw new MlflowRequestError(
+      "INVALID_PARAMETER_VALUE",
+      `Experiment names starting with '${projectExperimentRoot}/' name labrun projects (read-only): pick another name.`,
+      400,
+    );
+  }
+}
+
 /** Reads every project and never writes (not even Default's record): the catalog's own look-ups. */
 const allExperimentsReader: Principal = Object.freeze({ id: "mlflow-catalog", project: "*", readOnly: true });
 
 /**
  * MLflow experiments kept as labrun runs: experiment `name` is the run `mlflow/<name>` (tagged
  * `mlflow-experiment`, its record in metadata), and its runs are `mlflow/<name>/<run>`. Experiment "0"
- * (Default) is created on first use; every other id is the record run's id.
+ * (Default) is created on first use; every other id is the record run's id. Beside them, each labrun project
+ * is a read-only experiment `labrun/<owner>/<project>` (`projects`).
  */
 export class ExperimentCatalog {
-  constructor(private readonly store: Store) {}
+  readonly projects: ProjectExperiments;
+
+  constructor(private readonly store: Store) {
+    this.projects = new ProjectExperiments(store);
+  }
+
+  /** For reads: an MLflow experiment or a project's. */
+  async find(id: string, principal: Principal): Promise<Experiment | ProjectExperiment> {
+    return isProjectExperimentId(id) ? this.projects.byId(id, principal) : this.byId(id, principal);
+  }
+
+  /** For reads, by name: an MLflow experiment or a project's (`labrun/<owner>/<project>`). */
+  async findByName(name: string, principal: Principal): Promise<Experiment | ProjectExperiment | undefined> {
+    return (await this.byName(name, principal)) ?? (await this.projects.byName(name, principal));
+  }
 
   prefixOf(name: string): string {
     return `${mlflowOwner}/${nameSegment(name)}`;
@@ -103,7 +124,7 @@ export class ExperimentCatalog {
     let experiment = run && asExperiment(run);
     // A renamed experiment keeps its first project (prefix): look for its new name among the records.
     if (!experiment || experiment.record.name !== name) {
-      experiment = (await this.list(allExperimentsReader)).find(
+      experiment = (await this.listMlflow(allExperimentsReader)).find(
         (candidate) => candidate.record.name === name,
       );
     }
@@ -118,7 +139,12 @@ export class ExperimentCatalog {
     return { ...experiment, run, record };
   }
 
+  /** An experiment MLflow created (to write to it: a project experiment is refused, read-only). */
   async byId(id: string, principal: Principal): Promise<Experiment> {
+    if (isProjectExperimentId(id)) {
+      const project = await this.projects.byId(id, principal);
+      throw readOnlyError(`Experiment ${id}`, project.record.name);
+    }
     const run =
       id === defaultExperimentId ? undefined : id.length <= 200 ? await this.store.getRun(id) : undefined;
     const experiment = id === defaultExperimentId ? await this.default(principal) : run && asExperiment(run);
@@ -132,6 +158,7 @@ export class ExperimentCatalog {
     tags: Readonly<Record<string, string>>,
     principal: Principal,
   ): Promise<Experiment> {
+    checkNotProjectName(name);
     checkProject(principal, nameSegment(name));
     const existing = await this.store.getRunByPrefix(this.prefixOf(name));
     const holder = existing && asExperiment(existing);
@@ -180,8 +207,13 @@ export class ExperimentCatalog {
     return principal.readOnly ? undefined : this.create(defaultExperimentName, {}, principal);
   }
 
-  /** Every experiment the caller may see (Default first). */
-  async list(principal: Principal): Promise<Experiment[]> {
+  /** Every experiment the caller may see: Default first, MLflow's, then the projects'. */
+  async list(principal: Principal): Promise<ExperimentView[]> {
+    return [...(await this.listMlflow(principal)), ...(await this.projects.list(principal))];
+  }
+
+  /** The experiments MLflow created that the caller may see (Default first). */
+  async listMlflow(principal: Principal): Promise<Experiment[]> {
     const out: Experiment[] = [];
     if (principal.project === "*" || principal.project === defaultExperimentName) {
       const found = await this.default(principal);

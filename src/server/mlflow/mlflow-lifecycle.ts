@@ -3,7 +3,7 @@ import { MlflowRequestError } from "../../errors.js";
 import type { ServerEnv } from "../auth.js";
 import { sendJson, type ServerContext } from "../context.js";
 import { invalidParameter } from "./mlflow-errors.js";
-import type { ExperimentCatalog } from "./mlflow-experiments.js";
+import { checkNotProjectName, type ExperimentCatalog } from "./mlflow-experiments.js";
 import { defaultExperimentId } from "./mlflow-names.js";
 import { input, requireWrite } from "./mlflow-request.js";
 import { loadMlflowRun, saveRecord, type DatasetInputJson, type MlflowRun } from "./mlflow-runs.js";
@@ -118,6 +118,7 @@ export function mlflowLifecycleRoutes(app: Hono<ServerEnv>, ctx: ServerContext, 
       throw invalidParameter("The Default experiment cannot be renamed.");
     if (experiment.record.lifecycleStage === "deleted")
       throw invalidParameter("Cannot rename a non-active experiment: restore it first.");
+    checkNotProjectName(body.new_name);
     if (
       body.new_name !== experiment.record.name &&
       (await catalog.byName(body.new_name, c.get("principal")))

@@ -110,7 +110,9 @@ export function mlflowModelRoutes(
     const clauses = parseFilter(body.filter);
     const found: ModelJson[] = [];
     for (const id of body.experiment_ids ?? []) {
-      const experiment = await catalog.byId(id, principal);
+      const experiment = await catalog.find(id, principal);
+      // A labrun project's experiment has no logged models.
+      if (!("run" in experiment)) continue;
       let cursor: string | undefined;
       do {
         const page = await store.searchRuns({

@@ -38,6 +38,7 @@ import {
 import { decodePageToken, encodePageToken } from "./mlflow-search.js";
 import { searchExperiments } from "./mlflow-experiment-search.js";
 import { searchMlflowRuns } from "./mlflow-run-search.js";
+import { isMlflowRun, loadRunToRead, projectMetricHistory, projectRunJson } from "./mlflow-project-runs.js";
 
 const base = "/api/2.0/mlflow";
 
@@ -63,7 +64,7 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
 
   app.get(`${base}/experiments/get-by-name`, async (c) => {
     const { experiment_name } = await input(c, experimentByNameSchema, ctx);
-    const experiment = await catalog.byName(experiment_name, c.get("principal"));
+    const experiment = await catalog.findByName(experiment_name, c.get("principal"));
     if (!experiment) {
       throw new MlflowRequestError(
         "RESOURCE_DOES_NOT_EXIST",
@@ -83,7 +84,7 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
 
   app.get(`${base}/experiments/get`, async (c) => {
     const { experiment_id } = await input(c, experimentGetSchema, ctx);
-    const experiment = await catalog.byId(experiment_id, c.get("principal"));
+    const experiment = await catalog.find(experiment_id, c.get("principal"));
     return sendJson({ experiment: experimentJson(experiment) });
   });
 
@@ -122,8 +123,8 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
 
   app.get(`${base}/runs/get`, async (c) => {
     const body = await input(c, runGetSchema, ctx);
-    const run = await loadMlflowRun(store, body.run_id ?? body.run_uuid, c.get("principal"));
-    return sendJson({ run: await runJson(store, run) });
+    const run = await loadRunToRead(store, body.run_id ?? body.run_uuid, c.get("principal"));
+    return sendJson({ run: isMlflowRun(run) ? await runJson(store, run) : await projectRunJson(store, run) });
   });
 
   app.post(`${base}/runs/update`, async (c) => {
@@ -196,9 +197,16 @@ export function mlflowRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
 
   app.get(`${base}/metrics/get-history`, async (c) => {
     const body = await input(c, metricHistorySchema, ctx);
-    const run = await loadMlflowRun(store, body.run_id ?? body.run_uuid, c.get("principal"));
+    const run = await loadRunToRead(store, body.run_id ?? body.run_uuid, c.get("principal"));
     const max = body.max_results ?? 25000;
     const offset = decodePageToken(body.page_token);
+    if (!isMlflowRun(run)) {
+      const history = await projectMetricHistory(store, run.run, body.metric_key, offset, max);
+      return sendJson({
+        metrics: history.metrics,
+        ...(history.more ? { next_page_token: encodePageToken(offset + max) } : {}),
+      });
+    }
     const series = await store.readMetrics(run.run.id, streamOfMetricKey(body.metric_key), {
       from: offset,
       to: offset + max,

@@ -5,6 +5,7 @@ import type { ServerContext } from "../context.js";
 import { invalidParameter } from "./mlflow-errors.js";
 import { mlflowMetadata, type ExperimentCatalog } from "./mlflow-experiments.js";
 import { runJson, type RunRecord } from "./mlflow-runs.js";
+import { projectRunJson } from "./mlflow-project-runs.js";
 import { mlflowLimits, runSearchSchema } from "./mlflow-schemas.js";
 import { matches, pageOf, sortByOrders, type FilterClause } from "./mlflow-search.js";
 import { parseFilter } from "./mlflow-search.js";
@@ -51,7 +52,7 @@ export async function searchMlflowRuns(
   }
   const clauses = parseFilter(body.filter);
   const experiments = await Promise.all(
-    (body.experiment_ids ?? []).map((id) => catalog.byId(id, c.get("principal"))),
+    (body.experiment_ids ?? []).map((id) => catalog.find(id, c.get("principal"))),
   );
   const view = body.run_view_type ?? "ACTIVE_ONLY";
   if (!["ACTIVE_ONLY", "DELETED_ONLY", "ALL"].includes(view))
@@ -60,21 +61,30 @@ export async function searchMlflowRuns(
   {
     for (const experiment of experiments) {
       let cursor: string | undefined;
+      const ofProject = !("run" in experiment);
+      if (ofProject && view === "DELETED_ONLY") continue;
       do {
         const page = await ctx.store.searchRuns({
-          prefix: experiment.run.prefix,
+          prefix: ofProject ? experiment.prefix : experiment.run.prefix,
           limit: 1000,
           ...(cursor ? { cursor } : {}),
         });
         for (const run of page.runs) {
           const meta = mlflowMetadata(run);
-          if (meta?.kind !== "run") continue;
-          const deleted = (meta as unknown as RunRecord).deletedTime !== undefined;
-          if (view !== "ALL" && deleted !== (view === "DELETED_ONLY")) continue;
-          const json = (await runJson(ctx.store, {
-            run,
-            record: meta as unknown as RunRecord,
-          })) as unknown as RunJson;
+          let json: RunJson;
+          if (ofProject) {
+            // The store leaves labrun's deleted runs out: a project experiment has active runs only.
+            if (meta !== undefined) continue;
+            json = (await projectRunJson(ctx.store, { run })) as unknown as RunJson;
+          } else {
+            if (meta?.kind !== "run") continue;
+            const deleted = (meta as unknown as RunRecord).deletedTime !== undefined;
+            if (view !== "ALL" && deleted !== (view === "DELETED_ONLY")) continue;
+            json = (await runJson(ctx.store, {
+              run,
+              record: meta as unknown as RunRecord,
+            })) as unknown as RunJson;
+          }
           if (clauses.every((clause) => matches(valueOf(json, clause.entity, clause.key), clause)))
             found.push(json);
         }

@@ -11,6 +11,8 @@ import {
 } from "./mlflow-experiments.js";
 import { metricKeyOfStream, mlflowStatusOf, runSegment, streamOfMetricKey } from "./mlflow-names.js";
 import { mlflowLimits } from "./mlflow-schemas.js";
+import { isProjectRun } from "./mlflow-project-experiments.js";
+import { refuseProjectRunWrite } from "./mlflow-project-runs.js";
 
 /** What a run created through MLflow keeps in `metadata.mlflow`. */
 export interface RunRecord {
@@ -71,7 +73,10 @@ export function metricAppends(metrics: readonly MetricInput[]): MetricAppend[] {
   return [...streams].map(([stream, points]) => ({ stream, points }));
 }
 
-/** The run behind an MLflow run id (labrun's run id), after the project check. */
+/**
+ * The run behind an MLflow run id (labrun's run id), after the project check, to write to it: a labrun run
+ * MLflow did not create is read-only here (400 INVALID_STATE).
+ */
 export async function loadMlflowRun(
   store: Store,
   runId: string | undefined,
@@ -80,6 +85,7 @@ export async function loadMlflowRun(
   if (!runId) throw invalidParameter("Missing value for required parameter 'run_id'.");
   const run = runId.length <= 200 ? await store.getRun(runId) : undefined;
   const meta = run && mlflowMetadata(run);
+  if (run && meta === undefined && isProjectRun(run)) refuseProjectRunWrite(run, principal);
   if (!run || meta?.kind !== "run") throw doesNotExist(`Run with id=${runId} not found`);
   checkProject(principal, run.project);
   return { run, record: meta as unknown as RunRecord };
