@@ -175,6 +175,8 @@ describe.each(serverBackends())("the real ml-dash client (0.11) on labrun serve 
       [4, 0.2],
       [5, 0.1],
     ]);
+    // loss=1.0 (epoch 0) comes back as a Python float, not the int 1; epoch stays an int.
+    expect(got.train_row_types).toEqual([["int", "float"]]);
     expect(got.decorator).toBe("Training complete!");
   }
 

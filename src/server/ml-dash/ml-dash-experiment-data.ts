@@ -6,12 +6,13 @@ import type { JsonValue } from "../../format/json-codec.js";
 import { checkStreamName, trackDirName } from "../../format/names.js";
 import type { LogLevel, MetricPoint, RunBatch, StoredRun } from "../../store/store.js";
 import type { ServerEnv } from "../auth.js";
-import { readJson, validate } from "../body.js";
+import { decodeUtf8, parseJsonText, readBodyBytes, readJson, validate } from "../body.js";
 import { loadRun, sendJson, type ServerContext } from "../context.js";
 import { checkPoints } from "../fast-points.js";
 import { publishBatch } from "../publish-batch.js";
 import { setRunMetadata } from "../run-metadata.js";
 import { metricRowsFormat, rowBlocks } from "./ml-dash-metric-rows.js";
+import { floatFieldsOf, integralFloatKeys, rememberFloatFields } from "./ml-dash-float-fields.js";
 
 const levels = ["debug", "info", "warn", "error", "fatal"] as const;
 const logsSchema = z.object({
@@ -86,6 +87,17 @@ async function rememberTopic(ctx: ServerContext, run: StoredRun, topic: string):
   await setRunMetadata(ctx.store, run, trackTopicsKey, { ...topics, [folder]: topic });
 }
 
+/** `readJson`, keeping the text too (its number literals tell `1.0` from `1`). */
+async function readJsonAndText<T>(
+  request: Request,
+  schema: z.ZodType<T>,
+  limits: ServerContext["limits"],
+): Promise<{ value: T; text: string }> {
+  const text = decodeUtf8(await readBodyBytes(request, limits.jsonBodyBytes));
+  const parsed = text.trim() === "" ? {} : parseJsonText(text, limits.jsonDepth);
+  return { value: validate(schema, parsed, "body"), text };
+}
+
 const runOf = (c: Context<ServerEnv>, ctx: ServerContext) => loadRun(c, ctx.store, c.req.param("id")!);
 
 /** Parameters, logs, metrics and tracks of an experiment (a labrun run), in ML-Dash's REST shapes. */
@@ -145,16 +157,24 @@ export function mlDashExperimentRoutes(app: Hono<ServerEnv>, ctx: ServerContext)
   app.post(`${base}/metrics/:name/append`, async (c) => {
     const run = await runOf(c, ctx);
     const stream = streamOf(c.req.param("name"));
-    const { data } = await readJson(c.req.raw, pointSchema, limits);
+    const {
+      value: { data },
+      text,
+    } = await readJsonAndText(c.req.raw, pointSchema, limits);
     await write(ctx, run, { metrics: [{ stream, points: toPoints([data], "_ts", "body.data") }] });
+    await rememberFloatFields(ctx, run, stream, integralFloatKeys(text, "_ts"));
     return sendJson({ metricId: c.req.param("name"), count: 1 });
   });
 
   app.post(`${base}/metrics/:name/append-batch`, async (c) => {
     const run = await runOf(c, ctx);
     const stream = streamOf(c.req.param("name"));
-    const { dataPoints } = await readJson(c.req.raw, pointsSchema, limits);
+    const {
+      value: { dataPoints },
+      text,
+    } = await readJsonAndText(c.req.raw, pointsSchema, limits);
     await write(ctx, run, { metrics: [{ stream, points: toPoints(dataPoints, "_ts", "body.dataPoints") }] });
+    await rememberFloatFields(ctx, run, stream, integralFloatKeys(text, "_ts"));
     return sendJson({ metricId: c.req.param("name"), count: dataPoints.length });
   });
 
@@ -202,7 +222,7 @@ export function mlDashExperimentRoutes(app: Hono<ServerEnv>, ctx: ServerContext)
       metricId: c.req.param("name"),
       visibility: "committed",
       order: "storage",
-      blocks: rowBlocks(series.points),
+      blocks: rowBlocks(series.points, floatFieldsOf(run, stream)),
       returned: series.points.length,
       hasMore,
       nextCursor: hasMore ? String(end) : null,

@@ -11,9 +11,9 @@ interface Block {
   rows: unknown[][];
 }
 
-function typeOf(value: JsonValue): ColumnType | undefined {
+function typeOf(value: JsonValue, float: boolean): ColumnType | undefined {
   if (value === null) return undefined;
-  if (typeof value === "number") return Number.isSafeInteger(value) ? "int64" : "float64";
+  if (typeof value === "number") return !float && Number.isSafeInteger(value) ? "int64" : "float64";
   if (typeof value === "boolean") return "bool";
   return "utf8";
 }
@@ -35,15 +35,19 @@ function cell(type: ColumnType, value: JsonValue): unknown {
 
 /**
  * Groups points into blocks of one schema (same field names and types, in order), each point a row whose
- * last column is `_ts` (seconds, float64), as ML-Dash's client wrote it.
+ * last column is `_ts` (seconds, float64), as ML-Dash's client wrote it. A number is int64 when integral,
+ * unless its field is in `floatFields` (the client wrote it as a float: `1.0`).
  */
-export function rowBlocks(points: readonly MetricPoint[]): Block[] {
+export function rowBlocks(
+  points: readonly MetricPoint[],
+  floatFields: ReadonlySet<string> = new Set(),
+): Block[] {
   const blocks: Block[] = [];
   let signature = "";
   for (const point of points) {
     const columns: Block["columns"] = [];
     for (const [name, value] of Object.entries(point.fields)) {
-      columns.push({ name, type: typeOf(value) ?? "float64" });
+      columns.push({ name, type: typeOf(value, floatFields.has(name)) ?? "float64" });
     }
     columns.push({ name: "_ts", type: "float64" });
     const key = JSON.stringify(columns);
