@@ -2,6 +2,9 @@ import type { JsonValue } from "../../format/json-codec.js";
 import type { Store, StoredRun } from "../../store/store.js";
 import { checkProject, type Principal } from "../auth.js";
 import { setRunMetadata } from "../run-metadata.js";
+import type { Experiment, ExperimentRecord, ExperimentView } from "./mlflow-records.js";
+
+export type { Experiment, ExperimentRecord, ExperimentView } from "./mlflow-records.js";
 import { doesNotExist } from "./mlflow-errors.js";
 import { MlflowRequestError } from "../../errors.js";
 import { defaultExperimentId, defaultExperimentName, mlflowOwner, nameSegment } from "./mlflow-names.js";
@@ -15,29 +18,6 @@ import {
 
 /** The labrun tag of the run that records an MLflow experiment (`mlflow/<experiment>`). */
 export const experimentTag = "mlflow-experiment";
-
-/** What the experiment's record run keeps in `metadata.mlflow`. */
-export interface ExperimentRecord {
-  readonly kind: "experiment";
-  readonly name: string;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly lifecycleStage: "active" | "deleted";
-  readonly creationTime: number;
-  readonly lastUpdateTime: number;
-}
-
-/** What experiments/search and experiments/get show of an experiment, MLflow's own or a project's. */
-export interface ExperimentView {
-  readonly id: string;
-  readonly record: ExperimentRecord;
-  /** The prefix segment (= labrun project) of the experiment and of its runs. */
-  readonly project: string;
-}
-
-/** An experiment MLflow created: its record is the run `mlflow/<name>`. */
-export interface Experiment extends ExperimentView {
-  readonly run: StoredRun;
-}
 
 export function mlflowMetadata(run: StoredRun): Record<string, JsonValue> | undefined {
   const value = run.metadata.mlflow;

@@ -3,7 +3,7 @@ import { MlflowRequestError } from "../../errors.js";
 import type { Store, StoredRun } from "../../store/store.js";
 import { checkProject, type Principal } from "../auth.js";
 import { doesNotExist } from "./mlflow-errors.js";
-import type { ExperimentRecord, ExperimentView } from "./mlflow-experiments.js";
+import type { ExperimentRecord, ExperimentView } from "./mlflow-records.js";
 import { mlflowOwner } from "./mlflow-names.js";
 
 /** The first segment of every project experiment's name: `labrun/<owner>/<project>`. */

@@ -9,7 +9,7 @@ import {
   projectExperimentRoot,
   readOnlyError,
 } from "./mlflow-project-experiments.js";
-import type { MlflowRun, RunRecord } from "./mlflow-runs.js";
+import type { MlflowRun, RunRecord } from "./mlflow-records.js";
 
 /** A labrun run that MLflow did not create, seen read-only in its project's experiment. */
 export interface ProjectRun {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { JsonValue } from "../../format/json-codec.js";
-import type { MetricAppend, Store, StoredRun } from "../../store/store.js";
+import type { MetricAppend, Store } from "../../store/store.js";
 import { checkProject, type Principal } from "../auth.js";
 import { doesNotExist, invalidParameter } from "./mlflow-errors.js";
 import {
@@ -11,44 +11,11 @@ import {
 } from "./mlflow-experiments.js";
 import { metricKeyOfStream, mlflowStatusOf, runSegment, streamOfMetricKey } from "./mlflow-names.js";
 import { mlflowLimits } from "./mlflow-schemas.js";
+import type { MlflowRun, RunRecord } from "./mlflow-records.js";
+
+export type { DatasetInputJson, MlflowRun, RunRecord } from "./mlflow-records.js";
 import { isProjectRun } from "./mlflow-project-experiments.js";
 import { refuseProjectRunWrite } from "./mlflow-project-runs.js";
-
-/** What a run created through MLflow keeps in `metadata.mlflow`. */
-export interface RunRecord {
-  readonly kind: "run";
-  readonly experimentId: string;
-  readonly runName: string;
-  readonly userId: string;
-  readonly startTime: number;
-  readonly endTime?: number;
-  readonly tags: Readonly<Record<string, string>>;
-  /** Set by runs/delete, removed by runs/restore (MLflow's lifecycle stage "deleted"). */
-  readonly deletedTime?: number;
-  /** log-inputs: datasets (MLflow's `DatasetInput` JSON, deduplicated by name + digest) and models. */
-  readonly datasetInputs?: readonly DatasetInputJson[];
-  readonly modelInputs?: readonly { readonly model_id: string }[];
-  /** runs/outputs: the logged models this run produced. */
-  readonly modelOutputs?: readonly { readonly model_id: string; readonly step: number }[];
-}
-
-/** MLflow's `DatasetInput` as the client sends it. */
-export interface DatasetInputJson {
-  readonly tags?: readonly { key: string; value: string }[];
-  readonly dataset: {
-    readonly name: string;
-    readonly digest: string;
-    readonly source_type: string;
-    readonly source: string;
-    readonly schema?: string | undefined;
-    readonly profile?: string | undefined;
-  };
-}
-
-export interface MlflowRun {
-  readonly run: StoredRun;
-  readonly record: RunRecord;
-}
 
 export interface MetricInput {
   readonly key: string;
