@@ -51,6 +51,10 @@ export const isMlflowRun = (run: MlflowRun | ProjectRun): run is MlflowRun => "r
 /** MLflow's `RunInfo` JSON of a project run: name = the prefix's last segment, user = its owner. */
 export function projectRunInfoJson({ run }: ProjectRun): Record<string, unknown> {
   const experimentId = projectExperimentId(run.owner, run.project);
+  // An SDK in remote mode stamps the end with its own clock and creates the run on the server in the
+  // background: a short run can end before the server's creation time. It started no later than it ended.
+  const end = run.endedAt ? Date.parse(run.endedAt) : undefined;
+  const start = Math.min(Date.parse(run.createdAt), end ?? Infinity);
   return {
     run_id: run.id,
     run_uuid: run.id,
@@ -58,8 +62,8 @@ export function projectRunInfoJson({ run }: ProjectRun): Record<string, unknown>
     experiment_id: experimentId,
     user_id: run.owner,
     status: mlflowStatusOf(run.status),
-    start_time: Date.parse(run.createdAt),
-    ...(run.endedAt ? { end_time: Date.parse(run.endedAt) } : {}),
+    start_time: start,
+    ...(end !== undefined ? { end_time: end } : {}),
     artifact_uri: `mlflow-artifacts:/${experimentId}/${run.id}/artifacts`,
     lifecycle_stage: run.deleted ? "deleted" : "active",
   };
