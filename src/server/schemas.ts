@@ -92,7 +92,15 @@ export const runSearchQuerySchema = z.strictObject({
   project: shortText.optional(),
   tag: z.string().max(256).optional(),
   status: runStatusSchema.optional(),
-  sort: z.enum(["createdAt", "updatedAt", "prefix", "status"]).optional(),
+  sort: z
+    .union([
+      z.enum(["createdAt", "updatedAt", "prefix", "status"]),
+      z
+        .string()
+        .regex(/^metric:./, "expected metric:<stream.field>")
+        .max(1300),
+    ])
+    .optional(),
   order: z.enum(["asc", "desc"]).optional(),
   limit: intText(1, 1000).optional(),
   cursor: z.string().max(1024).optional(),

@@ -139,7 +139,11 @@ export interface RunQuery {
   readonly status?: RunStatus;
   /** Flattened parameter key → value the run must have. */
   readonly params?: Readonly<Record<string, JsonValue>>;
-  readonly sort?: "createdAt" | "updatedAt" | "prefix" | "status";
+  /**
+   * `metric:<key>` sorts by the latest value of a metric key as in `latestMetrics` (`train.loss`): runs whose
+   * latest value is a number first (ties by id), then the others (no value, NaN, not a number) by id.
+   */
+  readonly sort?: RunSort;
   readonly order?: "asc" | "desc";
   /** Page size (default 100, at most 1000). */
   readonly limit?: number;
@@ -151,6 +155,9 @@ export interface RunQuery {
    */
   readonly latestMetrics?: boolean;
 }
+
+/** What a run search sorts by. */
+export type RunSort = "createdAt" | "updatedAt" | "prefix" | "status" | `metric:${string}`;
 
 export interface RunPage {
   readonly runs: readonly RunWithLatest[];

@@ -263,8 +263,15 @@ export function checkRunQuery(query: RunQuery): RunQuery {
     checkObject("params", query.params);
     for (const key of Object.keys(query.params)) encodeJson(query.params[key], `params.${key}`);
   }
-  if (query.sort !== undefined && !["createdAt", "updatedAt", "prefix", "status"].includes(query.sort)) {
-    fail("sort", "must be one of createdAt, updatedAt, prefix, status", query.sort);
+  if (query.sort !== undefined) {
+    const metric =
+      typeof query.sort === "string" && query.sort.startsWith("metric:")
+        ? query.sort.slice("metric:".length)
+        : undefined;
+    if (metric !== undefined)
+      checkString("sort", metric, storeLimits.prefixLength + storeLimits.fieldNameLength + 1, 1);
+    else if (!["createdAt", "updatedAt", "prefix", "status"].includes(query.sort))
+      fail("sort", "must be one of createdAt, updatedAt, prefix, status, metric:<stream.field>", query.sort);
   }
   if (query.order !== undefined && query.order !== "asc" && query.order !== "desc") {
     fail("order", "must be asc or desc", query.order);

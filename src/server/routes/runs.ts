@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { BadRequestError, StoredRunNotFoundError } from "../../errors.js";
-import type { RunQuery } from "../../store/store.js";
+import type { RunQuery, RunSort } from "../../store/store.js";
 import { parsePrefix } from "../../format/names.js";
 import type { JsonValue } from "../../format/json-codec.js";
 import { checkProject, type ServerEnv } from "../auth.js";
@@ -47,8 +47,10 @@ export function runRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
       const segments = query.prefix?.split("/") ?? [];
       if (segments.length >= 2) checkProject(principal, segments[1]!);
     }
+    const { sort, ...rest } = query;
     const runQuery: RunQuery = {
-      ...query,
+      ...rest,
+      ...(sort !== undefined ? { sort: sort as RunSort } : {}),
       ...(project !== undefined ? { project } : {}),
       ...(Object.keys(params).length > 0 ? { params } : {}),
     };

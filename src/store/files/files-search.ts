@@ -39,17 +39,37 @@ export function searchPage(
     }
     return true;
   });
-  const key = sortKeys[query.sort ?? "createdAt"];
+  const sort = query.sort ?? "createdAt";
   const desc = (query.order ?? (query.sort === undefined ? "desc" : "asc")) === "desc";
   const sign = desc ? -1 : 1;
-  const ordered = matches
-    .map(({ run }) => run)
-    .sort((a, b) => {
-      const ka = key(a);
-      const kb = key(b);
-      if (ka !== kb) return ka < kb ? -sign : sign;
-      return a.id < b.id ? -sign : a.id > b.id ? sign : 0;
+  const byId = (a: StoredRun, b: StoredRun) => (a.id < b.id ? -sign : a.id > b.id ? sign : 0);
+  let ordered: StoredRun[];
+  if (sort.startsWith("metric:")) {
+    // As the SQL stores: runs whose latest value is a number by it, then the others, ids breaking ties.
+    const metric = sort.slice("metric:".length);
+    const keyed = matches.map(({ run }) => {
+      const value = latest(run)[metric];
+      return { run, value: typeof value === "number" && !Number.isNaN(value) ? value : undefined };
     });
+    ordered = keyed
+      .sort((a, b) => {
+        if (a.value === undefined || b.value === undefined) {
+          if (a.value !== b.value) return a.value === undefined ? 1 : -1;
+        } else if (a.value !== b.value) return a.value < b.value ? -sign : sign;
+        return byId(a.run, b.run);
+      })
+      .map(({ run }) => run);
+  } else {
+    const key = sortKeys[sort as keyof typeof sortKeys];
+    ordered = matches
+      .map(({ run }) => run)
+      .sort((a, b) => {
+        const ka = key(a);
+        const kb = key(b);
+        if (ka !== kb) return ka < kb ? -sign : sign;
+        return byId(a, b);
+      });
+  }
   const offset = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
   const limit = query.limit ?? 100;
   const page = ordered.slice(offset, offset + limit);

@@ -29,6 +29,7 @@ export async function migrate(driver: SqlDriver, steps: readonly Migration[]): P
       try {
         await driver.transaction(async (tx) => {
           for (const statement of step.statements(driver.dialect)) await tx.run(statement);
+          await step.backfill?.(tx);
           await tx.run(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, [
             step.version,
             step.name,

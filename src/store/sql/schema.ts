@@ -1,11 +1,14 @@
-import type { SqlDialect } from "./sql-driver.js";
+import type { SqlDialect, SqlExecutor } from "./sql-driver.js";
 import { sqlTypes } from "./sql-driver.js";
+import { backfillRunLatest } from "./sql-run-latest.js";
 
 /** One step of the database schema. Versions only grow; a released migration is never edited. */
 export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly statements: (dialect: SqlDialect) => readonly string[];
+  /** Data to fill in after the statements, in the same transaction. */
+  readonly backfill?: (tx: SqlExecutor) => Promise<void>;
 }
 
 /**
@@ -130,5 +133,22 @@ export const migrations: readonly Migration[] = [
       }
       return statements;
     },
+  },
+  {
+    version: 2,
+    name: "run_latest: each run's latest metric values as numbers, for listings sorted by a metric",
+    statements: (dialect) => {
+      const t = sqlTypes(dialect);
+      return [
+        `CREATE TABLE run_latest (
+          run_id ${t.text} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          key ${t.text} NOT NULL,
+          value ${t.real},
+          PRIMARY KEY (run_id, key)
+        )${dialect === "sqlite" ? " WITHOUT ROWID" : ""}`,
+        `CREATE INDEX run_latest_sort ON run_latest (key, value, run_id)`,
+      ];
+    },
+    backfill: backfillRunLatest,
   },
 ];

@@ -243,12 +243,15 @@ function streamState(
   };
 }
 
-/** A run's `latest` column (`stream.field` → value; `field` for the unnamed stream) with new stream values. */
-export function mergeRunLatest(runLatest: string, streams: ReadonlyMap<string, string>): string {
-  const out = parseJson(runLatest) as Record<string, JsonValue>;
+/** A run's latest values (`stream.field` → value; `field` for the unnamed stream) with new stream values. */
+export function mergeRunLatest(
+  runLatest: Readonly<Record<string, JsonValue>>,
+  streams: ReadonlyMap<string, string>,
+): Record<string, JsonValue> {
+  const out = { ...runLatest };
   for (const [stream, latest] of streams) {
     const values = parseJson(latest) as Record<string, JsonValue>;
     for (const field in values) out[stream === "" ? field : `${stream}.${field}`] = values[field]!;
   }
-  return encodeJson(out);
+  return out;
 }

@@ -7,6 +7,7 @@ import type { RunPage, RunQuery, RunUpsert, RunWithLatest, StatusChange, StoredR
 import type { RunRow } from "./rows.js";
 import { runColumns, runFromRow } from "./rows.js";
 import type { SqlExecutor } from "./sql-driver.js";
+import { pageByMetric } from "./sql-run-latest.js";
 
 export async function upsertRun(tx: SqlExecutor, run: RunUpsert, now: string): Promise<StoredRun> {
   const parsed = parsePrefix(run.prefix);
@@ -149,26 +150,63 @@ export async function searchRuns(tx: SqlExecutor, query: RunQuery): Promise<RunP
     );
     params.push(key, encoded, typeof value === "string" ? value : encoded);
   }
-  const column = sortColumns[query.sort ?? "createdAt"];
+  const sort = query.sort ?? "createdAt";
   const desc = (query.order ?? (query.sort === undefined ? "desc" : "asc")) === "desc";
   const limit = query.limit ?? 100;
-  const pageWhere = [...where];
-  const pageParams = [...params];
-  let total: number;
-  if (query.cursor !== undefined) {
-    // The first page's count travels in the cursor: one count per listing, not one per page.
-    const [value, id, counted] = decodeCursor(query.cursor);
-    total = counted;
-    const op = desc ? "<" : ">";
-    // A row-value comparison: both databases turn it into an index range (an OR would rescan from the top).
-    pageWhere.push(`(${column}, id) ${op} (?, ?)`);
-    pageParams.push(value, id);
-  } else {
+  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  // The first page's count travels in the cursor: one count per listing, not one per page.
+  let total = cursor?.[2];
+  if (total === undefined) {
     const counted = await tx.all<{ n: number | string }>(
       `SELECT count(*) AS n FROM runs WHERE ${where.join(" AND ")}`,
       params,
     );
     total = Number(counted[0]?.n ?? 0);
+  }
+  const withLatest = (row: RunRow): RunWithLatest => ({
+    ...runFromRow(row),
+    latestMetrics: parseJson(row.latest) as Record<string, JsonValue>,
+  });
+  if (sort.startsWith("metric:")) {
+    let after: [number | null, string] | undefined;
+    if (cursor) {
+      const value = cursor[0] === null ? null : Number(cursor[0]);
+      if (value !== null && Number.isNaN(value)) throw badCursor(query.cursor!);
+      after = [value, cursor[1]];
+    }
+    const page = await pageByMetric<RunRow>(
+      tx,
+      runColumns,
+      where,
+      params,
+      sort.slice("metric:".length),
+      desc,
+      limit,
+      after,
+    );
+    return {
+      runs: page.rows.map(withLatest),
+      total,
+      ...(page.last
+        ? {
+            nextCursor: encodeCursor(
+              page.last[0] === null ? null : String(page.last[0]),
+              page.last[1],
+              total,
+            ),
+          }
+        : {}),
+    };
+  }
+  const column = sortColumns[sort as keyof typeof sortColumns];
+  const pageWhere = [...where];
+  const pageParams = [...params];
+  if (cursor) {
+    if (cursor[0] === null) throw badCursor(query.cursor!);
+    const op = desc ? "<" : ">";
+    // A row-value comparison: both databases turn it into an index range (an OR would rescan from the top).
+    pageWhere.push(`(${column}, id) ${op} (?, ?)`);
+    pageParams.push(cursor[0], cursor[1]);
   }
   const direction = desc ? "DESC" : "ASC";
   const rows = await tx.all<RunRow>(
@@ -179,41 +217,39 @@ export async function searchRuns(tx: SqlExecutor, query: RunQuery): Promise<RunP
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   // Latest values live on the run row (kept by batches): a listing reads no other table.
-  const runs: RunWithLatest[] = page.map((row) => ({
-    ...runFromRow(row),
-    latestMetrics: parseJson(row.latest) as Record<string, JsonValue>,
-  }));
   const last = page[page.length - 1];
   return {
-    runs,
+    runs: page.map(withLatest),
     total,
     ...(more && last ? { nextCursor: encodeCursor(String(last[column]), last.id, total) } : {}),
   };
 }
 
-function encodeCursor(value: string, id: string, total: number): string {
+function encodeCursor(value: string | null, id: string, total: number): string {
   return Buffer.from(JSON.stringify([value, id, total])).toString("base64url");
 }
 
-function decodeCursor(cursor: string): [string, string, number] {
+function decodeCursor(cursor: string): [string | null, string, number] {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
     if (
       Array.isArray(parsed) &&
       parsed.length === 3 &&
-      typeof parsed[0] === "string" &&
+      (typeof parsed[0] === "string" || parsed[0] === null) &&
       typeof parsed[1] === "string" &&
       Number.isSafeInteger(parsed[2])
     ) {
-      return parsed as [string, string, number];
+      return parsed as [string | null, string, number];
     }
   } catch {
     // reported below
   }
-  throw new TrackingValueError(
+  throw badCursor(cursor);
+}
+
+function badCursor(cursor: string): TrackingValueError {
+  return new TrackingValueError(
     `Cursor ${JSON.stringify(cursor)} is not one this server returned. Start from the first page.`,
-    {
-      details: { cursor },
-    },
+    { details: { cursor } },
   );
 }

@@ -30,6 +30,7 @@ import { guardDriver } from "./db-errors.js";
 import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 import { appendLogs, queryLogs } from "./sql-logs.js";
 import { mergeRunLatest } from "./sql-metric-append.js";
+import { changedLatest, writeRunLatest } from "./sql-run-latest.js";
 import { appendMetrics, listMetricStreams, readMetrics } from "./sql-metrics.js";
 import {
   getRunByPrefix,
@@ -127,7 +128,12 @@ export class SqlStore implements ServerStore {
       const firstIndex = new Map<string, number>();
       if (batch.metrics && batch.metrics.length > 0) {
         const streams = await appendMetrics(tx, runId, batch.metrics, this.forUpdate, firstIndex);
-        if (streams.size > 0) latest = mergeRunLatest(row.latest, streams);
+        if (streams.size > 0) {
+          const before = parseJson(row.latest) as Record<string, JsonValue>;
+          const after = mergeRunLatest(before, streams);
+          latest = encodeJson(after);
+          await writeRunLatest(tx, runId, changedLatest(before, after));
+        }
       }
       const firstLog = Number(row.log_count);
       if (batch.logs && batch.logs.length > 0) await appendLogs(tx, runId, firstLog, batch.logs);

@@ -94,5 +94,99 @@ export function searchCases(ctx: ContractContext): void {
       expect(await codeOf(store.searchRuns({ limit: 0 }))).toBe("TRACKING_VALUE");
       expect(await codeOf(store.searchRuns({ prefix: "a//b" }))).toBe("INVALID_PREFIX");
     });
+
+    it("sorts by a metric's latest value: numbers first (ties by id), then runs without one, in pages", async () => {
+      const store = ctx.store();
+      const owner = ctx.owner();
+      // train.loss's latest value per run: ties, a value replaced later, NaN, ±Infinity, a string, none.
+      const values: (JsonValue | undefined)[] = [0.5, 0.1, 0.5, 0.9, 0.1, NaN, Infinity, -Infinity, "n/a"];
+      values.push(undefined, 0.3, 0.5, undefined, 2);
+      const made: { id: string; value: JsonValue | undefined }[] = [];
+      for (const [i, value] of values.entries()) {
+        const run = await store.upsertRun({ prefix: `${owner}/m/run-${i}` });
+        const metrics = [
+          { stream: "eval", points: [{ ts: 1, fields: { acc: i } }] },
+          ...(value === undefined
+            ? []
+            : [
+                {
+                  stream: "train",
+                  points: [
+                    { ts: 1, fields: { loss: 5, step: 0 } },
+                    { ts: 2, fields: { loss: value, step: 1 } },
+                  ],
+                },
+              ]),
+        ];
+        await store.applyBatch(run.id, { clientId: "c", seq: 1, metrics });
+        made.push({ id: run.id, value });
+      }
+      // A later batch replaces a latest value (0.9 → 0.05); a deleted run leaves the listing.
+      await store.applyBatch(made[3]!.id, {
+        clientId: "c",
+        seq: 2,
+        metrics: [{ stream: "train", points: [{ ts: 3, fields: { loss: 0.05, step: 2 } }] }],
+      });
+      made[3]!.value = 0.05;
+      await store.deleteRun(made[12]!.id);
+      made.splice(12, 1);
+      // The unnamed stream's keys are the field alone.
+      await store.applyBatch(made[0]!.id, {
+        clientId: "c",
+        seq: 3,
+        metrics: [{ stream: "", points: [{ ts: 1, fields: { acc: 7 } }] }],
+      });
+      for (const order of ["asc", "desc"] as const) {
+        const sign = order === "asc" ? 1 : -1;
+        const num = (v: JsonValue | undefined) => (typeof v === "number" && !Number.isNaN(v) ? v : undefined);
+        const expected = [...made]
+          .sort((a, b) => {
+            const [x, y] = [num(a.value), num(b.value)];
+            if (x === undefined || y === undefined) {
+              if (x !== y) return x === undefined ? 1 : -1;
+            } else if (x !== y) return x < y ? -sign : sign;
+            return a.id < b.id ? -sign : a.id > b.id ? sign : 0;
+          })
+          .map((run) => run.id);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.searchRuns({
+            prefix: `${owner}/m`,
+            sort: "metric:train.loss",
+            order,
+            limit: 3,
+            ...(cursor ? { cursor } : {}),
+          });
+          expect(page.total).toBe(made.length);
+          seen.push(...page.runs.map((run) => run.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toEqual(expected);
+      }
+      const top = await store.searchRuns({
+        prefix: `${owner}/m`,
+        sort: "metric:train.loss",
+        order: "desc",
+        limit: 2,
+      });
+      expect(top.runs.map((run) => run.latestMetrics["train.loss"])).toEqual([Infinity, 2]);
+      const byUnnamed = await store.searchRuns({
+        prefix: `${owner}/m`,
+        sort: "metric:acc",
+        order: "desc",
+        limit: 1,
+      });
+      expect(byUnnamed.runs[0]!.id).toBe(made[0]!.id);
+      const byEval = await store.searchRuns({
+        prefix: `${owner}/m`,
+        sort: "metric:eval.acc",
+        order: "desc",
+        limit: 2,
+      });
+      expect(byEval.runs.map((run) => run.latestMetrics["eval.acc"])).toEqual([13, 11]);
+      expect(await codeOf(store.searchRuns({ sort: "metric:" as "metric:x" }))).toBe("TRACKING_VALUE");
+      expect(await codeOf(store.searchRuns({ sort: "loss" as "prefix" }))).toBe("TRACKING_VALUE");
+    });
   });
 }
