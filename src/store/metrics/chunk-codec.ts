@@ -33,6 +33,12 @@ export interface NumericColumn {
 }
 
 /** True when the point at `i` has no value for this numeric column. */
+/** Writes the "missing" NaN at double `i` of `bits` (a Uint32Array view of Float64 data). */
+export function setMissing(bits: Uint32Array, i: number): void {
+  bits[2 * i] = missingLo;
+  bits[2 * i + 1] = missingHi;
+}
+
 export function isMissing(column: NumericColumn, i: number): boolean {
   return column.bits[2 * i] === missingLo && column.bits[2 * i + 1] === missingHi;
 }

@@ -136,7 +136,7 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 2,
-    name: "run_latest: each run's latest metric values as numbers, for listings sorted by a metric",
+    name: "run_latest (latest values as numbers, for listings sorted by a metric); metric_groups (summaries of 10 sealed chunks)",
     statements: (dialect) => {
       const t = sqlTypes(dialect);
       return [
@@ -147,6 +147,16 @@ export const migrations: readonly Migration[] = [
           PRIMARY KEY (run_id, key)
         )${dialect === "sqlite" ? " WITHOUT ROWID" : ""}`,
         `CREATE INDEX run_latest_sort ON run_latest (key, value, run_id)`,
+        `CREATE TABLE metric_groups (
+          stream_id ${t.int} NOT NULL REFERENCES metric_streams (id) ON DELETE CASCADE,
+          first_index ${t.int} NOT NULL,
+          count ${t.int} NOT NULL,
+          first_ts ${t.real} NOT NULL,
+          last_ts ${t.real} NOT NULL,
+          summary_fields ${t.text} NOT NULL,
+          summary ${t.blob} NOT NULL,
+          PRIMARY KEY (stream_id, first_index)
+        )`,
       ];
     },
     backfill: backfillRunLatest,

@@ -6,6 +6,8 @@ import { allFieldStats, summarize, summaryBytes } from "../metrics/chunk-summary
 import type { MetricAppend, MetricPoint } from "../store.js";
 import { placeholders } from "./rows.js";
 import type { SqlExecutor } from "./sql-driver.js";
+import type { SealedChunk } from "./sql-metric-groups.js";
+import { writeGroups } from "./sql-metric-groups.js";
 
 /** Points per sealed chunk row; the last rows of a stream (open chunks) hold fewer until they add up to it. */
 export const chunkSize = 1000;
@@ -71,6 +73,7 @@ export async function appendMetrics(
 
   const chunkRows: unknown[][] = [];
   const streamRows: unknown[][] = [];
+  const sealedChunks = new Map<number, SealedChunk[]>();
   for (const name of names) {
     const row = rows.get(name)!;
     const streamId = Number(row.id);
@@ -94,6 +97,16 @@ export async function appendMetrics(
         summaryBytes(summary),
         encodeChunk(columns),
       ]);
+      if (sealed) {
+        const list = sealedChunks.get(streamId) ?? [];
+        list.push({
+          first: firstIndex,
+          firstTs: columns.ts[0]!,
+          lastTs: columns.ts[columns.n - 1]!,
+          summary,
+        });
+        sealedChunks.set(streamId, list);
+      }
       return summary;
     };
     const summaries = [];
@@ -132,6 +145,7 @@ export async function appendMetrics(
       slice.flat(),
     );
   }
+  await writeGroups(tx, sealedChunks, chunkSize);
   // An upsert as a multi-row update: every row exists (locked above), so each takes the DO UPDATE path.
   for (const slice of slices(streamRows)) {
     await tx.run(

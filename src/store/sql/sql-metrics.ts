@@ -7,6 +7,7 @@ import { groupExtremes, maxRowFields, readSummary, summarize } from "../metrics/
 import type { MetricPoint, MetricRange, MetricSeries, MetricStreamSummary } from "../store.js";
 import { placeholders } from "./rows.js";
 import type { SqlExecutor } from "./sql-driver.js";
+import { groupChunks, groupsWithin } from "./sql-metric-groups.js";
 import { indexRangeOf } from "./sql-metric-x.js";
 import type { StreamRow } from "./sql-metric-append.js";
 import { chunkSize, streamColumns } from "./sql-metric-append.js";
@@ -84,6 +85,8 @@ export async function readMetrics(
       );
       return { ...series, inRange: mapped.to - mapped.from };
     }
+    // A short range: only its chunks are decoded.
+    if (mapped) return readSelected(tx, row, stream, range, [], mapped);
   }
   if (!byIndex || range.edges || range.last !== undefined) return readSelected(tx, row, stream, range);
   const count = Number(row.count);
@@ -120,10 +123,32 @@ export async function readMetrics(
   // Nothing to keep extremes of: evenly spaced points, by the one rule.
   if (numericFields.length === 0) return readSelected(tx, row, stream, range, carry);
   const buckets = bucketCount(maxPoints, numericFields.length);
-  const metas = await tx.all<ChunkMeta>(
-    `SELECT first_index, count, summary_fields, summary FROM metric_chunks WHERE ${inRange} ORDER BY first_index`,
-    rangeParams,
-  );
+  const streamId = Number(row.id);
+  const metaSelect = `SELECT first_index, count, summary_fields, summary FROM metric_chunks WHERE stream_id = ?`;
+  // A long range: whole groups of chunks (ten times fewer rows) where it holds enough of them, chunks at the ends.
+  const groups =
+    n / (chunkSize * groupChunks) >= buckets / 2 ? await groupsWithin(tx, streamId, from, to, chunkSize) : [];
+  let metas: ChunkMeta[];
+  if (groups.length > 0) {
+    const last = groups[groups.length - 1]!;
+    const head = [streamId, Number(groups[0]!.first_index), from - chunkSize];
+    const tail = [streamId, to, Number(last.first_index) + Number(last.count)];
+    metas = [
+      ...(await tx.all<ChunkMeta>(
+        `${metaSelect} AND first_index < ? AND first_index > ? ORDER BY first_index`,
+        head,
+      )),
+      ...(await tx.all<ChunkMeta>(
+        `${metaSelect} AND first_index < ? AND first_index >= ? ORDER BY first_index`,
+        tail,
+      )),
+    ];
+  } else {
+    metas = await tx.all<ChunkMeta>(
+      `${metaSelect} AND first_index < ? AND first_index > ? ORDER BY first_index`,
+      rangeParams,
+    );
+  }
   const toPoints = (groups: ChunkSummary[][]) => {
     const points: (MetricPoint & { index: number })[] = [];
     for (const group of groups)
@@ -131,7 +156,7 @@ export async function readMetrics(
     return { stream, count, downsampled: true, points };
   };
 
-  if (metas.length >= buckets / 2) {
+  if (groups.length > 0 || metas.length >= buckets / 2) {
     // From summaries: whole chunks are grouped into buckets; only chunks cut by the range (or whose
     // summary lacks the extreme points) are decoded.
     const summaries: ChunkSummary[] = [];
@@ -157,13 +182,29 @@ export async function readMetrics(
         );
       }
     }
-    const groups = Math.min(buckets, summaries.length);
+    if (groups.length > 0) {
+      // Chunks and groups in index order, each in the bucket where it starts.
+      const units = [
+        ...metas.map((meta, k) => ({ first: Number(meta.first_index), summary: summaries[k]! })),
+        ...groups.map((group) => ({
+          first: Number(group.first_index),
+          summary: readSummary(group.summary_fields, group.summary),
+        })),
+      ].sort((a, b) => a.first - b.first);
+      const grouped: ChunkSummary[][] = Array.from({ length: buckets }, () => []);
+      for (const unit of units) {
+        const b = Math.floor(((Math.max(unit.first, from) - from) * buckets) / n);
+        grouped[Math.min(buckets - 1, b)]!.push(unit.summary);
+      }
+      return toPoints(grouped.filter((group) => group.length > 0));
+    }
+    const groupCount = Math.min(buckets, summaries.length);
     const grouped: ChunkSummary[][] = [];
-    for (let g = 0; g < groups; g++) {
+    for (let g = 0; g < groupCount; g++) {
       grouped.push(
         summaries.slice(
-          Math.floor((g * summaries.length) / groups),
-          Math.floor(((g + 1) * summaries.length) / groups),
+          Math.floor((g * summaries.length) / groupCount),
+          Math.floor(((g + 1) * summaries.length) / groupCount),
         ),
       );
     }
@@ -183,12 +224,13 @@ async function readSelected(
   stream: string,
   range: MetricRange,
   carry: readonly string[] = [],
+  bounds?: { readonly from: number; readonly to: number },
 ): Promise<MetricSeries> {
   const count = Number(row.count);
   const by = range.by ?? "index";
   const edge = range.edges ? 1 : 0;
-  let lo = 0;
-  let hi = count;
+  let lo = bounds?.from ?? 0;
+  let hi = bounds?.to ?? count;
   if (by === "index") {
     lo = Math.max(0, (range.from ?? 0) - edge);
     hi = Math.min(count, (range.to ?? count) + edge);
