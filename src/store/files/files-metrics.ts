@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { JsonValue } from "../../format/json-codec.js";
 import { encodeJson } from "../../format/json-codec.js";
@@ -16,9 +16,13 @@ import type {
   StreamListOptions,
 } from "../store.js";
 import { MetricCache, samplePoints, type MetricColumns } from "../../format/metric-columns.js";
+import { MetricIndex } from "../../format/metric-index.js";
+import { readWithIndex } from "../../format/metric-index-read.js";
 
 // Metric files above this size are first answered with a sample while they are parsed (`approximate`).
 const sampleAboveBytes = 32 * 2 ** 20;
+// Metric files from this size on are read through a sidecar index (metric-index.ts) rather than parsed whole.
+const indexAboveBytes = 16 * 2 ** 20;
 
 function sizeOf(file: string): number {
   try {
@@ -54,6 +58,14 @@ function toPoint(record: Record<string, unknown>, only?: ReadonlySet<string>): I
  */
 export class FilesMetrics {
   readonly #cache = new MetricCache();
+  readonly #indexes = new Map<string, MetricIndex>();
+  readonly #building = new Set<string>();
+  readonly #indexAbove: number;
+
+  /** @param indexAboveBytes metric files from this size on are read through their sidecar index. */
+  constructor(options: { readonly indexAboveBytes?: number } = {}) {
+    this.#indexAbove = options.indexAboveBytes ?? indexAboveBytes;
+  }
 
   columns(dir: string, stream: string): MetricColumns {
     return this.#cache.get(metricFile(dir, stream));
@@ -67,7 +79,7 @@ export class FilesMetrics {
     const file = metricFile(dir, stream);
     const by = range.by ?? "index";
     const cached = this.#cache.has(file);
-    if (!cached && range.approximate && sizeOf(file) > sampleAboveBytes)
+    if (!cached && range.approximate && sizeOf(file) > sampleAboveBytes && !this.#indexReady(file))
       return this.#sampled(dir, stream, file, range);
     if (!cached && range.last === 1 && by === "index" && range.from === undefined && range.to === undefined) {
       // The last point, from the end of the file: a listing's latest values without parsing the stream.
@@ -91,6 +103,10 @@ export class FilesMetrics {
         const point = toPoint(first as unknown as Record<string, unknown>, only);
         return { stream, count: last.index + 1, downsampled: false, inRange: 1, points: [point] };
       }
+    }
+    if (!cached && (range.maxPoints !== undefined || range.from !== undefined || range.to !== undefined)) {
+      const series = this.#readIndexed(dir, stream, file, range);
+      if (series) return series;
     }
     const columns = this.#cache.get(file);
     const count = columns.count;
@@ -141,14 +157,76 @@ export class FilesMetrics {
       points.push(point);
     }
     const last = lastMetricPoint(dir, stream === "" ? null : stream);
-    // After this answer has left: the parse holds the process for a while.
-    setTimeout(() => this.#cache.get(file), 100).unref();
+    // After this answer has left: the index is built in slices, so the process keeps answering meanwhile.
+    this.#buildInBackground(file);
     return {
       stream,
       count: last ? last.index + 1 : points.length,
       downsampled: true,
       approximate: true,
       points,
+    };
+  }
+
+  /** The index of a big metric file, or undefined for a small one (its columns are read instead). */
+  #index(file: string): MetricIndex | undefined {
+    if (sizeOf(file) < this.#indexAbove) return undefined;
+    let index = this.#indexes.get(file);
+    if (index) this.#indexes.delete(file);
+    else index = new MetricIndex(file);
+    this.#indexes.set(file, index);
+    if (this.#indexes.size > 64) this.#indexes.delete(this.#indexes.keys().next().value!);
+    return index;
+  }
+
+  /** True when a read through the index needs no long first build (it exists, in memory or on disk). */
+  #indexReady(file: string): boolean {
+    if (this.#building.has(file)) return false;
+    return this.#indexes.has(file) || existsSync(`${file}.index`);
+  }
+
+  #buildInBackground(file: string): void {
+    const index = this.#index(file);
+    if (!index || this.#building.has(file)) return;
+    this.#building.add(file);
+    const step = () => {
+      let done = true;
+      try {
+        done = index.refresh(64 * 2 ** 20);
+      } catch {
+        // a read will say what is wrong with the file
+      }
+      if (done) this.#building.delete(file);
+      else setTimeout(step, 0).unref();
+    };
+    setTimeout(step, 100).unref();
+  }
+
+  /** A read through the file's sidecar index (metric-index.ts); undefined when the columns must answer. */
+  #readIndexed(dir: string, stream: string, file: string, range: MetricRange): MetricSeries | undefined {
+    const index = this.#index(file);
+    if (!index) return undefined;
+    index.refresh();
+    this.#building.delete(file);
+    const by = range.by ?? "index";
+    const read = readWithIndex(index, {
+      by,
+      ...(range.from !== undefined ? { from: range.from } : {}),
+      ...(range.to !== undefined ? { to: range.to } : {}),
+      ...(range.edges ? { edges: true } : {}),
+      ...(range.last !== undefined ? { last: range.last } : {}),
+      ...(range.maxPoints !== undefined ? { maxPoints: range.maxPoints } : {}),
+      ...(range.fields ? { fields: range.fields } : {}),
+    });
+    if (!read) return undefined;
+    const only = range.fields ? new Set(range.fields) : undefined;
+    const returned = only && by !== "index" && by !== "ts" ? new Set([...only, by]) : only;
+    return {
+      stream,
+      count: read.count,
+      downsampled: read.downsampled,
+      inRange: read.inRange,
+      points: read.records.map((record) => toPoint(record, returned)),
     };
   }
 

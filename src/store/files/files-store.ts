@@ -52,6 +52,8 @@ export interface FilesStoreOptions {
   readonly base?: string;
   /** More run folders to serve besides those under `root` (a workspace's job runs). */
   readonly extraRuns?: () => Iterable<string>;
+  /** Metric files from this size on are read through a sidecar index (default 16 MiB; tests use less). */
+  readonly metricIndexAboveBytes?: number;
 }
 
 /**
@@ -69,13 +71,16 @@ export class FilesStore implements Store {
   readonly kind = "files";
   readonly capabilities: StoreCapabilities = { concurrentReaders: true, serverSideDownsampling: true };
   readonly folders: RunFolders;
-  readonly #metrics = new FilesMetrics();
+  readonly #metrics: FilesMetrics;
   readonly #locks = new Map<string, OwnerLock>();
   #writes: Promise<unknown> = Promise.resolve();
   #closed = false;
   #searchProblems: readonly StoreProblem[] = [];
 
   constructor(options: FilesStoreOptions) {
+    this.#metrics = new FilesMetrics(
+      options.metricIndexAboveBytes !== undefined ? { indexAboveBytes: options.metricIndexAboveBytes } : {},
+    );
     this.folders = new RunFolders(
       options.base ?? options.root,
       options.root,
