@@ -27,7 +27,7 @@ export async function copyRun(
   const id = run.id as string;
   for (const old of replace) await target.run(`DELETE FROM runs WHERE id = ?`, [old]);
   await insertRows(target, "runs", [run]);
-  for (const table of ["run_tags", "run_params", "run_batches"]) {
+  for (const table of ["run_tags", "run_params", "run_batches", "run_latest"]) {
     await insertRows(target, table, await source.all(`SELECT * FROM ${table} WHERE run_id = ?`, [id]));
   }
   let points = 0;
@@ -56,6 +56,14 @@ export async function copyRun(
       after = Number(chunks[chunks.length - 1]!.first_index);
       if (chunks.length < chunkPage) break;
     }
+    const groups = await source.all(`SELECT * FROM metric_groups WHERE stream_id = ? ORDER BY first_index`, [
+      sourceStreamId,
+    ]);
+    await insertRows(
+      target,
+      "metric_groups",
+      groups.map((group) => ({ ...group, stream_id: created!.id })),
+    );
   }
   let logs = 0;
   for (let after = -1; ;) {
