@@ -89,6 +89,20 @@ describe.skipIf(motoMissing)("S3FileStorage", () => {
     await storage.close();
   });
 
+  it("serves more downloads at once than the SDK's default pool of 50 sockets", async () => {
+    const storage = await bucketStorage("pool", "");
+    const key = storage.newKey();
+    await storage.put(key, new Blob([Buffer.alloc(4 * 1024 * 1024)]).stream(), { limitBytes: 1e9 });
+    // Each unread stream holds its socket, as a proxied download to a slow client does.
+    const opened = await Promise.race([
+      Promise.all(Array.from({ length: 60 }, () => storage.get(key))),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000)),
+    ]);
+    expect(opened?.length).toBe(60);
+    for (const blob of opened ?? []) blob?.stream.destroy();
+    await storage.close();
+  }, 30_000);
+
   it("gives presigned download URLs only when asked, with the file's name and type", async () => {
     const plain = await bucketStorage("presign", "");
     const key = plain.newKey();

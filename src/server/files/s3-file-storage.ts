@@ -64,7 +64,13 @@ export class S3FileStorage implements FileStorage {
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
       maxAttempts: 3,
-      requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000, requestTimeout: 120_000 },
+      // A proxied download holds its socket while the client reads: allow many (the SDK's default is 50).
+      requestHandler: {
+        connectionTimeout: options.connectTimeoutMs ?? 5000,
+        requestTimeout: 120_000,
+        httpAgent: { keepAlive: true, maxSockets: 512 },
+        httpsAgent: { keepAlive: true, maxSockets: 512 },
+      },
     });
     this.#presignSeconds = options.presignSeconds ?? 0;
     this.#partBytes = options.partBytes ?? 8 * 1024 * 1024;
