@@ -228,32 +228,43 @@ async function main(): Promise<void> {
     ];
     latencyRows.forEach((l) => console.log(l));
 
-    // kill -9 of replica B during 100 writers through nginx.
-    const killRuns = await newRuns(three.url, token, 100, "kill9");
-    let stopKill = false;
-    const kill = await measured(async () => {
-      const all = killRuns.map((runId) =>
-        runWriter({ url: three.url, token, runId, points: BATCH, stop: () => stopKill }),
-      );
-      await sleep((SECONDS / 2) * 1000);
-      b.child.kill("SIGKILL");
-      const killedAt = performance.now();
-      await sleep((SECONDS / 2) * 1000);
-      stopKill = true;
-      const tallies = await Promise.all(all);
-      return { tallies, killedAt };
-    });
-    const tallies = kill.value.tallies;
-    const acked = tallies.reduce((n, t) => n + t.acked, 0);
-    const audited = await audit(store, tallies);
-    const carriedOn = tallies.filter((t) => t.ackTimes.some((at) => at > kill.value.killedAt)).length;
-    const failures = failureCounts(tallies);
-    const failureText =
-      Object.entries(failures)
-        .map(([k, n]) => `${k} × ${n}`)
-        .join(", ") || "none (nginx re-sent them)";
-    const killLine = `| ${acked.toLocaleString("en-US")} | ${audited.stored.toLocaleString("en-US")} | ${audited.lost} | ${audited.duplicates} | ${carriedOn} / 100 | ${failureText} | ${loadText(kill.load)} |`;
-    console.log(killLine);
+    // kill -9 of one replica during 100 writers through nginx: with nginx re-sending the dead replica's
+    // batches (non_idempotent on the batches location), then without (the writers retry).
+    const killLines: string[] = [];
+    const spare = (await startReplicas(db, 1, dir))[0]!;
+    cleanups.unshift(() => spare.stop());
+    const noResend = await startNginx({ upstreams: [a.port, c.port, spare.port], resendBatches: false });
+    cleanups.unshift(() => noResend.stop());
+    for (const [mode, url, victim] of [
+      ["nginx re-sends", three.url, b],
+      ["writers re-send", noResend.url, spare],
+    ] as const) {
+      const killRuns = await newRuns(url, token, 100, `kill9-${mode.replace(/\W+/g, "-")}`);
+      let stopKill = false;
+      const kill = await measured(async () => {
+        const all = killRuns.map((runId) =>
+          runWriter({ url, token, runId, points: BATCH, stop: () => stopKill }),
+        );
+        await sleep((SECONDS / 2) * 1000);
+        victim.child.kill("SIGKILL");
+        const killedAt = performance.now();
+        await sleep((SECONDS / 2) * 1000);
+        stopKill = true;
+        const tallies = await Promise.all(all);
+        return { tallies, killedAt };
+      });
+      const tallies = kill.value.tallies;
+      const acked = tallies.reduce((n, t) => n + t.acked, 0);
+      const audited = await audit(store, tallies);
+      const carriedOn = tallies.filter((t) => t.ackTimes.some((at) => at > kill.value.killedAt)).length;
+      const failureText =
+        Object.entries(failureCounts(tallies))
+          .map(([k, n]) => `${k} × ${n}`)
+          .join(", ") || "none";
+      const line = `| ${mode} | ${acked.toLocaleString("en-US")} | ${audited.stored.toLocaleString("en-US")} | ${audited.lost} | ${audited.duplicates} | ${carriedOn} / 100 | ${failureText} | ${loadText(kill.load)} |`;
+      console.log(line);
+      killLines.push(line);
+    }
 
     const markdown = `## Replicas: several \`labrun serve\` on one PostgreSQL, behind nginx
 
@@ -287,9 +298,9 @@ the NOTIFY hop and the read on C.
 
 kill -9 of one of 3 replicas behind nginx, ${SECONDS / 2} s into a ${SECONDS} s load of 100 writers:
 
-| acknowledged points | stored | lost | stored twice | writers acknowledged after the kill | failures the writers saw | load |
-| ------------------- | ------ | ---- | ------------ | ----------------------------------- | ------------------------ | ---- |
-${killLine}
+| unanswered batches | acknowledged points | stored | lost | stored twice | writers acknowledged after the kill | failures the writers saw (then retried) | load |
+| ------------------ | ------------------- | ------ | ---- | ------------ | ----------------------------------- | --------------------------------------- | ---- |
+${killLines.join("\n")}
 `;
     writeResultsSection(join(repo, "bench", "RESULTS.md"), "replicas", markdown);
   } finally {

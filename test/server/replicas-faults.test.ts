@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openServerStore } from "../../src/store/open-store.js";
 import type { ServerStore } from "../../src/store/store.js";
 import { ensureBuilt } from "../helpers.js";
@@ -125,23 +125,26 @@ describe.skipIf(!process.env.LABRUN_TEST_PG_URL || !wanted || !nginxBin)(
     let replicas: Replica[] = [];
     let store: ServerStore;
 
-    beforeAll(async () => {
+    beforeEach(async () => {
       ensureBuilt();
       dir = mkdtempSync(join(tmpdir(), "labrun-kill9-"));
       db = await testDatabase("postgres", dir);
       store = await openServerStore(db.uri);
       replicas = await startReplicas(db.uri, 3, dir);
     }, 120_000);
-    afterAll(async () => {
+    afterEach(async () => {
       await Promise.all(replicas.map((r) => r.stop()));
       await store?.close();
       await db?.cleanup();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    it("loses no acknowledged point, stores none twice, and the writers carry on", async () => {
+    it.each([
+      ["nginx re-sends the batches the dead replica left unanswered (non_idempotent)", true],
+      ["the writers re-send them through nginx to the other replicas", false],
+    ])("loses no acknowledged point, stores none twice, and the writers carry on: %s", async (_, resend) => {
       const admin = (await store.createToken({ project: "*" })).secret;
-      const nginx = await startNginx({ upstreams: replicas.map((r) => r.port) });
+      const nginx = await startNginx({ upstreams: replicas.map((r) => r.port), resendBatches: resend });
       try {
         const runIds = await Promise.all(
           Array.from(
@@ -164,6 +167,8 @@ describe.skipIf(!process.env.LABRUN_TEST_PG_URL || !wanted || !nginxBin)(
         const tallies = await Promise.all(writers);
         const acked = tallies.reduce((n, t) => n + t.acked, 0);
         expect(acked).toBeGreaterThan(0);
+        // Without nginx's re-sending, the writers met the dead replica (502) and retried.
+        if (!resend) expect(Object.keys(failureCounts(tallies))).toContain("502");
         for (const t of tallies) expect(t.ackTimes.some((at) => at > killedAt)).toBe(true);
         await expectExactlyOnce(store, tallies);
         // The live stream on a surviving replica saw the watched run's points once each.

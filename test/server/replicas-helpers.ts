@@ -82,8 +82,11 @@ export function nginxConfig(options: {
   readonly upstreams: readonly number[];
   /** Sent as Host to the replicas (default: the client's). */
   readonly host?: string;
+  /** false: nginx does not re-send a batch to another replica (clients retry themselves). Default true. */
+  readonly resendBatches?: boolean;
 }): string {
   const { dir, port, upstreams } = options;
+  const resend = options.resendBatches === false ? "" : " non_idempotent";
   const host = options.host ?? "$http_host";
   const asRoot = process.getuid?.() === 0 ? "user root;\n" : "";
   return `${asRoot}daemon off;
@@ -123,7 +126,7 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`)
     # another replica when the first died before answering.
     location ~ ^/api/runs/[^/]+/batches$ {
       proxy_pass http://labrun;
-      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+      proxy_next_upstream error timeout http_502 http_503${resend};
     }
     # Live updates: no buffering, long reads.
     location ~ /events$ {
@@ -154,6 +157,7 @@ export interface Nginx {
 export async function startNginx(options: {
   readonly upstreams: readonly number[];
   readonly host?: string;
+  readonly resendBatches?: boolean;
 }): Promise<Nginx> {
   if (!nginxBin)
     throw new Error("nginx is not installed (apt-get install nginx; scripts/ensure-test-deps.mjs does it)");
@@ -347,7 +351,12 @@ export async function runWriter(options: {
           tally.ackTimes.push(performance.now());
           break;
         }
-        const code = (JSON.parse(text || "{}") as { error?: { code?: string } }).error?.code ?? "";
+        let code = "";
+        try {
+          code = (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? "";
+        } catch {
+          // a proxy's HTML error page (502 when the replica died)
+        }
         failure = `${response.status} ${code}`.trim();
         if (!(response.status >= 500 || response.status === 408 || response.status === 429))
           throw new Error(`refused: ${failure}: ${text}`);
