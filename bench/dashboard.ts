@@ -28,6 +28,8 @@ const POINTS = env("POINTS", 1_000_000);
 const COMPARE = env("COMPARE", 20);
 const COMPARE_POINTS = env("COMPARE_POINTS", 10_000);
 const resultsFile = fileURLToPath(new URL("RESULTS.md", import.meta.url));
+// PARTS=experiments or PARTS=runs measures (and reports) one of the two sections alone.
+const parts = new Set((process.env.PARTS ?? "experiments,runs").split(","));
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const ms = (value: number) => `${Math.round(value)} ms`;
@@ -83,23 +85,27 @@ const chartShown = (key: string) =>
 const root = mkdtempSync(join(tmpdir(), "labrun-bench-dashboard-"));
 const runsRoot = join(root, "runs-workspace");
 const rows: [string, string, string][] = [];
+const experimentRows: [string, string, string][] = [];
 const notes: string[] = [];
 try {
-  const gen = [
+  if (parts.has("experiments"))
     await timed(`${EXPERIMENTS} experiments × 5 jobs written (and indexed as their drivers do)`, () =>
       writeExperiments(root, EXPERIMENTS, 5, true),
-    ),
-    await timed(`${RUNS} runs × ${STREAMS * FIELDS} metric keys written`, () =>
-      writeSweep(runsRoot, RUNS, STREAMS, FIELDS, KEY_POINTS),
-    ),
-    await timed(`1 run × ${POINTS} points written`, () => writeBigRun(runsRoot, POINTS)),
-    await timed(`${COMPARE} runs × ${COMPARE_POINTS} points written`, () =>
-      writeCompareRuns(runsRoot, COMPARE, COMPARE_POINTS),
-    ),
-  ];
-  const sweepIds = gen[1]!.value as string[];
-  const bigId = gen[2]!.value as string;
-  const compareIds = gen[3]!.value as string[];
+    );
+  const gen = parts.has("runs")
+    ? [
+        await timed(`${RUNS} runs × ${STREAMS * FIELDS} metric keys written`, () =>
+          writeSweep(runsRoot, RUNS, STREAMS, FIELDS, KEY_POINTS),
+        ),
+        await timed(`1 run × ${POINTS} points written`, () => writeBigRun(runsRoot, POINTS)),
+        await timed(`${COMPARE} runs × ${COMPARE_POINTS} points written`, () =>
+          writeCompareRuns(runsRoot, COMPARE, COMPARE_POINTS),
+        ),
+      ]
+    : [];
+  const sweepIds = (gen[0]?.value ?? []) as string[];
+  const bigId = (gen[1]?.value ?? "") as string;
+  const compareIds = (gen[2]?.value ?? []) as string[];
 
   const experimentsServer = await startDashboard(new WorkspaceSource(root), { port: 0 });
   const server = await startDashboard(new WorkspaceSource(runsRoot), { port: 0 });
@@ -115,161 +121,169 @@ try {
     const enc = encodeURIComponent;
     let page = await fresh();
 
-    // Experiments: the first visit finds the index (index.sqlite) as labrun's drivers leave it: current.
-    const firstRow = `document.querySelectorAll("[data-testid=experiments] .vrow.body").length > 5`;
-    const coldList = await open(page, `${experimentsServer.url}experiments`, firstRow);
-    rows.push([
-      `${EXPERIMENTS.toLocaleString()} experiments: first visit (index kept by labrun's writers)`,
-      "rows shown",
-      ms(coldList),
-    ]);
-    page = await fresh();
-    const warmList = await open(page, `${experimentsServer.url}experiments`, firstRow);
-    rows.push([`${EXPERIMENTS.toLocaleString()} experiments (index up to date)`, "rows shown", ms(warmList)]);
-    const search = await after(
-      page,
-      () => page.getByTestId("search").fill("title-42_"),
-      `document.querySelector("[data-testid=count]")?.textContent === "${EXPERIMENTS / 100} of ${EXPERIMENTS}"`,
-    );
-    rows.push([
-      `${EXPERIMENTS.toLocaleString()} experiments`,
-      `search typed → ${EXPERIMENTS / 100} rows`,
-      ms(search),
-    ]);
-    await page.getByTestId("search").fill("");
-    await page.waitForFunction(
-      `document.querySelector("[data-testid=count]")?.textContent === "${EXPERIMENTS} of ${EXPERIMENTS}"`,
-    );
-    const frames = (await page.evaluate(scrollFrames)) as { frames: number; p95: number; max: number };
-    rows.push([
-      `${EXPERIMENTS.toLocaleString()} experiments`,
-      "scrolling: frame time p95 / max",
-      `${ms(frames.p95)} / ${ms(frames.max)}`,
-    ]);
+    if (parts.has("experiments")) {
+      // Experiments: the first visit finds the index (index.sqlite) as labrun's drivers leave it: current.
+      const firstRow = `document.querySelectorAll("[data-testid=experiments] .vrow.body").length > 5`;
+      const coldList = await open(page, `${experimentsServer.url}experiments`, firstRow);
+      experimentRows.push([
+        `${EXPERIMENTS.toLocaleString()} experiments: first visit (index kept by labrun's writers)`,
+        "rows shown",
+        ms(coldList),
+      ]);
+      page = await fresh();
+      const warmList = await open(page, `${experimentsServer.url}experiments`, firstRow);
+      experimentRows.push([
+        `${EXPERIMENTS.toLocaleString()} experiments (index up to date)`,
+        "rows shown",
+        ms(warmList),
+      ]);
+      const search = await after(
+        page,
+        () => page.getByTestId("search").fill("title-42_"),
+        `document.querySelector("[data-testid=count]")?.textContent === "${EXPERIMENTS / 100} of ${EXPERIMENTS}"`,
+      );
+      experimentRows.push([
+        `${EXPERIMENTS.toLocaleString()} experiments`,
+        `search typed → ${EXPERIMENTS / 100} rows`,
+        ms(search),
+      ]);
+      await page.getByTestId("search").fill("");
+      await page.waitForFunction(
+        `document.querySelector("[data-testid=count]")?.textContent === "${EXPERIMENTS} of ${EXPERIMENTS}"`,
+      );
+      const frames = (await page.evaluate(scrollFrames)) as { frames: number; p95: number; max: number };
+      experimentRows.push([
+        `${EXPERIMENTS.toLocaleString()} experiments`,
+        "scrolling: frame time p95 / max",
+        `${ms(frames.p95)} / ${ms(frames.max)}`,
+      ]);
 
-    const listed = await timed("runs listing beside 50,000 job folders", async () =>
-      (await fetch(`${experimentsServer.url}api/dashboard/runs`)).text(),
-    );
-    rows.push([
-      `the ${EXPERIMENTS.toLocaleString()}-experiment workspace (${(EXPERIMENTS * 5).toLocaleString()} job folders, no job runs)`,
-      "runs listing (server, cold)",
-      ms(listed.ms),
-    ]);
+      const listed = await timed("runs listing beside 50,000 job folders", async () =>
+        (await fetch(`${experimentsServer.url}api/dashboard/runs`)).text(),
+      );
+      experimentRows.push([
+        `the ${EXPERIMENTS.toLocaleString()}-experiment workspace (${(EXPERIMENTS * 5).toLocaleString()} job folders, no job runs)`,
+        "runs listing (server, cold)",
+        ms(listed.ms),
+      ]);
 
-    // The same experiments copied in behind the index's back (no index.sqlite): the first visit builds it.
-    WorkspaceIndex.discard(root);
-    page = await fresh();
-    const unindexed = await open(page, `${experimentsServer.url}experiments`, firstRow);
-    rows.push([
-      `${EXPERIMENTS.toLocaleString()} experiments: first visit, files copied in without an index (builds it)`,
-      "rows shown",
-      ms(unindexed),
-    ]);
+      // The same experiments copied in behind the index's back (no index.sqlite): the first visit builds it.
+      WorkspaceIndex.discard(root);
+      page = await fresh();
+      const unindexed = await open(page, `${experimentsServer.url}experiments`, firstRow);
+      experimentRows.push([
+        `${EXPERIMENTS.toLocaleString()} experiments: first visit, files copied in without an index (builds it)`,
+        "rows shown",
+        ms(unindexed),
+      ]);
+    }
 
-    // Runs: 1,000 runs with 3,000 metric keys each (plus the others), then one of them.
-    page = await fresh();
-    const total = RUNS + 1 + COMPARE;
-    const runsList = await open(
-      page,
-      `${server.url}runs?p=bench/sweep`,
-      `/^${RUNS} of ${total}$/.test(document.querySelector("[data-testid=count]")?.textContent ?? "")`,
-    );
-    rows.push([
-      `${RUNS.toLocaleString()} runs × ${(STREAMS * FIELDS).toLocaleString()} metric keys`,
-      "runs table shown",
-      ms(runsList),
-    ]);
-    const column = await after(
-      page,
-      async () => {
-        await page.getByTestId("add-metric").fill("s03.f0150");
-        await page.getByTestId("add-metric").press("Enter");
-      },
-      `document.querySelectorAll('[data-testid=runs] [data-col="m:s03.f0150"]').length > 5 && [...document.querySelectorAll('[data-testid=runs] [data-col="m:s03.f0150"]')].every((e) => e.textContent !== "")`,
-    );
-    rows.push([`${RUNS.toLocaleString()} runs`, "latest-value column added (all runs)", ms(column)]);
-    const sortColumn = await after(
-      page,
-      () => page.locator(".vrow.head > div", { hasText: "s03.f0150" }).click(),
-      `document.querySelector(".vrow.head")?.textContent?.includes("s03.f0150 ▲")`,
-    );
-    rows.push([`${RUNS.toLocaleString()} runs`, "sorted by that column", ms(sortColumn)]);
-    page = await fresh();
-    const oneRun = await open(
-      page,
-      `${server.url}runs/view?ids=${enc(sweepIds[7]!)}`,
-      chartReady("s00.f0000"),
-    );
-    rows.push([
-      `one run with ${(STREAMS * FIELDS).toLocaleString()} metric keys`,
-      "first chart drawn",
-      ms(oneRun),
-    ]);
-
-    // One run with a 1M-point stream: the first read parses the file; zooms then read the parsed columns.
-    page = await fresh();
-    const bigUrl = `${server.url}runs/view?ids=${enc(bigId)}&k=${enc("^train\\.loss$")}`;
-    const bigCold = await open(page, bigUrl, chartReady("train.loss"));
-    rows.push([
-      `${POINTS.toLocaleString()}-point metric`,
-      "first visit: chart drawn from a sample of the file",
-      ms(bigCold),
-    ]);
-    await page.waitForFunction(
-      `document.querySelector('[data-key="train.loss"] [data-exact="1"] canvas') !== null`,
-      undefined,
-      { timeout: 120_000 },
-    );
-    const bigExact = (await page.evaluate("performance.now()")) as number;
-    rows.push([
-      `${POINTS.toLocaleString()}-point metric`,
-      "first visit: exact chart (file parsed, min/max kept)",
-      ms(bigExact),
-    ]);
-    page = await fresh();
-    const bigWarm = await open(page, bigUrl, chartReady("train.loss"));
-    const shownPoints = (await page.evaluate(chartShown("train.loss"))) as number;
-    rows.push([
-      `${POINTS.toLocaleString()}-point metric`,
-      `chart drawn (${shownPoints.toLocaleString()} points sent)`,
-      ms(bigWarm),
-    ]);
-    const box = (await page.locator('[data-key="train.loss"] .u-over').boundingBox())!;
-    const zoomOnce = async (from: number, to: number) =>
-      after(
+    if (parts.has("runs")) {
+      // Runs: 1,000 runs with 3,000 metric keys each (plus the others), then one of them.
+      page = await fresh();
+      const total = RUNS + 1 + COMPARE;
+      const runsList = await open(
+        page,
+        `${server.url}runs?p=bench/sweep`,
+        `/^${RUNS} of ${total}$/.test(document.querySelector("[data-testid=count]")?.textContent ?? "")`,
+      );
+      rows.push([
+        `${RUNS.toLocaleString()} runs × ${(STREAMS * FIELDS).toLocaleString()} metric keys`,
+        "runs table shown",
+        ms(runsList),
+      ]);
+      const column = await after(
         page,
         async () => {
-          await page.mouse.move(box.x + box.width * from, box.y + box.height / 2);
-          await page.mouse.down();
-          await page.mouse.move(box.x + box.width * to, box.y + box.height / 2, { steps: 4 });
-          await page.mouse.up();
+          await page.getByTestId("add-metric").fill("s03.f0150");
+          await page.getByTestId("add-metric").press("Enter");
         },
-        `new URL(location.href).searchParams.get("z") !== ${JSON.stringify(new URL(page.url()).searchParams.get("z"))} && document.querySelector('[data-key="train.loss"] [data-ready="1"] canvas') !== null && !document.querySelector('[data-key="train.loss"] [data-testid=chart-info]').textContent.includes("loading")`,
+        `document.querySelectorAll('[data-testid=runs] [data-col="m:s03.f0150"]').length > 5 && [...document.querySelectorAll('[data-testid=runs] [data-col="m:s03.f0150"]')].every((e) => e.textContent !== "")`,
       );
-    const zoom1 = await zoomOnce(0.7, 0.78);
-    const zoom2 = await zoomOnce(0.3, 0.5);
-    const zoomedPoints = (await page.evaluate(chartShown("train.loss"))) as number;
-    rows.push([
-      `${POINTS.toLocaleString()}-point metric`,
-      "zoom (drag) → finer data drawn, twice",
-      `${ms(zoom1)}, ${ms(zoom2)}`,
-    ]);
-    notes.push(
-      `After two zooms the chart shows ${zoomedPoints.toLocaleString()} points of the ~${Math.round(POINTS * 0.08 * 0.2).toLocaleString()} in range.`,
-    );
+      rows.push([`${RUNS.toLocaleString()} runs`, "latest-value column added (all runs)", ms(column)]);
+      const sortColumn = await after(
+        page,
+        () => page.locator(".vrow.head > div", { hasText: "s03.f0150" }).click(),
+        `document.querySelector(".vrow.head")?.textContent?.includes("s03.f0150 ▲")`,
+      );
+      rows.push([`${RUNS.toLocaleString()} runs`, "sorted by that column", ms(sortColumn)]);
+      page = await fresh();
+      const oneRun = await open(
+        page,
+        `${server.url}runs/view?ids=${enc(sweepIds[7]!)}`,
+        chartReady("s00.f0000"),
+      );
+      rows.push([
+        `one run with ${(STREAMS * FIELDS).toLocaleString()} metric keys`,
+        "first chart drawn",
+        ms(oneRun),
+      ]);
 
-    // Compare 20 runs on one chart.
-    page = await fresh();
-    const compare = await open(
-      page,
-      `${server.url}runs/view?ids=${compareIds.map(enc).join(",")}&k=${enc("^train\\.loss$")}`,
-      chartReady("train.loss"),
-    );
-    rows.push([
-      `compare ${COMPARE} runs × ${COMPARE_POINTS.toLocaleString()} points`,
-      "one chart drawn",
-      ms(compare),
-    ]);
+      // One run with a 1M-point stream: the first read parses the file; zooms then read the parsed columns.
+      page = await fresh();
+      const bigUrl = `${server.url}runs/view?ids=${enc(bigId)}&k=${enc("^train\\.loss$")}`;
+      const bigCold = await open(page, bigUrl, chartReady("train.loss"));
+      rows.push([
+        `${POINTS.toLocaleString()}-point metric`,
+        "first visit: chart drawn from a sample of the file",
+        ms(bigCold),
+      ]);
+      await page.waitForFunction(
+        `document.querySelector('[data-key="train.loss"] [data-exact="1"] canvas') !== null`,
+        undefined,
+        { timeout: 120_000 },
+      );
+      const bigExact = (await page.evaluate("performance.now()")) as number;
+      rows.push([
+        `${POINTS.toLocaleString()}-point metric`,
+        "first visit: exact chart (file parsed, min/max kept)",
+        ms(bigExact),
+      ]);
+      page = await fresh();
+      const bigWarm = await open(page, bigUrl, chartReady("train.loss"));
+      const shownPoints = (await page.evaluate(chartShown("train.loss"))) as number;
+      rows.push([
+        `${POINTS.toLocaleString()}-point metric`,
+        `chart drawn (${shownPoints.toLocaleString()} points sent)`,
+        ms(bigWarm),
+      ]);
+      const box = (await page.locator('[data-key="train.loss"] .u-over').boundingBox())!;
+      const zoomOnce = async (from: number, to: number) =>
+        after(
+          page,
+          async () => {
+            await page.mouse.move(box.x + box.width * from, box.y + box.height / 2);
+            await page.mouse.down();
+            await page.mouse.move(box.x + box.width * to, box.y + box.height / 2, { steps: 4 });
+            await page.mouse.up();
+          },
+          `new URL(location.href).searchParams.get("z") !== ${JSON.stringify(new URL(page.url()).searchParams.get("z"))} && document.querySelector('[data-key="train.loss"] [data-ready="1"] canvas') !== null && !document.querySelector('[data-key="train.loss"] [data-testid=chart-info]').textContent.includes("loading")`,
+        );
+      const zoom1 = await zoomOnce(0.7, 0.78);
+      const zoom2 = await zoomOnce(0.3, 0.5);
+      const zoomedPoints = (await page.evaluate(chartShown("train.loss"))) as number;
+      rows.push([
+        `${POINTS.toLocaleString()}-point metric`,
+        "zoom (drag) → finer data drawn, twice",
+        `${ms(zoom1)}, ${ms(zoom2)}`,
+      ]);
+      notes.push(
+        `After two zooms the chart shows ${zoomedPoints.toLocaleString()} points of the ~${Math.round(POINTS * 0.08 * 0.2).toLocaleString()} in range.`,
+      );
+
+      // Compare 20 runs on one chart.
+      page = await fresh();
+      const compare = await open(
+        page,
+        `${server.url}runs/view?ids=${compareIds.map(enc).join(",")}&k=${enc("^train\\.loss$")}`,
+        chartReady("train.loss"),
+      );
+      rows.push([
+        `compare ${COMPARE} runs × ${COMPARE_POINTS.toLocaleString()} points`,
+        "one chart drawn",
+        ms(compare),
+      ]);
+    }
   } finally {
     await close();
     await server.close();
@@ -277,22 +291,45 @@ try {
   }
 
   const cpu = cpus()[0]?.model ?? "unknown CPU";
-  const table = [
-    "| Data | Measured | Time |",
-    "| --- | --- | --- |",
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-  ].join("\n");
-  const markdown = `## Web dashboard (\`labrun ui\`) in Chromium
-
-\`node --import tsx bench/dashboard.ts\` — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpu},
+  const tableOf = (lines: readonly [string, string, string][]) =>
+    ["| Data | Measured | Time |", "| --- | --- | --- |", ...lines.map((r) => `| ${r.join(" | ")} |`)].join(
+      "\n",
+    );
+  const machine = `\`node --import tsx bench/dashboard.ts\` — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpu},
 ${Math.round(totalmem() / 2 ** 30)} GiB (${Math.round(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Debian's Chromium (headless,
 playwright-core), dashboard server in the same process, workspace on local disk; load average at the end
 ${loadavg()
   .map((l) => l.toFixed(1))
-  .join(" / ")} (1 / 5 / 15 min: the machine is shared, so the times are pessimistic).
+  .join(" / ")} (1 / 5 / 15 min: the machine is shared, so the times are pessimistic).`;
+  if (parts.has("experiments")) {
+    const table = tableOf(experimentRows);
+    writeResultsSection(
+      resultsFile,
+      "dashboard-experiments",
+      `## Web dashboard (\`labrun ui\`) in Chromium: ${EXPERIMENTS.toLocaleString()} experiments
 
-Data written directly in labrun's formats: ${EXPERIMENTS.toLocaleString()} experiments × 5 jobs, each recorded in the workspace
-index as its driver does when it writes the experiment's records (then, for one row, the index deleted, as after a copy); ${RUNS.toLocaleString()} runs in one
+${machine} \`PARTS=experiments\` measures this section alone.
+
+${EXPERIMENTS.toLocaleString()} experiments × 5 jobs (5 % still running) written in labrun's formats, each recorded in the workspace
+index as its driver does when it writes the experiment's records (\`syncExperiment\`, what \`indexWhileDriving\` and
+\`indexExperiment\` call): the workspace labrun's own writers leave. The first visit then finds the index current; a
+listing still compares every experiment.json's stamp with its row (a change behind the index's back shows at once).
+For the last row the index is deleted, as in a workspace copied without it: that first visit builds it from the
+50,000 job files. Times are from navigation start (the page's \`performance.now()\`) until rows are shown; a fresh
+browser context per page.
+
+${table}
+`,
+    );
+    console.log(`\n${table}`);
+  }
+  if (parts.has("runs")) {
+    const table = tableOf(rows);
+    const markdown = `## Web dashboard (\`labrun ui\`) in Chromium
+
+${machine} \`PARTS=runs\` measures this section alone (the experiments have their own, above).
+
+Data written directly in labrun's formats: ${RUNS.toLocaleString()} runs in one
 project with ${STREAMS} streams × ${FIELDS} fields = ${(STREAMS * FIELDS).toLocaleString()} metric keys each (${KEY_POINTS} points per stream, to keep
 the files ${Math.round((RUNS * STREAMS * KEY_POINTS * FIELDS * 17) / 2 ** 20)} MB); one run with a ${POINTS.toLocaleString()}-point stream (2 fields);
 ${COMPARE} runs × ${COMPARE_POINTS.toLocaleString()} points. Times are from navigation start (the page's \`performance.now()\`) to the moment
@@ -304,8 +341,9 @@ ${notes.join(" ")} Charts ask the server for about 2 points per pixel (min and m
 server parses a metric file once into columns and reads only what was appended since, so a zoom costs a binary search
 and one pass over the range.
 `;
-  writeResultsSection(resultsFile, "dashboard", markdown);
-  console.log(`\n${table}\n\nwritten to bench/RESULTS.md`);
+    writeResultsSection(resultsFile, "dashboard", markdown);
+    console.log(`\n${table}`);
+  }
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
