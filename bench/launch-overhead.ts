@@ -8,7 +8,7 @@
 //     concurrency as each labrun run, so per-job overhead = (labrun wall − bare wall) / 1000;
 //   - chain:  100 labrun jobs each depending on the previous one, against 100 sequential bare spawns, for the
 //     latency of one dependency hop;
-//   - diagnostic: 1000 bare spawns of a bash wrapper equivalent to the one LocalExecutor runs every job under,
+//   - diagnostic: 1000 bare spawns of a sh wrapper equivalent to the one LocalExecutor runs every job under,
 //     to split labrun's overhead into "the wrapper process" and "the driver (Node) side".
 // Every measurement is repeated REPS times, in interleaved rounds; median and min/max are reported.
 // The table goes to stdout and, with --report, to the "launch" section of bench/RESULTS.md (the rest of
@@ -233,15 +233,15 @@ async function labrunChain(): Promise<Sample> {
 }
 
 /**
- * The same work as LocalExecutor's per-job wrapper (src/executors/job-files.ts `wrapperScript`): record pid
- * and start time, trap signals, export the LABRUN_* variables, cd, run the command with its output appended to
- * the job's logs, record end time and exit code. Spawned bare, it is the floor of labrun's design.
+ * The same work as LocalExecutor's per-job wrapper (src/executors/local/local-wrapper.ts): record the pid (the
+ * file's time is the start), trap signals, export the LABRUN_* variables, cd, run the command with its output
+ * appended to the job's logs, record the exit code. Spawned bare under /bin/sh, it is the floor of labrun's design.
  */
 function wrapperEquivalent(jobDir: string): string {
   return [
-    "#!/bin/bash",
+    "#!/bin/sh",
     `JOB_DIR=${jobDir}`,
-    `printf '%s %s\\n' "$$" "$EPOCHREALTIME" > "$JOB_DIR/started"`,
+    `echo "$$" > "$JOB_DIR/started"`,
     "trap ':' TERM INT HUP",
     ...[
       "LABRUN_HOME",
@@ -254,8 +254,7 @@ function wrapperEquivalent(jobDir: string): string {
     `cd -- ${tmpdir()} 2>>"$JOB_DIR/stderr.log" || exit 1`,
     `/bin/true >>"$JOB_DIR/stdout.log" 2>>"$JOB_DIR/stderr.log" </dev/null`,
     "rc=$?",
-    `printf '%s\\n' "$EPOCHREALTIME" > "$JOB_DIR/ended_at"`,
-    `printf '%s\\n' "$rc" > "$JOB_DIR/exit_code"`,
+    `echo "$rc" > "$JOB_DIR/exit_code"`,
     'exit "$rc"',
     "",
   ].join("\n");
@@ -270,7 +269,7 @@ async function bareWrapper(concurrency: number, count = GRAPH_JOBS): Promise<Sam
       writeFileSync(join(dir, "launch.sh"), wrapperEquivalent(dir), { mode: 0o755 });
       return join(dir, "launch.sh");
     });
-    return await timed(() => barePool(count, concurrency, "/bin/bash", (i) => [wrappers[i]!]));
+    return await timed(() => barePool(count, concurrency, "/bin/sh", (i) => [wrappers[i]!]));
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
@@ -309,13 +308,13 @@ measure("bare-chain", `bare spawn("true") ×${CHAIN_JOBS}, sequential`, () =>
   timed(() => barePool(CHAIN_JOBS, 1, "true")),
 );
 measure("labrun-chain", `labrun ${CHAIN_JOBS}-job chain`, () => labrunChain());
-measure("wrapper-def", `diagnostic: bare bash wrapper ×${GRAPH_JOBS}, ${DEFAULT_PARALLEL} at a time`, () =>
+measure("wrapper-def", `diagnostic: bare sh wrapper ×${GRAPH_JOBS}, ${DEFAULT_PARALLEL} at a time`, () =>
   bareWrapper(DEFAULT_PARALLEL),
 );
-measure("wrapper-chain", `diagnostic: bare bash wrapper ×${CHAIN_JOBS}, sequential`, () =>
+measure("wrapper-chain", `diagnostic: bare sh wrapper ×${CHAIN_JOBS}, sequential`, () =>
   bareWrapper(1, CHAIN_JOBS),
 );
-measure("wrapper-16", `diagnostic: bare bash wrapper ×${GRAPH_JOBS}, ${WIDE_PARALLEL} at a time`, () =>
+measure("wrapper-16", `diagnostic: bare sh wrapper ×${GRAPH_JOBS}, ${WIDE_PARALLEL} at a time`, () =>
   bareWrapper(WIDE_PARALLEL),
 );
 
@@ -420,11 +419,11 @@ async function main(): Promise<void> {
     `| per-job overhead, maxParallel ${WIDE_PARALLEL} vs bare sequential | ${fmtStat(overheadSeq16)} |`,
     `| latency per dependency hop (${CHAIN_JOBS}-job chain wall / ${CHAIN_JOBS}) | ${fmtStat(hop)} |`,
     `| overhead per hop over a bare sequential spawn | ${fmtStat(hopOverhead)} |`,
-    `| of the overhead per hop: the bash wrapper process (wrapper − bare, sequential) | ${fmtStat(pairedPer("wrapper-chain", "bare-chain", CHAIN_JOBS))} |`,
+    `| of the overhead per hop: the sh wrapper process (wrapper − bare, sequential) | ${fmtStat(pairedPer("wrapper-chain", "bare-chain", CHAIN_JOBS))} |`,
     `| of the overhead per hop: the driver side (chain − wrapper, sequential) | ${fmtStat(pairedPer("labrun-chain", "wrapper-chain", CHAIN_JOBS))} |`,
-    `| of the per-job overhead at ${DEFAULT_PARALLEL}: the bash wrapper process (wrapper − bare) | ${fmtStat(wrapperDef)} |`,
+    `| of the per-job overhead at ${DEFAULT_PARALLEL}: the sh wrapper process (wrapper − bare) | ${fmtStat(wrapperDef)} |`,
     `| of the per-job overhead at ${DEFAULT_PARALLEL}: the driver side (labrun − wrapper) | ${fmtStat(driverDef)} |`,
-    `| of the per-job overhead at ${WIDE_PARALLEL}: the bash wrapper process (wrapper − bare) | ${fmtStat(wrapper16)} |`,
+    `| of the per-job overhead at ${WIDE_PARALLEL}: the sh wrapper process (wrapper − bare) | ${fmtStat(wrapper16)} |`,
     `| of the per-job overhead at ${WIDE_PARALLEL}: the driver side (labrun − wrapper) | ${fmtStat(driver16)} |`,
     `| \`new Experiment\` + ${GRAPH_JOBS} \`add()\` calls (inside the graph wall time), default / ${WIDE_PARALLEL} | ${fmt(addDef.median, 1)} / ${fmt(add16.median, 1)} |`,
     `| longest event-loop stall during \`exp.run()\` (largest gap between ticks of a 10 ms interval timer): graph at ${DEFAULT_PARALLEL} / graph at ${WIDE_PARALLEL} / chain | ${fmt(stallOf("labrun-def").median, 0)} / ${fmt(stallOf("labrun-16").median, 0)} / ${fmt(stallOf("labrun-chain").median, 0)} |`,
@@ -496,7 +495,7 @@ async function main(): Promise<void> {
     `- **Bare**: \`child_process.spawn("true", { stdio: "ignore" })\` awaited to its exit, ${GRAPH_JOBS} times, sequentially and with the same concurrency as each labrun run. ` +
       "Per-job overhead = (labrun wall − bare wall at the same concurrency) / 1000, computed per round (the two ran back to back) and summarised over rounds.",
     `- **Chain**: ${CHAIN_JOBS} jobs each depending on the previous one; latency per hop = wall / ${CHAIN_JOBS}, compared with ${CHAIN_JOBS} sequential bare spawns.`,
-    "- **Diagnostic**: a bash script doing what LocalExecutor's per-job wrapper does (record pid and start, trap, export the LABRUN_* variables, cd, run `/bin/true` " +
+    "- **Diagnostic**: a POSIX sh script doing what LocalExecutor's per-job wrapper does (record pid and start, trap, export the LABRUN_* variables, cd, run `/bin/true` " +
       "with output appended to the job's logs, record end time and exit code), spawned bare. It splits labrun's overhead into the wrapper process (a fixed cost of the " +
       "design: jobs outlive the driver and record their own exit code) and the driver side (Node: job.json writes, wrapper files, scheduling).",
     "- **Driver CPU** is `process.cpuUsage()` of the benchmark process (user + system, all its threads, not its children), per job.",

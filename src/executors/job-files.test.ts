@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -21,6 +21,23 @@ describe("readJobOutcome", () => {
       exitCode: 3,
       endedAt: new Date(1796644610000).toISOString(),
     });
+  });
+
+  it("reads the local wrapper's records: the pid alone, the times from the files' modification times", () => {
+    writeFileSync(join(dir, "started"), "4242\n");
+    utimesSync(join(dir, "started"), 1796644609.25, 1796644609.25);
+    expect(readJobOutcome(dir)).toEqual({ pid: 4242, startedAt: new Date(1796644609250).toISOString() });
+    writeFileSync(join(dir, "exit_code"), "0\n");
+    utimesSync(join(dir, "exit_code"), 1796644612.5, 1796644612.5);
+    expect(readJobOutcome(dir)).toEqual({
+      pid: 4242,
+      startedAt: new Date(1796644609250).toISOString(),
+      exitCode: 0,
+      endedAt: new Date(1796644612500).toISOString(),
+    });
+    // An ended_at file, when there is one, is the end time.
+    writeFileSync(join(dir, "ended_at"), "1796644611\n");
+    expect(readJobOutcome(dir).endedAt).toBe(new Date(1796644611000).toISOString());
   });
 
   it("survives damaged files: unknown times are left out, a garbled exit code is a failure", () => {

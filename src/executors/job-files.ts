@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { readTextIfExists, writeFileAtomic } from "../util/atomic-file.js";
 import { followLines } from "../workspace/log-follower.js";
@@ -7,8 +7,9 @@ import type { ExecutorJobStatus, JobSubmission, LogLine, LogOptions } from "./ex
 /**
  * The files a job's wrapper writes into its job directory, read back by every executor. They are the
  * final word on a job's outcome: the wrapper writes them itself, so they survive a dead driver.
- *   started    "<pid> <epoch seconds>"   written when the wrapper starts
- *   ended_at   "<epoch seconds>"         written when the command ends
+ *   started    "<pid> <epoch seconds>"   written when the wrapper starts ("<pid>" alone: the file's
+ *                                        modification time is the start, as the local executor's sh wrapper writes it)
+ *   ended_at   "<epoch seconds>"         written when the command ends (absent: exit_code's modification time)
  *   exit_code  "<code>"                  written last; its presence means the job has ended
  */
 export const jobFile = {
@@ -28,18 +29,27 @@ export interface JobOutcome {
 }
 
 export function readJobOutcome(jobDir: string): JobOutcome {
-  // Polled for every active job on every scheduler pass: look before reading, as a missing file (the
-  // usual case while a job runs) costs a thrown exception otherwise.
+  // Polled for every active job on every scheduler pass: stat before reading, as a missing file (the usual
+  // case while a job runs) costs a thrown exception otherwise; the stat also gives the file's time.
   const read = (name: string) => {
     const file = join(jobDir, name);
-    return existsSync(file) ? readTextIfExists(file)?.trim() : undefined;
+    const stats = statSync(file, { throwIfNoEntry: false });
+    const text = stats ? readTextIfExists(file)?.trim() : undefined;
+    return text === undefined ? undefined : { text, mtimeMs: stats!.mtimeMs };
   };
-  const exitText = read(jobFile.exitCode);
-  const started = read(jobFile.started)?.split(/\s+/);
-  const endedText = exitText ? read(jobFile.endedAt) : undefined;
+  const exit = read(jobFile.exitCode);
+  const exitText = exit?.text;
+  const startedFile = read(jobFile.started);
+  const started = startedFile?.text.split(/\s+/);
+  const endedFile = exitText ? read(jobFile.endedAt) : undefined;
   const pid = started?.[0] ? Number(started[0]) : undefined;
-  const startedAt = started?.[1] ? epochToIso(started[1]) : undefined;
-  const endedAt = endedText ? epochToIso(endedText) : undefined;
+  // "<pid>" alone: the wrapper (POSIX sh, no clock of its own) left the time to the file system.
+  const startedAt = started?.[1]
+    ? epochToIso(started[1])
+    : started?.length === 1 && pid !== undefined && Number.isInteger(pid)
+      ? msToIso(startedFile!.mtimeMs)
+      : undefined;
+  const endedAt = endedFile ? epochToIso(endedFile.text) : exitText ? msToIso(exit!.mtimeMs) : undefined;
   const exitCode = exitText ? Number(exitText) : undefined;
   return {
     ...(pid !== undefined && Number.isInteger(pid) ? { pid } : {}),
@@ -73,10 +83,11 @@ export function exitReason(code: number): string {
 
 /** The time of an epoch in seconds; undefined for a damaged one (a time nobody knows is not a crash). */
 function epochToIso(epoch: string): string | undefined {
-  const seconds = Number(epoch);
-  return Number.isFinite(seconds) && Math.abs(seconds) < 8.64e12
-    ? new Date(seconds * 1000).toISOString()
-    : undefined;
+  return msToIso(Number(epoch) * 1000);
+}
+
+function msToIso(ms: number): string | undefined {
+  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : undefined;
 }
 
 /** Writes start and end records for jobs run by the driver itself (the direct executor). */
@@ -101,8 +112,8 @@ export function shellQuote(word: string): string {
 }
 
 /**
- * The wrapper every spawned job runs under. It records its pid, the exit code and the end time in the job
- * directory itself. It uses bash's $EPOCHREALTIME so that recording costs no extra process.
+ * The wrapper a Slurm job runs under (the local executor's is local/local-wrapper.ts). It records its pid, the
+ * exit code and the end time in the job directory itself. It uses bash's $EPOCHREALTIME so that recording costs no extra process.
  */
 export function wrapperScript(job: JobSubmission): string {
   const dir = shellQuote(job.jobDir);
@@ -125,12 +136,6 @@ export function wrapperScript(job: JobSubmission): string {
     'exit "$rc"',
     "",
   ].join("\n");
-}
-
-export function writeWrapper(job: JobSubmission): string {
-  const file = join(job.jobDir, jobFile.launch);
-  writeFileAtomic(file, wrapperScript(job), { mode: 0o755 });
-  return file;
 }
 
 /** Removes the outcome files of a previous attempt so a re-submitted job starts clean (its logs are kept). */

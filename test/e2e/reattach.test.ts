@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -103,8 +103,8 @@ describe("re-attaching after the driver is killed with SIGKILL", () => {
     expect(recorded.left!.state).toBe("COMPLETED");
     expect(recorded.right!.state).toBe("COMPLETED");
     expect(recorded.join!.state).toMatch(/PENDING|WAITING/);
-    // The end time comes from the job's own record, not from when we looked.
-    const endedAt = Number(readFileSync(join(leftDir, "ended_at"), "utf8")) * 1000;
+    // The end time comes from the job's own record (its wrapper wrote exit_code then), not from when we looked.
+    const endedAt = statSync(join(leftDir, "exit_code")).mtimeMs;
     expect(Math.abs(Date.parse(recorded.left!.endedAt!) - endedAt)).toBeLessThan(2);
 
     const result = await exp.resume();

@@ -12,14 +12,8 @@ import type {
   LogLine,
   LogOptions,
 } from "../executor.js";
-import {
-  clearOutcome,
-  endedStatus,
-  followJobLogs,
-  prepareJobDir,
-  readJobOutcome,
-  writeWrapper,
-} from "../job-files.js";
+import { clearOutcome, endedStatus, followJobLogs, prepareJobDir, readJobOutcome } from "../job-files.js";
+import { wrapperShell, writeLocalWrapper } from "./local-wrapper.js";
 import { isProcessAlive, killProcessGroup, processStartTicks } from "../../util/process-probe.js";
 
 export interface LocalExecutorOptions {
@@ -32,7 +26,7 @@ export interface LocalExecutorOptions {
 }
 
 /**
- * Runs each job as a child process in its own process group and session, under a bash wrapper that
+ * Runs each job as a child process in its own process group and session, under a POSIX sh wrapper that
  * records its exit code, so jobs outlive the driver and a re-attached driver can find out what happened.
  *
  * @example
@@ -74,18 +68,18 @@ export class LocalExecutor implements Executor {
   async submit(job: JobSubmission): Promise<string> {
     prepareJobDir(job);
     clearOutcome(job.jobDir);
-    const wrapper = writeWrapper({
+    const wrapper = writeLocalWrapper({
       ...job,
       spec: { ...job.spec, env: { ...this.options.env, ...job.spec.env } },
     });
-    const child = spawn("/bin/bash", [wrapper], { detached: true, stdio: "ignore", cwd: job.jobDir });
+    const child = spawn(wrapperShell, [wrapper], { detached: true, stdio: "ignore", cwd: job.jobDir });
     const pid = await new Promise<number>((resolve, reject) => {
       child.once("spawn", () => resolve(child.pid!));
       child.once("error", (error) =>
         reject(
           new TaskCannotStartError(
             `Job ${job.jobName} could not start: ${error.message}`,
-            "Check that /bin/bash exists.",
+            `Check that ${wrapperShell} exists.`,
           ),
         ),
       );
