@@ -80,6 +80,37 @@ describe("Experiment.run", () => {
     expect(existsSync(join((await statuses(exp)).train!.directory, "started"))).toBe(false);
   });
 
+  it("a fan-in over many jobs run one at a time waits for all of them and is cancelled by any one failing", async () => {
+    await using exp = newExperiment("fan-in", new LocalExecutor({ maxParallel: 1 }));
+    const root = exp.add(new Script({ inline: "true" }), { name: "root" });
+    const middle = Array.from({ length: 12 }, (_, i) =>
+      exp.add(new Script({ inline: i === 9 ? "exit 5" : "true" }), { name: `m${i}`, dependencies: [root] }),
+    );
+    exp.add(new Script({ inline: "echo never" }), { name: "final", dependencies: middle });
+    exp.add(new Script({ inline: "true" }), { name: "after-last", dependencies: [middle[11]!] });
+    const result = await exp.run();
+
+    expect(result.ok).toBe(false);
+    expect(result.jobs.map((job) => [job.name, job.state, job.reason])).toEqual([
+      ["root", "COMPLETED", undefined],
+      ...middle.map((_, i) => [
+        `m${i}`,
+        i === 9 ? "FAILED" : "COMPLETED",
+        i === 9 ? "exit code 5" : undefined,
+      ]),
+      ["final", "CANCELLED", 'dependency "m9" failed'],
+      ["after-last", "COMPLETED", undefined],
+    ]);
+    const s = await statuses(exp);
+    // Every middle job ran after root, and nothing ran beside another (maxParallel 1).
+    const ran = Object.values(s)
+      .filter((job) => job.startedAt)
+      .sort((a, b) => ms(a.startedAt) - ms(b.startedAt));
+    for (let i = 1; i < ran.length; i++)
+      expect(ms(ran[i]!.startedAt)).toBeGreaterThanOrEqual(ms(ran[i - 1]!.endedAt));
+    expect(existsSync(join(s.final!.directory, "started"))).toBe(false);
+  });
+
   it("runs jobs one at a time in add order with sequential, and stops the chain at a failure", async () => {
     await using exp = newExperiment();
     for (const name of ["one", "two", "three"]) exp.add(new Script({ inline: "sleep 0.2" }), { name });

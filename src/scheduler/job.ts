@@ -129,11 +129,15 @@ export class Job {
     this.#transition(["SUBMITTED"], "SUBMITTED", { reason });
   }
 
+  /**
+   * The start time given here (the job's own record, read once it has ended) wins over the one noted when the
+   * job was seen running: that one may be the backend's, to the second (Slurm's, before the wrapper wrote it).
+   */
   markCompleted(exitCode: number, endedAt?: string, startedAt?: string): void {
     this.#transition(["SUBMITTED", "RUNNING"], "COMPLETED", {
       exitCode,
       endedAt: endedAt ?? now(),
-      startedAt: this.#record.startedAt ?? startedAt,
+      startedAt: startedAt ?? this.#record.startedAt,
     });
   }
 
@@ -145,7 +149,7 @@ export class Job {
       reason,
       exitCode: details.exitCode,
       endedAt: details.endedAt ?? now(),
-      startedAt: this.#record.startedAt ?? details.startedAt,
+      startedAt: details.startedAt ?? this.#record.startedAt,
     });
   }
 

@@ -37,6 +37,16 @@ export class Scheduler {
   readonly #jobLocks = new Map<Job, ProcessLock>();
   #wake: (() => void) | undefined;
   #stopped = false;
+  /**
+   * What keeps a pass linear in the jobs that move, not in all jobs (a 10,000-job graph makes thousands of
+   * passes): the index of the first job not yet terminal (a job that ended stays ended while this runs), the
+   * index of each job's first dependency not yet COMPLETED, and a count of jobs seen FAILED or CANCELLED (their
+   * dependents are looked for only when it moved).
+   */
+  #firstLive = 0;
+  readonly #firstOpenDependency = new Map<Job, number>();
+  #brokenSeen = 0;
+  #brokenScanned = -1;
 
   constructor(jobs: readonly Job[], options: SchedulerOptions) {
     this.#jobs = jobs;
@@ -59,7 +69,7 @@ export class Scheduler {
         await this.#reconcile();
         await this.#cancelDependentsOfFailures();
         this.#submitReady();
-        if (this.#jobs.every((job) => job.isTerminal) && this.#submitting.size === 0) break;
+        if (this.#allTerminal() && this.#submitting.size === 0) break;
         // Poll often while things happen, less often while jobs just run (reconciling costs a read per job).
         idleMs = this.#changeCount > before ? 20 : Math.min(idleMs * 2, this.#options.maxPollMs ?? 1000);
         await new Promise<void>((resolve) => {
@@ -113,9 +123,25 @@ export class Scheduler {
 
   #changeCount = 0;
 
+  #allTerminal(): boolean {
+    while (this.#firstLive < this.#jobs.length && this.#jobs[this.#firstLive]!.isTerminal) this.#firstLive++;
+    return this.#firstLive === this.#jobs.length && this.#jobs.every((job) => job.isTerminal);
+  }
+
+  /** The jobs from the first one not yet terminal, in add order (some that ended since: every caller skips them). */
+  #live(): readonly Job[] {
+    this.#allTerminal();
+    return this.#firstLive === 0 ? this.#jobs : this.#jobs.slice(this.#firstLive);
+  }
+
+  #noteState(job: Job): void {
+    if (job.state === "FAILED" || job.state === "CANCELLED") this.#brokenSeen++;
+  }
+
   #transition(job: Job, change: () => void): void {
     const from = job.state;
     change();
+    this.#noteState(job);
     // Units are held from submission to the end of an attempt (a retry takes them again).
     const needs = job.record.tokens;
     // A cancelled job gives its units back once its processes are gone (in cancel()), not before.
@@ -146,6 +172,7 @@ export class Scheduler {
     const from = job.state;
     job.refresh();
     if (job.state !== from) {
+      this.#noteState(job);
       this.#changeCount++;
       this.#options.onTransition?.(job, from);
     }
@@ -171,9 +198,11 @@ export class Scheduler {
 
   async #reconcile(): Promise<void> {
     const byExecutor = new Map<Executor, Job[]>();
-    for (const job of this.#jobs) {
+    const polled: Job[] = [];
+    for (const job of this.#live()) {
       if (!activeStates.has(job.state) || this.#submitting.has(job)) continue;
       if (this.#followedElsewhere(job)) continue;
+      polled.push(job);
       const list = byExecutor.get(job.executor) ?? [];
       list.push(job);
       byExecutor.set(job.executor, list);
@@ -189,7 +218,7 @@ export class Scheduler {
     );
     // In add order, dependencies first: a dependent that ended because its dependency failed (a backend that
     // holds jobs drops them itself) sees that failure already recorded.
-    for (const job of this.#jobs) {
+    for (const job of polled) {
       const status = answers.get(job);
       if (status && !job.isTerminal) this.#apply(job, status); // terminal: cancelled while we were asking
     }
@@ -246,9 +275,12 @@ export class Scheduler {
   }
 
   async #cancelDependentsOfFailures(): Promise<void> {
+    // Nothing failed or was cancelled since the last look: nothing new to cancel.
+    if (this.#brokenScanned === this.#brokenSeen) return;
+    this.#brokenScanned = this.#brokenSeen;
     // Jobs are in add order, and dependencies come first, so one pass settles whole chains.
     const stopping: Promise<void>[] = [];
-    for (const job of this.#jobs) {
+    for (const job of this.#live()) {
       // A SUBMITTED job here is held by its backend (native dependencies): it must leave the queue too.
       const held = job.state === "SUBMITTED" && job.executor.nativeDependencies !== undefined;
       if (job.state !== "PENDING" && job.state !== "WAITING" && !held) continue;
@@ -266,7 +298,13 @@ export class Scheduler {
    */
   #heldOn(job: Job): string[] | undefined {
     const handles: string[] = [];
-    for (const name of job.dependencies) {
+    const names = job.dependencies;
+    // The dependencies before this index have COMPLETED, which they stay: a fan-in is not scanned again.
+    let first = this.#firstOpenDependency.get(job) ?? 0;
+    while (first < names.length && this.#byName.get(names[first]!)!.state === "COMPLETED") first++;
+    if (first > 0) this.#firstOpenDependency.set(job, first);
+    for (let i = first; i < names.length; i++) {
+      const name = names[i]!;
       const dependency = this.#byName.get(name)!;
       if (dependency.state === "COMPLETED") continue;
       const domain = job.executor.nativeDependencies;
@@ -291,6 +329,7 @@ export class Scheduler {
     job.refresh();
     if (job.state === "FAILED" || job.state === "CANCELLED") job.markPendingAgain(); // failed elsewhere: run it here
     if (job.state !== from) {
+      this.#noteState(job);
       this.#changeCount++;
       this.#options.onTransition?.(job, from);
     }
@@ -301,10 +340,12 @@ export class Scheduler {
   #submitReady(): void {
     const batches = new Map<Executor, { job: Job; dependsOn: string[] }[]>();
     const running = new Map<Executor, number>();
-    for (const job of this.#jobs)
+    for (const job of this.#live())
       if (activeStates.has(job.state)) running.set(job.executor, (running.get(job.executor) ?? 0) + 1);
-    for (const job of this.#jobs) {
+    for (const job of this.#live()) {
       if (job.state !== "PENDING" && job.state !== "WAITING") continue;
+      // A WAITING job whose executor is full cannot go now, ready or not: skip the look at its dependencies.
+      if (job.state === "WAITING" && (running.get(job.executor) ?? 0) >= job.executor.maxParallel) continue;
       const dependsOn = this.#heldOn(job);
       if (!dependsOn) {
         if (job.state === "PENDING") this.#transition(job, () => job.markWaiting());
