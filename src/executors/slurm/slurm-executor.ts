@@ -14,6 +14,7 @@ import { jobFile } from "../job-files.js";
 import { packagerFromConfig } from "../packaging/packager-kinds.js";
 import type { Packager, PackagerConfig } from "../packaging/packager.js";
 import { LocalTunnel } from "../tunnel/local-tunnel.js";
+import { chunks, defaultMaxArraySize, maxArraySize } from "./array-limit.js";
 import { quote } from "../tunnel/process-run.js";
 import { tunnelFromConfig } from "../tunnel/tunnel-kinds.js";
 import type { Tunnel, TunnelConfig } from "../tunnel/tunnel.js";
@@ -67,6 +68,7 @@ export class SlurmExecutor implements Executor {
   readonly #poller: SlurmPoller;
   readonly #canceller: SlurmCanceller;
   readonly #shipped = new Map<string, Promise<string>>();
+  #maxArraySize: Promise<number> | undefined;
 
   constructor(options: SlurmExecutorOptions = {}) {
     for (const key of ["nodes", "ntasksPerNode", "cpusPerTask", "gpusPerNode", "maxParallel"] as const) {
@@ -139,8 +141,9 @@ export class SlurmExecutor implements Executor {
   }
 
   /**
-   * Submits jobs as job arrays, one per set of jobs with the same dependencies (a single job goes alone). All
-   * or nothing: when one sbatch is refused, what the others submitted is cancelled before the error is thrown.
+   * Submits jobs as job arrays, one per set of jobs with the same dependencies (a single job goes alone), cut
+   * into the fewest arrays the cluster's MaxArraySize allows (asked once). All or nothing: when one sbatch is
+   * refused, what the others submitted is cancelled before the error is thrown.
    */
   async submitArray(jobs: readonly JobSubmission[]): Promise<string[]> {
     const groups = new Map<string, number[]>();
@@ -161,7 +164,13 @@ export class SlurmExecutor implements Executor {
           : await submitArrayJobs(this.tunnel, prepared, this.#resources(), name, throttle);
       indexes.forEach((jobIndex, k) => (handles[jobIndex] = ids[k]!));
     };
-    const outcomes = await Promise.allSettled([...groups.values()].map(submitGroup));
+    const grouped = [...groups.values()];
+    const limit = grouped.some((indexes) => indexes.length > 1)
+      ? await (this.#maxArraySize ??= maxArraySize(this.tunnel))
+      : defaultMaxArraySize;
+    const outcomes = await Promise.allSettled(
+      grouped.flatMap((indexes) => chunks(indexes, limit)).map(submitGroup),
+    );
     const refused = outcomes.find((outcome) => outcome.status === "rejected");
     if (refused) {
       const submitted = [...new Set(handles.filter(Boolean).map((handle) => handle.split("_")[0]!))];
