@@ -129,6 +129,7 @@ describe.each(serverBackends())(
         expect.objectContaining({ "labrun.owner": "alice", "labrun.project": "vision" }),
       ]);
       expect(report.alice_by_id).toBe("labrun/alice/vision");
+      expect(report.alice_times).toBe(true);
       expect(report.missing_by_name).toBe(true);
     });
 
@@ -136,6 +137,7 @@ describe.each(serverBackends())(
       expect(report.df_ids).toEqual([report.sdk_run, runIds.dash].sort());
       expect(report.df_columns).toEqual([
         "metrics.acc",
+        "metrics.track.robot_pos.x",
         "metrics.train.epoch",
         "metrics.train.loss",
         "params.layers",
@@ -177,8 +179,9 @@ describe.each(serverBackends())(
         status: "FINISHED",
         user: "bob",
         params: { lr: "0.01", "model.name": "vit" },
-        metrics: { acc: 0.75, "train.epoch": 3 },
+        metrics: { acc: 0.75, "train.epoch": 3, "track.robot_pos.x": 2.5 },
         tags: {
+          "labrun.bindrs": "gpu-1",
           "mlflow.note.content": "ml-dash run",
           "labrun.folder": "dash",
           "labrun.prefix": "bob/vision/dash/run-d",
@@ -242,7 +245,26 @@ describe.each(serverBackends())(
     });
 
     it("refuses every write to a project's run or experiment with INVALID_STATE, and writes nothing", () => {
-      const { create_labrun_name, log_artifact, ...rest } = report.refused;
+      const { create_labrun_name, rename_to_labrun, log_artifact, ...rest } = report.refused;
+      expect(Object.keys(rest).sort()).toEqual([
+        "create_logged_model",
+        "create_run",
+        "delete_experiment",
+        "delete_experiment_tag",
+        "delete_run",
+        "delete_tag",
+        "log_batch",
+        "log_inputs",
+        "log_metric",
+        "log_outputs",
+        "log_param",
+        "rename",
+        "restore_experiment",
+        "restore_run",
+        "set_experiment_tag",
+        "set_tag",
+        "terminate",
+      ]);
       for (const [call, got] of Object.entries(rest) as [string, string[]][]) {
         expect(got?.[0], call).toBe("INVALID_STATE");
         expect(got[1], call).toContain(
@@ -251,7 +273,30 @@ describe.each(serverBackends())(
       }
       expect(log_artifact[1]).toContain('"error_code":"INVALID_STATE"');
       expect(create_labrun_name[0]).toBe("INVALID_PARAMETER_VALUE");
+      expect(rename_to_labrun[0]).toBe("INVALID_PARAMETER_VALUE");
       expect(report.after_refusals).toBe(true);
+    });
+
+    it("a run deleted through labrun leaves its project's searches; runs/get says it is deleted", async () => {
+      const experiment = report.experiments.find(([name]: string[]) => name === "labrun/alice/other")[1];
+      const search = () =>
+        api(server.url, "POST", "/api/2.0/mlflow/runs/search", tokens.admin, {
+          experiment_ids: [experiment],
+          run_view_type: "ALL",
+        });
+      expect((await search()).body.runs.map((r: any) => r.info.run_name).sort()).toEqual(["run-h", "run-u"]);
+      expect((await api(server.url, "DELETE", `/api/runs/${runIds.unknown}`, tokens.admin)).status).toBe(200);
+      expect((await search()).body.runs.map((r: any) => r.info.run_name)).toEqual(["run-h"]);
+      const got = await api(
+        server.url,
+        "GET",
+        `/api/2.0/mlflow/runs/get?run_id=${runIds.unknown}`,
+        tokens.admin,
+      );
+      expect([got.status, got.body.run?.info.lifecycle_stage ?? got.body.error_code]).toEqual([
+        200,
+        "deleted",
+      ]);
     });
 
     it("a project-scoped token sees only its project's experiments and runs", () => {
