@@ -202,6 +202,16 @@ describe.skipIf(motoMissing)("labrun serve --files s3://… (moto)", () => {
     const local = start("--files", join(dir, "folder"), "--s3-endpoint", moto.endpoint);
     expect(local.code).not.toBe(0);
     expect(local.stderr).toMatch(/only apply to an object store/);
+    const long = start(
+      "--files",
+      `s3://${bucket}/x`,
+      "--s3-endpoint",
+      moto.endpoint,
+      "--files-presign",
+      "700000",
+    );
+    expect(long.code).not.toBe(0);
+    expect(long.stderr).toMatch(/at most 604800 seconds/);
     const style = start("--files", `s3://${bucket}/x`, "--s3-addressing", "sideways");
     expect(style.stderr).toMatch(/--s3-addressing takes path or virtual/);
   }, 60_000);

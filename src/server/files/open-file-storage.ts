@@ -47,10 +47,15 @@ export async function openFileStorage(
     throw new UsageError(
       `The S3 endpoint ${JSON.stringify(endpoint)} is not a URL: give http(s)://host:port (e.g. http://127.0.0.1:9000).`,
     );
+  // SigV4 presigned URLs live at most 7 days.
+  if (options.presignSeconds !== undefined && options.presignSeconds > 604_800)
+    throw new UsageError(
+      `--files-presign ${options.presignSeconds}: a presigned URL lives at most 604800 seconds (7 days); give fewer.`,
+    );
   const storage = new S3FileStorage(parseS3Uri(spec), {
     ...(endpoint !== undefined ? { endpoint } : {}),
     pathStyle: options.s3Addressing ? options.s3Addressing === "path" : endpoint !== undefined,
-    ...(options.presignSeconds ? { presignSeconds: options.presignSeconds } : {}),
+    ...(options.presignSeconds ? { presignSeconds: Math.ceil(options.presignSeconds) } : {}),
   });
   try {
     await storage.check();
