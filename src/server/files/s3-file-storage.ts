@@ -54,6 +54,9 @@ export class S3FileStorage implements FileStorage {
   constructor(location: S3Location, options: S3FileStorageOptions = {}) {
     this.location = location;
     const endpoint = options.endpoint;
+    // The pinned SDK supports Node 20 (labrun's floor); its notice about later SDK releases needing Node 22 is
+    // not the user's to act on. A user who set the variable keeps their choice.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     this.client = new S3Client({
       region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
       followRegionRedirects: true,
