@@ -39,6 +39,7 @@ export const runPatchSchema = z.strictObject({
   tags: tagList.optional(),
   bindrs: tagList.optional(),
   status: statusChangeSchema.optional(),
+  metadata: jsonRecord.optional(),
 });
 
 /**

@@ -98,6 +98,11 @@ export interface RunPatch {
   readonly description?: string;
   readonly tags?: readonly string[];
   readonly bindrs?: readonly string[];
+  /**
+   * Keys merged into the run's metadata, the others kept, in the same write as the rest of the patch (so two
+   * concurrent patches of different keys both land, and a status set meanwhile is never undone).
+   */
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
   readonly status?: StatusChange;
 }
 

@@ -89,6 +89,7 @@ export function checkPatch(patch: RunPatch): RunPatch {
   if (patch.tags !== undefined) checkTags("tags", patch.tags);
   if (patch.bindrs !== undefined) checkTags("bindrs", patch.bindrs);
   if (patch.status !== undefined) checkStatus(patch.status);
+  if (patch.metadata !== undefined) checkJsonObject("metadata", patch.metadata, storeLimits.metadataBytes);
   return patch;
 }
 

@@ -328,6 +328,7 @@ export class FilesStore implements Store {
     if (patch.description !== undefined) record.description = patch.description;
     if (patch.tags !== undefined) record.tags = [...patch.tags];
     if (patch.bindrs !== undefined) record.bindrs = [...patch.bindrs];
+    if (patch.metadata !== undefined) record.metadata = { ...(record.metadata ?? {}), ...patch.metadata };
     record.updated_at = now;
     if (patch.status?.status === "RUNNING") {
       this.#own(dir, record.prefix);

@@ -86,6 +86,8 @@ export interface RunFieldsUpdate {
   readonly tags?: readonly string[];
   readonly bindrs?: readonly string[];
   readonly status?: StatusChange;
+  /** Keys merged into the run's metadata (the row was read under the run's lock, so the merge is atomic). */
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
   /** The run's new `latest` column (internal: written by batches with metrics). */
   readonly latest?: string;
 }
@@ -102,6 +104,11 @@ export async function updateRunFields(
   if (patch.tags !== undefined) (sets.push("tags = ?"), params.push(JSON.stringify(patch.tags)));
   if (patch.bindrs !== undefined) (sets.push("bindrs = ?"), params.push(JSON.stringify(patch.bindrs)));
   if (patch.latest !== undefined) (sets.push("latest = ?"), params.push(patch.latest));
+  if (patch.metadata !== undefined) {
+    const merged = { ...(parseJson(row.metadata) as Record<string, JsonValue>), ...patch.metadata };
+    sets.push("metadata = ?");
+    params.push(encodeJson(merged));
+  }
   if (patch.status) {
     const from = row.status;
     const to = patch.status.status;

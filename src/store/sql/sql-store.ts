@@ -98,8 +98,8 @@ export class SqlStore implements ServerStore {
     return this.tx(async (tx) => {
       const row = await requireLiveRun(tx, runId, this.forUpdate);
       // Only the public fields: `latest` is the store's own.
-      const { description, tags, bindrs, status } = patch;
-      await updateRunFields(tx, row, { description, tags, bindrs, status }, now());
+      const { description, tags, bindrs, status, metadata } = patch;
+      await updateRunFields(tx, row, { description, tags, bindrs, status, metadata }, now());
       return runFromRow((await getRunRow(tx, runId))!);
     });
   }

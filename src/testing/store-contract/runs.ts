@@ -254,6 +254,43 @@ export function runCases(ctx: ContractContext): void {
       expect(await store.listMetricStreams(run.id)).toEqual([]);
     });
 
+    it("merges metadata keys by patch, keeping the other keys and a finished run's status", async () => {
+      const store = ctx.store();
+      const run = await store.upsertRun({ prefix: `${ctx.owner()}/p/meta`, metadata: { host: "n1" } });
+      await store.updateRun(run.id, { status: { status: "COMPLETED" } });
+      const patched = await store.updateRun(run.id, { metadata: { a: { x: [1, 2] } } });
+      expect(patched.status).toBe("COMPLETED");
+      expect(patched.metadata).toEqual({ host: "n1", a: { x: [1, 2] } });
+      const again = await store.updateRun(run.id, { metadata: { a: 2, b: "y" }, description: "d" });
+      expect(again).toMatchObject({
+        status: "COMPLETED",
+        description: "d",
+        metadata: { host: "n1", a: 2, b: "y" },
+      });
+      expect((await store.getRun(run.id))?.metadata).toEqual({ host: "n1", a: 2, b: "y" });
+      expect(await codeOf(store.updateRun(run.id, { metadata: [] as never }))).toBe("TRACKING_VALUE");
+    });
+
+    it.skipIf(ctx.skip.concurrency !== undefined)(
+      skipTitle(
+        "merges concurrent metadata patches of different keys without losing one",
+        ctx.skip.concurrency,
+      ),
+      async () => {
+        const store = ctx.store();
+        const run = await store.upsertRun({ prefix: `${ctx.owner()}/p/meta-race` });
+        await Promise.all([
+          ...Array.from({ length: 10 }, (_, i) => store.updateRun(run.id, { metadata: { [`k${i}`]: i } })),
+          store.updateRun(run.id, { status: { status: "FAILED", error: "boom" } }),
+        ]);
+        const after = await store.getRun(run.id);
+        expect(after?.status).toBe("FAILED");
+        expect(Object.keys(after?.metadata ?? {}).sort()).toEqual(
+          Array.from({ length: 10 }, (_, i) => `k${i}`).sort(),
+        );
+      },
+    );
+
     it.skipIf(ctx.skip.concurrency !== undefined)(
       skipTitle(
         "takes concurrent batches of many clients into one run without losing or repeating points",
