@@ -36,9 +36,10 @@ export function runFromRow(row: RunRow): StoredRun {
     name: row.name,
     status: row.status as RunStatus,
     ...(row.description === null ? {} : { description: row.description }),
-    tags: JSON.parse(row.tags) as string[],
-    bindrs: JSON.parse(row.bindrs) as string[],
-    metadata: parseJson(row.metadata) as Record<string, JsonValue>,
+    // Most runs have no bindrs or metadata: no parse for those (a listing maps thousands of rows).
+    tags: row.tags === "[]" ? [] : (JSON.parse(row.tags) as string[]),
+    bindrs: row.bindrs === "[]" ? [] : (JSON.parse(row.bindrs) as string[]),
+    metadata: row.metadata === "{}" ? {} : (parseJson(row.metadata) as Record<string, JsonValue>),
     ...(row.error === null ? {} : { error: row.error }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
