@@ -116,8 +116,12 @@ export function readWithIndex(index: MetricIndex, options: IndexedReadOptions): 
       start = Math.max(start, end - options.last);
     if (end <= start) return { count, inRange: 0, downsampled: false, records: [] };
     const total = end - start;
+    // Rows whose lines are known from the chunks' stats: no chunk is parsed to find them.
+    const known = new Map<number, readonly [number, number]>();
     const readRows = (list: readonly number[]) => {
       const lines = list.map((row) => {
+        const at = known.get(row);
+        if (at) return at;
         const k = chunkOfRow(row);
         const chunk = chunks[k]!;
         const local = row - starts[k]!;
@@ -142,7 +146,7 @@ export function readWithIndex(index: MetricIndex, options: IndexedReadOptions): 
     const kEnd = chunkOfRow(end - 1);
     let picked: number[];
     if (kEnd - kStart + 1 >= buckets / 2) {
-      picked = summaryRows(chunks, starts, kStart, kEnd, start, end, buckets, ys, decode);
+      picked = summaryRows(chunks, starts, kStart, kEnd, start, end, buckets, ys, decode, known);
     } else {
       const x = new Float64Array(total);
       const columns = ys.map(() => new Float64Array(total).fill(NaN));
@@ -186,6 +190,7 @@ function summaryRows(
   buckets: number,
   ys: readonly string[],
   decode: (k: number) => Decoded,
+  known: Map<number, readonly [number, number]>,
 ): number[] {
   const total = end - start;
   const best = ys.map(() => new Map<number, { min: number; minRow: number; max: number; maxRow: number }>());
@@ -212,6 +217,8 @@ function summaryRows(
         if (!stats || stats[S.finite] === 0) return;
         ((min = stats[S.min]!), (minRow = first + stats[S.minRow]!));
         ((max = stats[S.max]!), (maxRow = first + stats[S.maxRow]!));
+        known.set(minRow, [stats[S.minAt]!, stats[S.minLen]!]);
+        known.set(maxRow, [stats[S.maxAt]!, stats[S.maxLen]!]);
       }
       if (minRow < 0) return;
       const current = best[f]!.get(bucket);
