@@ -97,6 +97,8 @@ export async function updateRunFields(
   row: RunRow,
   patch: RunFieldsUpdate,
   now: string,
+  /** A data-modifying `WITH` to run in the same statement (PostgreSQL: one round trip less). */
+  withFirst?: { readonly sql: string; readonly params: readonly unknown[] },
 ): Promise<void> {
   const sets = ["updated_at = ?"];
   const params: unknown[] = [now];
@@ -123,7 +125,11 @@ export async function updateRunFields(
       throw new RunStatusTransitionError(row.id, from, to);
     }
   }
-  await tx.run(`UPDATE runs SET ${sets.join(", ")} WHERE id = ?`, [...params, row.id]);
+  await tx.run(`${withFirst ? `${withFirst.sql} ` : ""}UPDATE runs SET ${sets.join(", ")} WHERE id = ?`, [
+    ...(withFirst?.params ?? []),
+    ...params,
+    row.id,
+  ]);
   if (patch.tags !== undefined) await setTags(tx, row.id, patch.tags);
 }
 

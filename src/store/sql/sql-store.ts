@@ -30,7 +30,7 @@ import { guardDriver } from "./db-errors.js";
 import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 import { appendLogs, queryLogs } from "./sql-logs.js";
 import { mergeRunLatest } from "./sql-metric-append.js";
-import { changedLatest, writeRunLatest } from "./sql-run-latest.js";
+import { changedLatest, runLatestWith, writeRunLatest } from "./sql-run-latest.js";
 import { appendMetrics, listMetricStreams, readMetrics } from "./sql-metrics.js";
 import {
   getRunByPrefix,
@@ -127,6 +127,7 @@ export class SqlStore implements ServerStore {
         await setParams(tx, runId, batch.params, batch.immutableParams === true);
       }
       let latest: string | undefined;
+      let latestWith: { sql: string; params: unknown[] } | undefined;
       const firstIndex = new Map<string, number>();
       if (batch.metrics && batch.metrics.length > 0) {
         const streams = await appendMetrics(tx, runId, batch.metrics, this.forUpdate, firstIndex);
@@ -134,7 +135,9 @@ export class SqlStore implements ServerStore {
           const before = parseJson(row.latest) as Record<string, JsonValue>;
           const after = mergeRunLatest(before, streams);
           latest = encodeJson(after);
-          await writeRunLatest(tx, runId, changedLatest(before, after));
+          const changes = changedLatest(before, after);
+          latestWith = this.driver.dialect === "postgres" ? runLatestWith(runId, changes) : undefined;
+          if (!latestWith) await writeRunLatest(tx, runId, changes);
         }
       }
       const firstLog = Number(row.log_count);
@@ -149,6 +152,7 @@ export class SqlStore implements ServerStore {
           ...(latest === undefined ? {} : { latest }),
         },
         time,
+        latestWith,
       );
       return {
         duplicate: false,
