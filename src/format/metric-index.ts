@@ -146,6 +146,8 @@ export class MetricIndex {
   readonly indexFile: string;
   chunks: IndexChunk[] = [];
   tail: IndexChunk | undefined;
+  /** Parsed chunks kept for later reads (a zoom read again), by `s:e`, the least recently used dropped. */
+  readonly decoded = new Map<string, unknown>();
   #loaded = false;
   #seen = { size: -1, mtimeMs: -1, ino: -1 };
   #writable = true;
@@ -206,6 +208,7 @@ export class MetricIndex {
   }
 
   #reset(): void {
+    this.decoded.clear();
     this.chunks = [];
     this.tail = undefined;
     this.#loaded = false;
