@@ -11,7 +11,16 @@
 // "launch-scale" section of bench/RESULTS.md.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from "node:fs";
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +30,10 @@ import { writeResultsSection } from "./results-file.js";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const resultsFile = join(benchDir, "RESULTS.md");
-const LOCAL_SIZES = (process.env.SCALE_LOCAL_JOBS ?? "1000,10000").split(",").map(Number);
+const LOCAL_SIZES = (process.env.SCALE_LOCAL_JOBS ?? "1000,10000").split(",").filter(Boolean).map(Number);
+// The samples of the last runs: a run replaces those of the kinds it measured (`SCALE_LOCAL_JOBS= … --slurm`
+// measures Slurm alone), and the report is rendered from all of them.
+const samplesFile = join(benchDir, "launch-scale-samples.json");
 const SLURM_JOBS = Number(process.env.SCALE_SLURM_JOBS ?? 10_000);
 const GOAL_LOCAL_S = 60;
 
@@ -220,13 +232,19 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const samples: Sample[] = [];
+  const kept = existsSync(samplesFile)
+    ? (JSON.parse(readFileSync(samplesFile, "utf8")) as { samples: Sample[]; slurmConfig: string })
+    : undefined;
   for (const jobs of LOCAL_SIZES) {
     const sample = runChild("local", jobs);
     console.log(JSON.stringify(sample));
     samples.push(sample);
   }
-  let slurmConfig = "";
-  if (process.argv.includes("--slurm")) {
+  let slurmConfig = kept?.slurmConfig ?? "";
+  if (LOCAL_SIZES.length === 0) samples.push(...(kept?.samples ?? []).filter((s) => s.kind === "local"));
+  if (!process.argv.includes("--slurm"))
+    samples.push(...(kept?.samples ?? []).filter((s) => s.kind === "slurm"));
+  else {
     slurmConfig =
       "Cluster: " +
       execFileSync(
@@ -244,6 +262,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(sample));
     samples.push(sample);
   }
+  writeFileSync(samplesFile, `${JSON.stringify({ samples, slurmConfig }, null, 2)}\n`);
   const markdown = report(samples, slurmConfig);
   console.log(markdown);
   writeResultsSection(resultsFile, "launch-scale", markdown);

@@ -18,8 +18,8 @@
 // `--keep-peer` measures labrun again but keeps NeMo-Run's samples from that file.
 
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, totalmem, type as osType } from "node:os";
+import { readFileSync, statfsSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { formatWithPrettier, writeResultsSection } from "./results-file.js";
@@ -176,6 +176,8 @@ interface Samples {
   readonly nemo: Sample[];
   readonly benchSeconds: number;
   readonly measuredAt: string;
+  /** Where labrun's workspaces were (TMPDIR) and on what file system: creating a file on this VM's /tmp costs 20× more. */
+  readonly workspace?: string;
 }
 
 /** Runs both sides and keeps the raw samples beside this script (`--report` renders them again). */
@@ -208,12 +210,20 @@ function measure(): Samples {
     nemo,
     benchSeconds: (Date.now() - started) / 1000,
     measuredAt: new Date().toISOString(),
+    workspace: workspaceFs(),
   };
   if (!QUICK) {
     writeFileSync(samplesFile, `${JSON.stringify(samples, null, 1)}\n`);
     formatWithPrettier(samplesFile);
   }
   return samples;
+}
+
+/** TMPDIR (where labrun_partial.py makes its workspace) and its file system type. */
+function workspaceFs(): string {
+  const type = statfsSync(tmpdir()).type;
+  const name = type === 0x01021994 ? "tmpfs" : type === 0xef53 ? "ext4" : `fs type 0x${type.toString(16)}`;
+  return `${tmpdir()} (${name})`;
 }
 
 /** Each run's 1-minute load average at its start and end (`2.1→3.4`), or — when not recorded. */
@@ -227,7 +237,7 @@ function readSamples(): Samples {
 }
 
 function main(): void {
-  const { labrun, nemo, benchSeconds, measuredAt } = REPORT_ONLY ? readSamples() : measure();
+  const { labrun, nemo, benchSeconds, measuredAt, workspace } = REPORT_ONLY ? readSamples() : measure();
   const l = figures(labrun);
   const n = figures(nemo);
   const parallel = labrun[0]?.bare_parallel ?? 2;
@@ -246,7 +256,7 @@ function main(): void {
     `| **per-job overhead over bare sequential spawn, ms** | **${fmtStat(l.overSeq)}** | **${fmtStat(n.overSeq)}** |`,
     `| per-job overhead over bare spawn ${parallel} at a time, ms | ${fmtStat(l.overPar)} | ${fmtStat(n.overPar)} |`,
     `| CPU per job, whole process tree (planner, engine, jobs), ms | ${fmtStat(l.cpu, 1)} | ${fmtStat(n.cpu, 1)} |`,
-    `| of which: the planning Python process / the engine (Node) / the jobs (bash wrapper + Python), ms | ${fmtStat(l.plannerCpu, 1)} / ${fmtStat(l.engineCpu, 1)} / ${fmtStat(l.jobsCpu, 1)} | — |`,
+    `| of which: the planning Python process / the engine (Node) / the jobs (sh wrapper + Python), ms | ${fmtStat(l.plannerCpu, 1)} / ${fmtStat(l.engineCpu, 1)} / ${fmtStat(l.jobsCpu, 1)} | — |`,
     `| CPU per bare spawn, ms | ${fmtStat(l.bareCpu, 1)} | ${fmtStat(n.bareCpu, 1)} |`,
     `| **CPU overhead per job over a bare spawn, ms** | **${fmtStat(l.cpuOver, 1)}** | **${fmtStat(n.cpuOver, 1)}** |`,
     `| other load while it ran, % of the machine (max) | ${fmt(l.load.max, 0)} | ${fmt(n.load.max, 0)} |`,
@@ -289,10 +299,11 @@ function main(): void {
     "",
     `- CPU: ${cpuList[0]?.model ?? "unknown"} × ${cpuList.length}; memory ${fmt(totalmem() / 2 ** 30, 1)} GiB; ${osType()} ${release()}`,
     `- Node ${process.version}; Python ${l.python || n.python} from the pinned venv .venv-nemo-run/ for both sides (planner and jobs): nemo_run 0.11.1, leptonai 0.27.3, torchx 0.7.0`,
+    `- labrun's workspaces under ${workspace ?? "the default TMPDIR (not recorded)"}; on this VM, creating a file under /tmp costs about 0.6 ms of CPU against 0.03 ms in a fresh folder of the same disk or on tmpfs, and labrun creates about a dozen small files per job (bench/RESULTS.md, launch section).`,
     "",
     "## What runs",
     "",
-    `- **The DAG**: \`prep(n)\` → N−2 × \`step(i)\` (each depends on prep) → \`merge(n)\` (depends on every step), functions of bench/python/launch_jobs.py that return at once, so the time is the launcher's. labrun: \`with run.Experiment(title, executor=run.LocalExecutor(), base_dir=<temp>, clean_mode=True) as exp: exp.add(run.Partial(step, i=i), name=…, dependencies=[prep]) …; exp.run()\`; the engine (\`bin/labrun.js\`, found through \`LABRUN_CLI\`) runs every job as \`python -c "…from labrun._job_runner import main…" call.json\` in its own process (under its bash wrapper). NeMo-Run: the same calls with \`nemo_run\` (its jobs run \`python -m nemo_run.core.runners.fdl_runner\`); its temporary NEMORUN_HOME and labrun's workspace are deleted after each run.`,
+    `- **The DAG**: \`prep(n)\` → N−2 × \`step(i)\` (each depends on prep) → \`merge(n)\` (depends on every step), functions of bench/python/launch_jobs.py that return at once, so the time is the launcher's. labrun: \`with run.Experiment(title, executor=run.LocalExecutor(), base_dir=<temp>, clean_mode=True) as exp: exp.add(run.Partial(step, i=i), name=…, dependencies=[prep]) …; exp.run()\`; the engine (\`bin/labrun.js\`, found through \`LABRUN_CLI\`) runs every job as \`python -c "…from labrun._job_runner import main…" call.json\` in its own process (under its POSIX sh wrapper). NeMo-Run: the same calls with \`nemo_run\` (its jobs run \`python -m nemo_run.core.runners.fdl_runner\`); its temporary NEMORUN_HOME and labrun's workspace are deleted after each run.`,
     `- **Wall time** from \`Experiment(...)\` to the end of the \`with\` block (every job done); interpreter start-up and \`import\` of the launcher are not in it. **Planning** is the \`add()\` calls inside it.`,
     `- **Bare**: \`subprocess.run([sys.executable, "-c", "from launch_jobs import step; step(i)"])\` × N in the same process right after the DAG, sequentially and ${parallel} at a time. Overhead per job = (DAG wall − bare wall) / N.`,
     "- **CPU** is user + system time of the script's own process and every descendant it reaped (planner, engine, wrappers, jobs), from `getrusage`; on a shared machine it moves far less than wall time.",
