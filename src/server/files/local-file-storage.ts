@@ -1,17 +1,11 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import {
-  ChecksumMismatchError,
-  isLabrunError,
-  PayloadTooLargeError,
-  StorageFullError,
-  StoreUnavailableError,
-} from "../../errors.js";
+import { isLabrunError, StorageFullError, StoreUnavailableError } from "../../errors.js";
 import { errorCodeOf, isDiskFull } from "../../util/disk-full.js";
-import { drainRest } from "../body.js";
+import { CheckedBody } from "./checked-body.js";
 import type { FileStorage, PutOptions, StoredBlob } from "./file-storage.js";
 
 const keyPattern = /^[0-9a-f]{2}\/[0-9a-f-]{36}$/;
@@ -41,8 +35,7 @@ export class LocalFileStorage implements FileStorage {
   async put(key: string, body: ReadableStream<Uint8Array> | null, options: PutOptions): Promise<StoredBlob> {
     const target = this.#path(key);
     const temp = join(this.root, "tmp", `${randomUUID()}.part`);
-    const reader = body?.getReader();
-    let readerDone = !reader;
+    const checkedBody = new CheckedBody(body, options);
     let out: WriteStream | undefined;
     let closed: Promise<void> = Promise.resolve();
     try {
@@ -55,37 +48,23 @@ export class LocalFileStorage implements FileStorage {
       });
       // A write error (ENOSPC) can come while the body is still being read: observed here, thrown below.
       closed.catch(() => undefined);
-      const hash = createHash("sha256");
-      let size = 0;
-      while (reader) {
-        const { done, value } = await reader.read();
-        if (done) {
-          readerDone = true;
-          break;
-        }
-        size += value.byteLength;
-        if (size > options.limitBytes)
-          throw new PayloadTooLargeError("The uploaded file", options.limitBytes);
-        hash.update(value);
-        if (!stream.write(value)) await Promise.race([once(stream, "drain"), closed]);
+      for (let chunk = await checkedBody.next(); chunk; chunk = await checkedBody.next()) {
+        if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), closed]);
       }
       stream.end();
       await closed;
-      const sha256 = hash.digest("hex");
-      const expected = options.expectedSha256?.toLowerCase();
-      if (expected !== undefined && expected !== sha256)
-        throw new ChecksumMismatchError("upload", expected, sha256);
+      const blob = checkedBody.finish();
       const handle = await open(temp, "r");
       await handle.sync().finally(() => handle.close());
       await mkdir(dirname(target), { recursive: true });
       await rename(temp, target);
-      return { size, sha256 };
+      return blob;
     } catch (error) {
       out?.destroy();
       await closed.catch(() => undefined);
       await rm(temp, { force: true }).catch(() => undefined);
       // The client is still sending: read the rest so that it gets the answer instead of a reset.
-      if (reader && !readerDone) await drainRest(reader);
+      await checkedBody.drain();
       throw storageError(this.root, error);
     }
   }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
@@ -10,8 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { ChecksumMismatchError, PayloadTooLargeError } from "../../errors.js";
-import { drainRest } from "../body.js";
+import { CheckedBody } from "./checked-body.js";
 import type { DownloadUrlOptions, FileStorage, PutOptions, StoredBlob } from "./file-storage.js";
 import { s3Error } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
@@ -106,30 +105,17 @@ export class S3FileStorage implements FileStorage {
 
   async put(key: string, body: ReadableStream<Uint8Array> | null, options: PutOptions): Promise<StoredBlob> {
     const objectKey = this.#objectKey(key);
-    const reader = body?.getReader();
-    let readerDone = !reader;
-    let size = 0;
-    const hash = createHash("sha256");
+    const checkedBody = new CheckedBody(body, options);
     let failed = false;
+    let blob: StoredBlob | undefined;
     // Checks run inside the body stream: throwing here fails the upload before S3 completes it.
     async function* checked(): AsyncGenerator<Uint8Array> {
-      while (reader && !failed) {
-        const { done, value } = await reader.read();
-        if (done) {
-          readerDone = true;
-          break;
-        }
-        size += value.byteLength;
-        if (size > options.limitBytes)
-          throw new PayloadTooLargeError("The uploaded file", options.limitBytes);
-        hash.update(value);
-        yield value;
+      while (!failed) {
+        const chunk = await checkedBody.next();
+        if (!chunk) break;
+        yield chunk;
       }
-      if (failed) return;
-      const sha256 = hash.copy().digest("hex");
-      const expected = options.expectedSha256?.toLowerCase();
-      if (expected !== undefined && expected !== sha256)
-        throw new ChecksumMismatchError("upload", expected, sha256);
+      if (!failed) blob = checkedBody.finish();
     }
     const source = Readable.from(checked());
     // Errors reach the upload through its reads; one after it gave up must not become an uncaught 'error'.
@@ -143,12 +129,13 @@ export class S3FileStorage implements FileStorage {
     });
     try {
       await upload.done();
-      return { size, sha256: hash.digest("hex") };
+      if (!blob) throw new Error("the upload completed before its body was read to the end");
+      return blob;
     } catch (error) {
       failed = true;
       source.destroy();
       // The client is still sending: read the rest so that it gets the answer instead of a reset.
-      if (reader && !readerDone) await drainRest(reader);
+      await checkedBody.drain();
       throw s3Error(this.label, error, "object");
     }
   }

@@ -4,15 +4,9 @@ import type { MetricRange } from "../store.js";
 import type { SqlExecutor } from "./sql-driver.js";
 import { chunkSize } from "./sql-metric-append.js";
 import { groupChunks, groupsWithin } from "./sql-metric-groups.js";
+import type { SummaryRow } from "./sql-metric-groups.js";
 
-interface ChunkX {
-  first_index: number | string;
-  count: number | string;
-  first_ts: number | string;
-  last_ts: number | string;
-  summary_fields: string;
-  summary: Uint8Array;
-}
+type ChunkX = SummaryRow;
 
 /**
  * The index range of a read by time or by a field (`range.by`), when the values increase from chunk to chunk
