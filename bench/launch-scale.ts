@@ -26,7 +26,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Experiment, LocalTunnel, Script, SlurmExecutor } from "labrun";
 import { clockTicks, machineBusyMs } from "./machine-load.js";
-import { writeResultsSection } from "./results-file.js";
+import { formatWithPrettier, writeResultsSection } from "./results-file.js";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const resultsFile = join(benchDir, "RESULTS.md");
@@ -263,6 +263,7 @@ async function main(): Promise<void> {
     samples.push(sample);
   }
   writeFileSync(samplesFile, `${JSON.stringify({ samples, slurmConfig }, null, 2)}\n`);
+  formatWithPrettier(samplesFile);
   const markdown = report(samples, slurmConfig);
   console.log(markdown);
   writeResultsSection(resultsFile, "launch-scale", markdown);
