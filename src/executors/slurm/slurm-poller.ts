@@ -5,7 +5,7 @@ import { endedStatus, exitReason, jobFile, readJobOutcome } from "../job-files.j
 import type { JobOutcome } from "../job-files.js";
 import { quote } from "../tunnel/process-run.js";
 import type { Tunnel } from "../tunnel/tunnel.js";
-import { baseId, combineStatus, sacct, scontrolShow, squeue } from "./slurm-status.js";
+import { baseId, combineStatus, isActiveSlurmState, sacct, scontrolShow, squeue } from "./slurm-status.js";
 import type { SqueueResult } from "./slurm-status.js";
 
 const minIntervalMs = 200;
@@ -79,7 +79,16 @@ export class SlurmPoller {
 
   async status(jobs: readonly JobRef[]): Promise<ExecutorJobStatus[]> {
     const handles = jobs.flatMap((job) => (job.handle ? [job.handle] : []));
-    const [outcomes, queue] = await Promise.all([this.#outcomes(jobs), this.squeue(handles)]);
+    const [early, queue] = await Promise.all([this.#outcomes(jobs), this.squeue(handles)]);
+    // Read while squeue ran, a job's files can predate the end Slurm now reports: read them again, or a failed
+    // job would be recorded without the exit code its wrapper wrote meanwhile.
+    const outcomes = early.map((outcome, i) => {
+      const job = jobs[i]!;
+      if (outcome.exitCode !== undefined || !job.handle || !queue.ok || !this.#tunnel.sharedFilesystem)
+        return outcome;
+      const row = queue.rows.get(job.handle);
+      return row && isActiveSlurmState(row.state) ? outcome : readJobOutcome(job.jobDir);
+    });
     const statuses: (ExecutorJobStatus | undefined)[] = jobs.map((job, i) => {
       const outcome = outcomes[i]!;
       if (!job.handle)
