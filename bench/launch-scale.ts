@@ -25,7 +25,7 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from "
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Experiment, LocalTunnel, Script, SlurmExecutor } from "labrun";
-import { clockTicks, machineBusyMs } from "./machine-load.js";
+import { childrenCpuMs, machineBusyMs } from "./machine-load.js";
 import { formatWithPrettier, writeResultsSection } from "./results-file.js";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
@@ -57,15 +57,6 @@ interface Sample {
   readonly otherLoad: number;
   readonly loadAvg: readonly [number, number];
   readonly workspaceFs: string;
-}
-
-function childrenCpuMs(): number {
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const fields = stat
-    .slice(stat.lastIndexOf(")") + 2)
-    .split(" ")
-    .map(Number);
-  return ((fields[13]! + fields[14]!) * 1000) / clockTicks;
 }
 
 function peakRssMb(): number {

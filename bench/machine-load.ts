@@ -26,3 +26,13 @@ export function machineBusyMs(): number {
     return NaN;
   }
 }
+
+/** CPU time of this process's reaped children (and theirs), ms, from /proc/self/stat (cutime + cstime). */
+export function childrenCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .map(Number);
+  return ((fields[13]! + fields[14]!) * 1000) / clockTicks;
+}

@@ -23,7 +23,7 @@ import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from "node:o
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { formatWithPrettier, writeResultsSection } from "./results-file.js";
-import { clockTicks, machineBusyMs } from "./machine-load.js";
+import { childrenCpuMs, machineBusyMs } from "./machine-load.js";
 import { stat, type Stat } from "./stats.js";
 
 const QUICK = process.argv.includes("--quick");
@@ -75,20 +75,10 @@ interface Sample extends Side {
   readonly wallScript: number;
 }
 
-/** CPU time of this process's reaped children (and theirs), ms, from /proc/self/stat. */
-function childrenMs(): number {
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const fields = stat
-    .slice(stat.lastIndexOf(")") + 2)
-    .split(" ")
-    .map(Number);
-  return ((fields[13]! + fields[14]!) * 1000) / clockTicks;
-}
-
 function runSide(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Sample {
   const load0 = loadavg()[0]!;
   const busy0 = machineBusyMs();
-  const own0 = childrenMs();
+  const own0 = childrenCpuMs();
   const t0 = performance.now();
   const child = spawnSync(venvPython, [script, ...args], {
     cwd: repo,
@@ -97,7 +87,7 @@ function runSide(script: string, args: readonly string[], env: NodeJS.ProcessEnv
     maxBuffer: 64 * 2 ** 20,
   });
   const wallScript = performance.now() - t0;
-  const foreign = machineBusyMs() - busy0 - (childrenMs() - own0);
+  const foreign = machineBusyMs() - busy0 - (childrenCpuMs() - own0);
   const line = child.stdout.trim().split("\n").pop() ?? "";
   let side: Side;
   try {
