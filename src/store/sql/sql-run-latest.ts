@@ -1,6 +1,7 @@
 import type { JsonValue } from "../../format/json-codec.js";
 import { parseJson } from "../../format/json-codec.js";
 import type { SqlExecutor } from "./sql-driver.js";
+import { upsertRunKeyValues } from "./sql-run-key-values.js";
 
 /**
  * `run_latest`: one row per (run, metric key) with the latest value as a number (NULL when it is not one),
@@ -39,14 +40,7 @@ export async function writeRunLatest(
   runId: string,
   changes: readonly (readonly [string, number | null])[],
 ): Promise<void> {
-  for (let start = 0; start < changes.length; start += 300) {
-    const slice = changes.slice(start, start + 300);
-    await tx.run(
-      `INSERT INTO run_latest (run_id, key, value) VALUES ${slice.map(() => "(?, ?, ?)").join(", ")}
-       ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`,
-      slice.flatMap(([key, value]) => [runId, key, value]),
-    );
-  }
+  await upsertRunKeyValues(tx, "run_latest", runId, changes);
 }
 
 /**

@@ -29,6 +29,7 @@ import { fileFromRow, placeholders, runFromRow } from "./rows.js";
 import { guardDriver } from "./db-errors.js";
 import type { SqlDriver, SqlExecutor } from "./sql-driver.js";
 import { appendLogs, queryLogs } from "./sql-logs.js";
+import { upsertRunKeyValues } from "./sql-run-key-values.js";
 import { mergeRunLatest } from "./sql-metric-append.js";
 import { changedLatest, runLatestWith, writeRunLatest } from "./sql-run-latest.js";
 import { appendMetrics, listMetricStreams, readMetrics } from "./sql-metrics.js";
@@ -302,12 +303,5 @@ async function setParams(
       }
     }
   }
-  for (let start = 0; start < entries.length; start += 300) {
-    const slice = entries.slice(start, start + 300);
-    await tx.run(
-      `INSERT INTO run_params (run_id, key, value) VALUES ${slice.map(() => "(?, ?, ?)").join(", ")}
-       ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`,
-      slice.flatMap(([key, value]) => [runId, key, value]),
-    );
-  }
+  await upsertRunKeyValues(tx, "run_params", runId, entries);
 }
